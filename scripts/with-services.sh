@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs a command with a Kafka broker and a schema registry available, then stops what this script started
+# (by PID, through the scripts that started them) — whether the command passed, failed or was interrupted.
+# Exports KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL to the command. Set either beforehand to use yours.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+started=()
+cleanup() {
+  local status=$?
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    "$here/${started[$i]}.sh" stop >&2 || echo "with-services: could not stop ${started[$i]}" >&2
+  done
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  if ! "$here/kafka.sh" status >/dev/null 2>&1; then started+=(kafka); fi
+  KAFKA_BOOTSTRAP_SERVERS="$("$here/kafka.sh" start)"
+fi
+export KAFKA_BOOTSTRAP_SERVERS
+if [ -z "${SCHEMA_REGISTRY_URL:-}" ]; then
+  if ! "$here/registry.sh" status >/dev/null 2>&1; then started+=(registry); fi
+  SCHEMA_REGISTRY_URL="$("$here/registry.sh" start)"
+fi
+export SCHEMA_REGISTRY_URL
+echo "with-services: Kafka at $KAFKA_BOOTSTRAP_SERVERS, schema registry at $SCHEMA_REGISTRY_URL" >&2
+
+"$@"

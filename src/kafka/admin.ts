@@ -1,0 +1,70 @@
+// Topic administration: which topics exist with how many partitions, and creating Weir's own topics.
+import type { Admin, Kafka } from "kafkajs";
+import type { TopicSpec } from "./types.ts";
+
+export class TopicAdmin {
+  private readonly admin: Admin;
+  private connected = false;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  private async connect(): Promise<Admin> {
+    if (!this.connected) {
+      await this.admin.connect();
+      this.connected = true;
+    }
+    return this.admin;
+  }
+
+  /** Partition count of each named topic that exists; missing topics are absent from the map. */
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const admin = await this.connect();
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    const counts = new Map<string, number>();
+    if (present.length === 0) return counts;
+    const { topics: meta } = await admin.fetchTopicMetadata({ topics: present });
+    for (const t of meta) counts.set(t.name, t.partitions.length);
+    return counts;
+  }
+
+  /** Creates the topics that do not exist yet; returns the names it created. */
+  async createMissing(specs: readonly TopicSpec[]): Promise<string[]> {
+    const admin = await this.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length === 0) return [];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor ?? -1,
+        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    return missing.map((s) => s.name);
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const admin = await this.connect();
+    await admin.deleteTopics({ topics: [...topics] });
+  }
+
+  /** The newest offset (the offset the next record will get) of every partition of `topic`. */
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) {
+      this.connected = false;
+      await this.admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Builds the kafkajs client and routes its logs into the application's logger.
+import { Kafka, logLevel, type LogEntry } from "kafkajs";
+import type { Logger } from "pino";
+import type { ClientSettings } from "./types.ts";
+
+const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [logLevel.ERROR]: "error",
+  [logLevel.WARN]: "warn",
+  [logLevel.INFO]: "info",
+  [logLevel.DEBUG]: "debug",
+};
+
+export function createKafka(settings: ClientSettings, logger: Logger): Kafka {
+  const log = logger.child({ component: "kafkajs" });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    ssl: settings.ssl,
+    sasl: settings.sasl as never,
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    // kafkajs logs routine rebalance chatter at INFO; the runtime logs lifecycle events itself.
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        log[levels[level] ?? "info"](rest, message);
+      },
+  });
+}

@@ -1,0 +1,163 @@
+// Plain produce / read / topic helpers for data generators, integration tests and benchmarks,
+// so that nothing outside src/kafka imports the client.
+import { Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
+import { createKafka } from "./client.ts";
+import type { ConsumedRecord, KafkaHeaders, TopicSpec } from "./types.ts";
+import { TopicAdmin } from "./admin.ts";
+import { pino } from "pino";
+
+export interface Connection {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+}
+
+function kafkaFor(connection: Connection): Kafka {
+  const logger = pino({ level: "warn" }, pino.destination({ fd: 2, sync: true }));
+  return createKafka(
+    {
+      clientId: connection.clientId ?? "weir-tools",
+      brokers: connection.brokers,
+      connectionTimeoutMs: 3000,
+      requestTimeoutMs: 30000,
+    },
+    logger,
+  );
+}
+
+export interface RecordToWrite {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | string | null;
+  readonly partition?: number;
+  readonly timestamp?: number;
+  readonly headers?: KafkaHeaders;
+}
+
+/** An idempotent producer for test data and generators; records are sent in batches of `batchSize`. */
+export class TopicWriter {
+  private readonly producer: Producer;
+  constructor(connection: Connection) {
+    this.producer = kafkaFor(connection).producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+  }
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+  async write(topic: string, records: readonly RecordToWrite[], batchSize = 5000): Promise<void> {
+    for (let i = 0; i < records.length; i += batchSize) {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: records.slice(i, i + batchSize).map((r) => ({
+          key: r.key,
+          value: r.value,
+          partition: r.partition,
+          timestamp: r.timestamp === undefined ? undefined : String(r.timestamp),
+          headers: r.headers,
+        })),
+      });
+    }
+  }
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+export interface ReadOptions {
+  /** Stop once this many records were read. */
+  readonly count?: number;
+  /** Stop after this long with no new record once `count` is unset, or fail once `count` is not reached in time. */
+  readonly timeoutMs: number;
+  /** Skip records of aborted or open transactions (read_committed). Default true. */
+  readonly readCommitted?: boolean;
+}
+
+/** Reads a topic from the beginning with a throwaway group; returns records in per-partition order. */
+export async function readTopic(connection: Connection, topic: string, options: ReadOptions): Promise<ConsumedRecord[]> {
+  const kafka = kafkaFor(connection);
+  const consumer: Consumer = kafka.consumer({
+    groupId: `weir-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    readUncommitted: options.readCommitted === false,
+  });
+  const records: ConsumedRecord[] = [];
+  let lastArrival = Date.now();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          records.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            timestamp: Number(m.timestamp),
+            headers: (m.headers ?? {}) as KafkaHeaders,
+          });
+        }
+        lastArrival = Date.now();
+      },
+    });
+    const started = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (options.count !== undefined) {
+        if (records.length >= options.count) break;
+        if (Date.now() - started > options.timeoutMs) break;
+      } else if (Date.now() - lastArrival > options.timeoutMs) {
+        break;
+      }
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+export async function createTopics(connection: Connection, specs: readonly TopicSpec[]): Promise<void> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    await admin.createMissing(specs);
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function deleteTopics(connection: Connection, topics: readonly string[]): Promise<void> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    await admin.deleteTopics(topics);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Calls `onRecord` for every record that arrives on the topics from now on (read_committed); returns a stop function. */
+export async function tailTopics(
+  connection: Connection,
+  topics: readonly string[],
+  onRecord: (record: ConsumedRecord) => void,
+): Promise<() => Promise<void>> {
+  const consumer = kafkaFor(connection).consumer({ groupId: `weir-tail-${process.pid}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: false });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      onRecord({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        timestamp: Number(message.timestamp),
+        headers: (message.headers ?? {}) as KafkaHeaders,
+      });
+    },
+  });
+  return () => consumer.disconnect();
+}

@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { environmentOverrides, resolveConfig } from "./config.ts";
+
+const base = { applicationId: "orders", bootstrapServers: "127.0.0.1:9092" };
+
+test("defaults fill what the user left out", () => {
+  const config = resolveConfig(base);
+  assert.equal(config.processingGuarantee, "at_least_once");
+  assert.equal(config.commitIntervalMs, 30000);
+  assert.deepEqual(config.brokers, ["127.0.0.1:9092"]);
+  assert.match(config.clientId, /^orders-/);
+});
+
+test("an invalid value fails naming the setting and the value", () => {
+  assert.throws(() => resolveConfig({ ...base, commitIntervalMs: 0 }), /WEIR_CONFIG_INVALID: commitIntervalMs: .*>=1.*got 0/);
+});
+
+test("an unknown setting fails naming it and listing the known ones", () => {
+  assert.throws(() => resolveConfig({ ...base, comitIntervalMs: 100 }), /unknown setting comitIntervalMs \(known: applicationId, bootstrapServers/);
+});
+
+test("a missing required setting says it is missing", () => {
+  assert.throws(() => resolveConfig({ bootstrapServers: "x:1" }), /applicationId: .*it is missing/);
+});
+
+test("an applicationId that cannot name a topic is refused", () => {
+  assert.throws(() => resolveConfig({ ...base, applicationId: "my app" }), /applicationId: only letters/);
+});
+
+test("WEIR_* variables override settings, numbers read as numbers", () => {
+  const overrides = environmentOverrides({ WEIR_COMMIT_INTERVAL_MS: "250", WEIR_APPLICATION_ID: "other", HOME: "/root" });
+  assert.deepEqual(overrides, { commitIntervalMs: 250, applicationId: "other" });
+  assert.equal(resolveConfig(base, overrides).commitIntervalMs, 250);
+});
+
+test("a WEIR_* number that is not one fails validation naming the setting", () => {
+  assert.throws(() => resolveConfig(base, environmentOverrides({ WEIR_COMMIT_INTERVAL_MS: "soon" })), /commitIntervalMs: .*got "soon"/);
+});
+
+test("a comma-separated bootstrapServers becomes a broker list", () => {
+  assert.deepEqual(resolveConfig({ ...base, bootstrapServers: "a:1, b:2" }).brokers, ["a:1", "b:2"]);
+});

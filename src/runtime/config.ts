@@ -1,0 +1,107 @@
+// The application's configuration: one typed schema, validated at start, overridable from WEIR_* variables.
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { WeirError } from "./errors.ts";
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const kafkaSettings = z
+  .object({
+    ssl: z
+      .union([
+        z.boolean(),
+        z.object({ rejectUnauthorized: z.boolean().optional(), ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).strict(),
+      ])
+      .optional(),
+    sasl: z
+      .object({ mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]), username: z.string(), password: z.string() })
+      .strict()
+      .optional(),
+    connectionTimeoutMs: z.number().int().min(1).default(3000),
+    requestTimeoutMs: z.number().int().min(1).default(30000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    applicationId: z.string().regex(/^[A-Za-z0-9._-]+$/, "only letters, digits, '.', '_' and '-' (it names the group and internal topics)"),
+    bootstrapServers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    processingGuarantee: z.enum(["at_least_once"]).default("at_least_once"),
+    /** Kafka Streams' default: 30 s at-least-once. */
+    commitIntervalMs: z.number().int().min(1).default(30000),
+    stateDir: z.string().min(1).default(join(tmpdir(), "weir")),
+    clientId: z.string().min(1).optional(),
+    logLevel: z.enum(logLevels).default("info"),
+    sessionTimeoutMs: z.number().int().min(1000).default(45000),
+    heartbeatIntervalMs: z.number().int().min(100).default(3000),
+    /** How many partitions' batches are processed at once; they share the event loop. */
+    partitionsConsumedConcurrently: z.number().int().min(1).default(3),
+    maxBytesPerPartition: z.number().int().min(1024).default(1048576),
+    kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
+  })
+  .strict();
+
+export type WeirConfigInput = z.input<typeof configSchema>;
+export type WeirConfig = z.output<typeof configSchema> & { readonly brokers: readonly string[]; readonly clientId: string };
+
+/** Settings a WEIR_* environment variable may override, with how to read the variable's text. */
+const fromEnvironment: Record<string, "string" | "number"> = {
+  applicationId: "string",
+  bootstrapServers: "string",
+  processingGuarantee: "string",
+  commitIntervalMs: "number",
+  stateDir: "string",
+  clientId: "string",
+  logLevel: "string",
+  sessionTimeoutMs: "number",
+  heartbeatIntervalMs: "number",
+  partitionsConsumedConcurrently: "number",
+  maxBytesPerPartition: "number",
+};
+
+export function envName(setting: string): string {
+  return "WEIR_" + setting.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+}
+
+/** The WEIR_* variables that are set, as config overrides. A number that is not one stays text so validation names it. */
+export function environmentOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [setting, kind] of Object.entries(fromEnvironment)) {
+    const raw = env[envName(setting)];
+    if (raw === undefined || raw === "") continue;
+    out[setting] = kind === "number" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+/** Validates the merged settings; an invalid or unknown one fails naming the setting, the value and what is allowed. */
+export function resolveConfig(...layers: readonly Record<string, unknown>[]): WeirConfig {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) Object.assign(merged, layer);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeIssue(issue, merged));
+    throw new WeirError("WEIR_CONFIG_INVALID", problems.join("; "));
+  }
+  const config = parsed.data;
+  const brokers = (typeof config.bootstrapServers === "string" ? config.bootstrapServers.split(",") : config.bootstrapServers)
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  return { ...config, brokers, clientId: config.clientId ?? `${config.applicationId}-${hostname()}-${process.pid}` };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  if (issue.code === "unrecognized_keys") {
+    const where = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
+    return `unknown setting ${issue.keys.map((k) => where + k).join(", ")} (known: ${knownKeys(issue.path).join(", ")})`;
+  }
+  const path = issue.path.join(".");
+  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], input);
+  const got = value === undefined ? "it is missing" : `got ${JSON.stringify(value)}`;
+  return `${path || "(config)"}: ${issue.message}, ${got}`;
+}
+
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  return path[0] === "kafka" ? Object.keys(kafkaSettings.shape) : Object.keys(configSchema.shape);
+}

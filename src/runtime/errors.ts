@@ -1,0 +1,18 @@
+// Typed errors with stable codes: scripts and tests match on `code`, people read the message.
+
+export type WeirErrorCode =
+  | "WEIR_CONFIG_INVALID"
+  | "WEIR_TOPIC_MISSING"
+  | "WEIR_TOPOLOGY_INVALID"
+  | "WEIR_DESERIALIZATION_FAILED"
+  | "WEIR_PROCESSING_FAILED"
+  | "WEIR_MODULE_INVALID";
+
+export class WeirError extends Error {
+  readonly code: WeirErrorCode;
+  constructor(code: WeirErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.code = code;
+    this.name = "WeirError";
+  }
+}

@@ -1,0 +1,2 @@
+// Serdes: how keys and values become bytes and back.
+export { serdes, SerdeError, type Serde } from "./serde.ts";

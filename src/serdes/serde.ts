@@ -1,0 +1,81 @@
+// The one interface every serde implements, and the built-in serdes that need no schema registry.
+// A serde sees only non-null data: a null key or value in Kafka is null in the stream, whatever the serde.
+
+export interface Serde<T> {
+  /** Shown in `describe()` and in error messages. */
+  readonly name: string;
+  serialize(value: T, topic: string): Buffer;
+  deserialize(data: Buffer, topic: string): T;
+}
+
+const stringSerde: Serde<string> = {
+  name: "string",
+  serialize: (value) => Buffer.from(value, "utf8"),
+  deserialize: (data) => data.toString("utf8"),
+};
+
+const bytesSerde: Serde<Buffer> = {
+  name: "bytes",
+  serialize: (value) => value,
+  deserialize: (data) => data,
+};
+
+/** A float64, big-endian: the bytes of Kafka's DoubleSerializer. */
+const float64Serde: Serde<number> = {
+  name: "float64",
+  serialize: (value) => {
+    const out = Buffer.allocUnsafe(8);
+    out.writeDoubleBE(value, 0);
+    return out;
+  },
+  deserialize: (data, topic) => {
+    if (data.length !== 8) throw new SerdeError("float64", topic, `expected 8 bytes, got ${data.length}`);
+    return data.readDoubleBE(0);
+  },
+};
+
+/** A 64-bit signed integer, big-endian: the bytes of Kafka's LongSerializer. */
+const int64Serde: Serde<number> = {
+  name: "int64",
+  serialize: (value) => {
+    const out = Buffer.allocUnsafe(8);
+    out.writeBigInt64BE(BigInt(value), 0);
+    return out;
+  },
+  deserialize: (data, topic) => {
+    if (data.length !== 8) throw new SerdeError("int64", topic, `expected 8 bytes, got ${data.length}`);
+    return Number(data.readBigInt64BE(0));
+  },
+};
+
+function json<T>(): Serde<T> {
+  return {
+    name: "json",
+    serialize: (value) => Buffer.from(JSON.stringify(value), "utf8"),
+    deserialize: (data, topic) => {
+      try {
+        return JSON.parse(data.toString("utf8")) as T;
+      } catch (err) {
+        throw new SerdeError("json", topic, (err as Error).message);
+      }
+    },
+  };
+}
+
+/** Raised when bytes cannot be turned into a value; the deserialization error handler decides what follows. */
+export class SerdeError extends Error {
+  readonly code = "WEIR_SERDE_ERROR";
+  constructor(serde: string, topic: string, detail: string) {
+    super(`${serde} serde could not read a record of topic ${topic}: ${detail}`);
+    this.name = "SerdeError";
+  }
+}
+
+export const serdes = {
+  string: (): Serde<string> => stringSerde,
+  bytes: (): Serde<Buffer> => bytesSerde,
+  json,
+  /** JSON numbers as text are `json<number>()`; these are Kafka's binary number formats. */
+  float64: (): Serde<number> => float64Serde,
+  int64: (): Serde<number> => int64Serde,
+};
