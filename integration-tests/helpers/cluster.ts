@@ -51,7 +51,7 @@ export class TestTopics {
 
 export interface WeirProcess {
   readonly child: ChildProcess;
-  /** Everything the process wrote to stderr so far (its JSON logs and error messages). */
+  /** The last 256 KiB the process wrote to stderr (its JSON logs and error messages). */
   stderr(): string;
   /** Resolves with the exit code (or the signal's name) once the process exits, or rejects after `timeoutMs`. */
   exited(timeoutMs: number): Promise<number | string>;
@@ -68,8 +68,11 @@ export function startWeir(args: readonly string[], env: Record<string, string> =
     env: { ...process.env, WEIR_STATE_DIR: stateDir, WEIR_LOG_LEVEL: "info", ...env },
   });
   running.add(child);
+  // Only the tail is kept in memory: a chatty child must not be able to exhaust the test process.
   let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-256 * 1024);
+  });
   const exit = new Promise<number | string>((resolveExit) =>
     child.once("exit", (code, signal) => {
       running.delete(child);

@@ -23,6 +23,11 @@ export interface PartitionBatch {
 }
 
 export interface BatchControl {
+  /**
+   * Marks the batch processed up to and including `offset`: the next fetch of this partition starts
+   * after it. Not a commit; the runtime commits offsets itself.
+   */
+  resolveOffset(offset: string): void;
   /** False once the consumer is stopping. */
   isRunning(): boolean;
   /** True once a rebalance or seek made the rest of this batch obsolete. */
@@ -82,6 +87,7 @@ export class GroupConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: async (payload: EachBatchPayload) => {
         await onBatch(payload.batch as PartitionBatch, {
+          resolveOffset: (offset) => payload.resolveOffset(offset),
           isRunning: () => payload.isRunning(),
           isStale: () => payload.isStale(),
           heartbeat: () => payload.heartbeat(),
@@ -95,9 +101,9 @@ export class GroupConsumer {
     await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
   }
 
-  /** Stops fetching and waits for the running batches to finish; the member stays in the group so it can commit. */
-  async stopFetching(): Promise<void> {
-    await this.consumer.stop();
+  /** Stops fetching the topics' partitions; the member stays in the group and can still commit. */
+  pause(topics: readonly string[]): void {
+    this.consumer.pause(topics.map((topic) => ({ topic })));
   }
 
   /** Leaves the group and closes the connections. */

@@ -46,6 +46,7 @@ export class App {
   private producer: RecordProducer | undefined;
   private state: State = "created";
   private lastCommit = Date.now();
+  private batchesInFlight = 0;
   private failure: Error | undefined;
   private stopped: Promise<void> | undefined;
   private resolveDone!: (error: Error | undefined) => void;
@@ -110,7 +111,9 @@ export class App {
     this.logger.info("app stopping");
     try {
       if (this.consumer && wasRunning) {
-        await this.consumer.stopFetching();
+        // kafkajs forgets the group on stop(), so: pause fetching, let running batches finish, commit, then leave.
+        this.consumer.pause(this.definition.topology.sourceTopics());
+        while (this.batchesInFlight > 0) await new Promise((r) => setTimeout(r, 10));
         await this.commit();
       }
     } catch (err) {
@@ -128,24 +131,30 @@ export class App {
 
   private async processBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
     if (this.state !== "running" && this.state !== "starting") return;
-    const owned = this.tasks.taskFor(batch.topic, batch.partition);
-    let next: string | undefined;
+    this.batchesInFlight += 1;
     try {
-      for (const message of batch.messages) {
-        if (!control.isRunning() || control.isStale()) break;
-        owned.task.process(batch.topic, message);
-        next = (BigInt(message.offset) + 1n).toString();
+      const owned = this.tasks.taskFor(batch.topic, batch.partition);
+      let last: string | undefined;
+      try {
+        for (const message of batch.messages) {
+          if (!control.isRunning() || control.isStale()) break;
+          owned.task.process(batch.topic, message);
+          last = message.offset;
+        }
+      } catch (err) {
+        // A record the task cannot process stops the app: nothing past it is committed.
+        this.fail(err as Error);
+        return;
       }
-    } catch (err) {
-      // A record the task cannot process stops the app: nothing past it is committed (handlers come later).
-      this.fail(err as Error);
-      return;
+      if (last === undefined) return;
+      control.resolveOffset(last);
+      // At-least-once: outputs are acknowledged before the offsets that cover them are committed.
+      await this.producer!.send(owned.outputs.splice(0));
+      owned.commitOffsets.set(batch.topic, (BigInt(last) + 1n).toString());
+      if (this.state === "running" && Date.now() - this.lastCommit >= this.config.commitIntervalMs) await this.commit();
+    } finally {
+      this.batchesInFlight -= 1;
     }
-    if (next === undefined) return;
-    // At-least-once: outputs are acknowledged before the offsets that cover them are committed.
-    await this.producer!.send(owned.outputs.splice(0));
-    owned.commitOffsets.set(batch.topic, next);
-    if (Date.now() - this.lastCommit >= this.config.commitIntervalMs) await this.commit();
   }
 
   private async commit(): Promise<void> {
