@@ -70,7 +70,7 @@ export function startWeir(args: readonly string[], env: Record<string, string> =
   running.add(child);
   // Only the tail is kept in memory: a chatty child must not be able to exhaust the test process.
   let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr = (stderr + chunk).slice(-256 * 1024);
   });
   const exit = new Promise<number | string>((resolveExit) =>

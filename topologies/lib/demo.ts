@@ -53,7 +53,8 @@ export async function runDemo(spec: DemoSpec): Promise<void> {
       stopping = true;
       console.error("demo: stopping");
       for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-      void Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)))
+      const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once("exit", r)));
+      void Promise.all(exits)
         .then(() => stopTail())
         .then(done);
     };
