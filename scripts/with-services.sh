@@ -9,7 +9,9 @@ started=()
 cleanup() {
   local status=$?
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do
-    "$here/${started[$i]}.sh" stop >&2 || echo "with-services: could not stop ${started[$i]}" >&2
+    # Without the exported addresses: to a start script, a set address means "someone else's service".
+    env -u KAFKA_BOOTSTRAP_SERVERS -u SCHEMA_REGISTRY_URL "$here/${started[$i]}.sh" stop >&2 ||
+      echo "with-services: could not stop ${started[$i]}" >&2
   done
   exit "$status"
 }

@@ -58,6 +58,10 @@ export interface WeirProcess {
 }
 
 const running = new Set<ChildProcess>();
+// Should the test process exit without running its `after` hooks (an uncaught error), its children die with it.
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
 
 /** Starts `weir <args>` as a child process with the broker's address and a private state dir. */
 export function startWeir(args: readonly string[], env: Record<string, string> = {}): WeirProcess {
