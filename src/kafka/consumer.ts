@@ -44,6 +44,7 @@ export interface GroupConsumerOptions {
   readonly rebalanceTimeoutMs: number;
   readonly partitionsConsumedConcurrently: number;
   readonly maxBytesPerPartition: number;
+  readonly maxWaitTimeMs: number;
 }
 
 export type Assignment = ReadonlyMap<string, readonly number[]>;
@@ -63,6 +64,7 @@ export class GroupConsumer {
       heartbeatInterval: options.heartbeatIntervalMs,
       rebalanceTimeout: options.rebalanceTimeoutMs,
       maxBytesPerPartition: options.maxBytesPerPartition,
+      maxWaitTimeInMs: options.maxWaitTimeMs,
       allowAutoTopicCreation: false,
     });
   }

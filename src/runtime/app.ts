@@ -84,6 +84,7 @@ export class App {
         rebalanceTimeoutMs: 60000,
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
+        maxWaitTimeMs: this.config.fetchMaxWaitMs,
       },
       this.logger,
     );

@@ -38,6 +38,8 @@ export const configSchema = z
     /** How many partitions' batches are processed at once; they share the event loop. */
     partitionsConsumedConcurrently: z.number().int().min(1).default(3),
     maxBytesPerPartition: z.number().int().min(1024).default(1048576),
+    /** Kafka's fetch.max.wait.ms default; kafkajs's own 5 s also delays every shutdown by that much. */
+    fetchMaxWaitMs: z.number().int().min(0).default(500),
     kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
   })
   .strict();
@@ -58,6 +60,7 @@ const fromEnvironment: Record<string, "string" | "number"> = {
   heartbeatIntervalMs: "number",
   partitionsConsumedConcurrently: "number",
   maxBytesPerPartition: "number",
+  fetchMaxWaitMs: "number",
 };
 
 export function envName(setting: string): string {

@@ -52,8 +52,10 @@ export async function runDemo(spec: DemoSpec): Promise<void> {
       if (stopping) return;
       stopping = true;
       console.error("demo: stopping");
-      for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-      const exits = children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once("exit", r)));
+      // A child that ended on a signal has exitCode null too: alive means neither is set.
+      const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+      const exits = alive.map((c) => new Promise((r) => c.once("exit", r)));
+      for (const child of alive) child.kill("SIGTERM");
       void Promise.all(exits)
         .then(() => stopTail())
         .then(done);

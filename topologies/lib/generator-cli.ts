@@ -36,7 +36,7 @@ export function parseGeneratorArgs(argv: readonly string[], defaultTopic: string
   };
 }
 
-/** Writes `records(i)` for i in [0, count) in one-second slices of `rate` records. */
+/** Writes `record(i)` for i in [0, count), in order, in tenth-of-a-second slices of `rate` records. */
 export async function runGenerator(options: GeneratorOptions, record: (i: number) => RecordToWrite): Promise<void> {
   const writer = new TopicWriter({ brokers: options.brokers, clientId: "weir-generator" });
   await writer.connect();
