@@ -28,9 +28,12 @@ program
   .option("--commit-interval-ms <ms>", "overrides commitIntervalMs (env WEIR_COMMIT_INTERVAL_MS)", integer)
   .option("--state-dir <dir>", "overrides stateDir (env WEIR_STATE_DIR)")
   .option("--log-level <level>", "overrides logLevel (env WEIR_LOG_LEVEL)")
+  .option("--processing-guarantee <guarantee>", "exactly_once or at_least_once (env WEIR_PROCESSING_GUARANTEE)")
+  .option("--until-end", "bounded mode: process the inputs up to their end offsets at start, commit, exit 0")
   .action(async (modulePath: string, flags: Record<string, unknown>) => {
     const definition = await loadApp(modulePath);
-    const overrides = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+    const { untilEnd, ...settings } = flags;
+    const overrides = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     const app = new App(definition, overrides);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -45,7 +48,7 @@ program
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     try {
-      await app.start();
+      await app.start({ untilEnd: untilEnd === true });
     } catch (err) {
       await app.stop();
       throw err;

@@ -1,5 +1,8 @@
 // Topic administration: which topics exist with how many partitions, and creating Weir's own topics.
 import type { Admin, Kafka } from "kafkajs";
+
+/** ConfigResourceTypes.TOPIC: kafkajs is CommonJS and Node does not expose that enum as a named ESM export. */
+const TOPIC_RESOURCE = 2;
 import type { TopicSpec } from "./types.ts";
 
 export class TopicAdmin {
@@ -46,6 +49,40 @@ export class TopicAdmin {
       })),
     });
     return missing.map((s) => s.name);
+  }
+
+  /**
+   * Creates the compacted changelog topics that are missing; an existing one must have the expected
+   * partition count and `cleanup.policy` including compact. Returns a problem per bad topic.
+   */
+  async ensureCompactedTopics(specs: readonly TopicSpec[]): Promise<string[]> {
+    const compacted = specs.map((s) => ({ ...s, config: { "cleanup.policy": "compact", ...s.config } }));
+    const created = new Set(await this.createMissing(compacted));
+    const existing = specs.filter((s) => !created.has(s.name));
+    if (existing.length === 0) return [];
+    const admin = await this.connect();
+    const problems: string[] = [];
+    const counts = await this.partitionCounts(existing.map((s) => s.name));
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: existing.map((s) => ({ type: TOPIC_RESOURCE, name: s.name, configNames: ["cleanup.policy"] })),
+    });
+    for (const spec of existing) {
+      const count = counts.get(spec.name);
+      if (count !== spec.partitions) problems.push(`${spec.name} has ${count} partitions, expected ${spec.partitions}`);
+      const policy = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries.find((e) => e.configName === "cleanup.policy")?.configValue;
+      if (!policy?.split(",").includes("compact")) problems.push(`${spec.name} has cleanup.policy=${policy}, expected compact`);
+    }
+    return problems;
+  }
+
+  /** The group's committed offsets (the next offset to read) of the topics' partitions; -1 when none. */
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
+    const admin = await this.connect();
+    const result = await admin.fetchOffsets({ groupId, topics: [...topics] });
+    const out = new Map<string, string>();
+    for (const t of result) for (const p of t.partitions) out.set(`${t.topic}:${p.partition}`, p.offset);
+    return out;
   }
 
   async deleteTopics(topics: readonly string[]): Promise<void> {

@@ -2,6 +2,7 @@
 // commits offsets the runtime chooses, and reports the partitions the group assigned.
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "pino";
+import { partitionAssignerFor, type GroupAssignmentPlanner } from "./assignor.ts";
 import type { KafkaHeaders, TopicPartitionOffset } from "./types.ts";
 
 /** One record of a batch, exactly as the client hands it over (no copy per record). */
@@ -45,6 +46,17 @@ export interface GroupConsumerOptions {
   readonly partitionsConsumedConcurrently: number;
   readonly maxBytesPerPartition: number;
   readonly maxWaitTimeMs: number;
+  /** Decides the assignment when this member leads the group. */
+  readonly planner: GroupAssignmentPlanner;
+}
+
+/** Where a partition's fetching stands after a batch, including batches of only transaction markers. */
+export interface BatchEnd {
+  readonly topic: string;
+  readonly partition: number;
+  /** The last offset the batch covered (a marker's offset when it ended in one). */
+  readonly lastOffset: string;
+  readonly highWatermark: string;
 }
 
 export type Assignment = ReadonlyMap<string, readonly number[]>;
@@ -66,6 +78,7 @@ export class GroupConsumer {
       maxBytesPerPartition: options.maxBytesPerPartition,
       maxWaitTimeInMs: options.maxWaitTimeMs,
       allowAutoTopicCreation: false,
+      partitionAssigners: [partitionAssignerFor(options.planner)],
     });
   }
 
@@ -73,7 +86,14 @@ export class GroupConsumer {
     topics: readonly string[],
     onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<void>,
     onAssignment: (assignment: Assignment) => void,
+    onBatchEnd: (end: BatchEnd) => void,
   ): Promise<void> {
+    // kafkajs resolves batches of only control records (transaction markers) or aborted records itself,
+    // without calling eachBatch; this event is the only sign that fetching moved past them.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (event) => {
+      const { topic, partition, lastOffset, highWatermark } = event.payload;
+      onBatchEnd({ topic, partition, lastOffset, highWatermark });
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = new Map(Object.entries(event.payload.memberAssignment));
       onAssignment(assignment);
@@ -103,9 +123,23 @@ export class GroupConsumer {
     await this.consumer.commitOffsets(offsets.map((o) => ({ ...o })));
   }
 
-  /** Stops fetching the topics' partitions; the member stays in the group and can still commit. */
-  pause(topics: readonly string[]): void {
-    this.consumer.pause(topics.map((topic) => ({ topic })));
+  /** Stops fetching these partitions until resumed; the member stays in the group and can still commit. */
+  pause(partitions: ReadonlyMap<string, readonly number[]>): void {
+    if (partitions.size > 0) this.consumer.pause([...partitions].map(([topic, ps]) => ({ topic, partitions: [...ps] })));
+  }
+
+  /** Stops fetching every partition of these topics. */
+  pauseTopics(topics: readonly string[]): void {
+    if (topics.length > 0) this.consumer.pause(topics.map((topic) => ({ topic })));
+  }
+
+  resume(partitions: ReadonlyMap<string, readonly number[]>): void {
+    if (partitions.size > 0) this.consumer.resume([...partitions].map(([topic, ps]) => ({ topic, partitions: [...ps] })));
+  }
+
+  /** The next fetch of the partition starts at `offset`. */
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
   }
 
   /** Leaves the group and closes the connections. */

@@ -1,7 +1,8 @@
 // The only folder that imports kafkajs. The runtime uses these classes and types, never the client.
 export { createKafka } from "./client.ts";
 export { TopicAdmin } from "./admin.ts";
-export { GroupConsumer, type Assignment, type BatchControl, type BatchMessage, type GroupConsumerOptions, type PartitionBatch } from "./consumer.ts";
-export { RecordProducer } from "./producer.ts";
+export { GroupConsumer, type Assignment, type BatchControl, type BatchEnd, type BatchMessage, type GroupConsumerOptions, type PartitionBatch } from "./consumer.ts";
+export type { GroupAssignmentPlanner, MemberSubscription } from "./assignor.ts";
+export { SharedProducer, TransactionalTaskOutput, type TaskOutput } from "./task-output.ts";
 export type { ClientSettings, ConsumedRecord, KafkaHeaders, ProducedRecord, TopicPartitionOffset, TopicSpec } from "./types.ts";
 export type { Kafka } from "kafkajs";

@@ -9,6 +9,10 @@ export interface ProcessorContext<KOut, VOut> {
   recordMetadata(): RecordMetadata | undefined;
   /** Sends a record to every child of this processor, synchronously. */
   forward(record: StreamRecord<KOut, VOut>): void;
+  /** A store this processor declared; throws when it did not declare it. */
+  getStateStore<S>(name: string): S;
+  /** Drops the current record on purpose; the task counts it (and logs the first one) with the reason. */
+  dropRecord(reason: string): void;
 }
 
 export interface Processor<KIn, VIn, KOut = KIn, VOut = VIn> {

@@ -1,20 +1,21 @@
 // The application: `app()` declares one, `App` runs it as a member of the consumer group
-// <applicationId>: fetch a partition batch, process it, send the outputs, commit the input offsets.
+// <applicationId>: it prepares the topics, joins the group, and hands batches to the task manager.
 import {
   createKafka,
   GroupConsumer,
-  RecordProducer,
+  SharedProducer,
   TopicAdmin,
+  TransactionalTaskOutput,
   type BatchControl,
   type Kafka,
   type PartitionBatch,
-  type TopicPartitionOffset,
+  type TaskOutput,
 } from "../kafka/index.ts";
 import type { Topology } from "../topology/topology.ts";
 import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigInput } from "./config.ts";
-import { WeirError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { prepareTopics } from "./topic-check.ts";
 
 const appBrand = Symbol.for("weir.app");
 
@@ -36,19 +37,25 @@ export function isAppDefinition(value: unknown): value is AppDefinition {
 
 type State = "created" | "starting" | "running" | "stopping" | "stopped" | "failed";
 
+export interface RunOptions {
+  /** Bounded mode: note the inputs' end offsets at start, stop once every task has committed up to them. */
+  readonly untilEnd?: boolean;
+}
+
 export class App {
   readonly config: WeirConfig;
-  private readonly definition: AppDefinition;
   readonly logger: Logger;
+  private readonly definition: AppDefinition;
   private readonly kafka: Kafka;
+  private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
   private consumer: GroupConsumer | undefined;
-  private producer: RecordProducer | undefined;
+  private shared: SharedProducer | undefined;
   private state: State = "created";
-  private lastCommit = Date.now();
   private batchesInFlight = 0;
   private failure: Error | undefined;
   private stopped: Promise<void> | undefined;
+  private boundedCheck: NodeJS.Timeout | undefined;
   private resolveDone!: (error: Error | undefined) => void;
   /** Resolves when the app has stopped, with the error that stopped it if any. */
   readonly done: Promise<Error | undefined> = new Promise((resolve) => (this.resolveDone = resolve));
@@ -63,44 +70,58 @@ export class App {
     this.config = resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
     this.logger = createLogger(this.config.logLevel, { app: this.config.applicationId });
     this.kafka = createKafka({ ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
-    this.tasks = new TaskManager(definition.topology, this.config.applicationId, this.logger);
+    this.admin = new TopicAdmin(this.kafka);
+    this.tasks = new TaskManager({
+      topology: definition.topology,
+      config: this.config,
+      logger: this.logger,
+      admin: this.admin,
+      outputFor: (taskId) => this.outputFor(taskId),
+      fail: (error) => this.fail(error),
+      committed: (_task, offsets) => this.noteCommitted(offsets),
+    });
   }
 
-  /** Checks the topics, joins the group and starts processing; resolves once the consumer runs. */
-  async start(): Promise<void> {
+  /** Checks and prepares the topics, joins the group and starts processing; resolves once the consumer runs. */
+  async start(options: RunOptions = {}): Promise<void> {
     if (this.state !== "created") throw new Error(`start() called on an app that is ${this.state}`);
     this.state = "starting";
     const topology = this.definition.topology;
-    await this.checkTopics(topology);
-    this.producer = new RecordProducer(this.kafka);
-    await this.producer.connect();
+    await prepareTopics(this.admin, topology, this.config.applicationId, this.config.brokers);
+    if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
+    if (this.config.processingGuarantee === "at_least_once") {
+      this.shared = new SharedProducer(this.kafka);
+      await this.shared.connect();
+    }
     this.consumer = new GroupConsumer(
       this.kafka,
       {
         groupId: this.config.applicationId,
-        readCommitted: false,
+        // Changelogs are restored read_committed; inputs are read the same way under both guarantees.
+        readCommitted: true,
         sessionTimeoutMs: this.config.sessionTimeoutMs,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
         rebalanceTimeoutMs: 60000,
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
+        planner: this.tasks.planner(),
       },
       this.logger,
     );
+    this.tasks.attach(this.consumer);
     await this.consumer.start(
-      topology.sourceTopics(),
-      (batch, control) => this.processBatch(batch, control),
-      (assignment) => {
-        this.logger.info({ assignment: Object.fromEntries(assignment) }, "partitions assigned");
-        this.tasks.retain(assignment);
-      },
+      this.tasks.subscribedTopics(),
+      (batch, control) => this.onBatch(batch, control),
+      (assignment) => this.tasks.onAssignment(assignment),
+      (end) => this.tasks.onBatchEnd(end),
     );
     this.state = "running";
-    this.logger.info({ topics: topology.sourceTopics(), guarantee: this.config.processingGuarantee }, "app running");
+    this.logger.info({ topics: topology.sourceTopics(), guarantee: this.config.processingGuarantee, untilEnd: options.untilEnd ?? false }, "app running");
+    if (options.untilEnd) this.boundedCheck = setInterval(() => this.stopIfAtEnd(), 200);
   }
 
-  /** Stops fetching, commits what was processed, leaves the group. Safe to call more than once. */
+  /** Stops fetching, commits what was processed, closes the tasks, leaves the group. Safe to call more than once. */
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();
     return this.stopped;
@@ -109,64 +130,42 @@ export class App {
   private async shutdown(): Promise<void> {
     const wasRunning = this.state === "running" || this.state === "starting";
     this.state = "stopping";
+    clearInterval(this.boundedCheck);
     this.logger.info("app stopping");
     try {
       if (this.consumer && wasRunning) {
         // kafkajs forgets the group on stop(), so: pause fetching, let running batches finish, commit, then leave.
-        this.consumer.pause(this.definition.topology.sourceTopics());
+        this.consumer.pauseTopics(this.tasks.subscribedTopics());
         while (this.batchesInFlight > 0) await new Promise((r) => setTimeout(r, 10));
-        await this.commit();
+        if (!this.failure) await this.tasks.commitAll();
       }
     } catch (err) {
       this.failure ??= err as Error;
       this.logger.error({ err }, "final commit failed");
     } finally {
+      await this.tasks.closeAll().catch((err: unknown) => this.logger.warn({ err }, "tasks did not close cleanly"));
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
-      await this.producer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
-      this.tasks.closeAll();
+      await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
+      await this.admin.close().catch(() => undefined);
       this.state = this.failure ? "failed" : "stopped";
       this.logger.info({ state: this.state }, "app stopped");
       this.resolveDone(this.failure);
     }
   }
 
-  private async processBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
+  private async onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
     if (this.state !== "running" && this.state !== "starting") return;
     this.batchesInFlight += 1;
     try {
-      const owned = this.tasks.taskFor(batch.topic, batch.partition);
-      let last: string | undefined;
-      try {
-        for (const message of batch.messages) {
-          if (!control.isRunning() || control.isStale()) break;
-          owned.task.process(batch.topic, message);
-          last = message.offset;
-        }
-      } catch (err) {
-        // A record the task cannot process stops the app: nothing past it is committed.
-        this.fail(err as Error);
-        return;
-      }
-      if (last === undefined) return;
-      control.resolveOffset(last);
-      // At-least-once: outputs are acknowledged before the offsets that cover them are committed.
-      await this.producer!.send(owned.outputs.splice(0));
-      owned.commitOffsets.set(batch.topic, (BigInt(last) + 1n).toString());
-      if (this.state === "running" && Date.now() - this.lastCommit >= this.config.commitIntervalMs) await this.commit();
+      await this.tasks.onBatch(batch, control);
     } finally {
       this.batchesInFlight -= 1;
     }
   }
 
-  private async commit(): Promise<void> {
-    const offsets: TopicPartitionOffset[] = [];
-    for (const owned of this.tasks.all()) {
-      if (owned.outputs.length > 0) await this.producer!.send(owned.outputs.splice(0));
-      for (const [topic, offset] of owned.commitOffsets) offsets.push({ topic, partition: owned.task.partition, offset });
-      owned.commitOffsets.clear();
-    }
-    this.lastCommit = Date.now();
-    await this.consumer!.commit(offsets);
+  private outputFor(taskId: string): TaskOutput {
+    if (this.shared) return this.shared.taskOutput((offsets) => this.consumer!.commit(offsets));
+    return new TransactionalTaskOutput(this.kafka, `${this.config.applicationId}-${taskId}`, this.config.applicationId, this.config.transactionTimeoutMs);
   }
 
   private fail(error: Error): void {
@@ -175,30 +174,36 @@ export class App {
     void this.stop();
   }
 
-  private async checkTopics(topology: Topology): Promise<void> {
-    const admin = new TopicAdmin(this.kafka);
-    try {
-      const sources = topology.sourceTopics();
-      const sinks = topology.sinkTopics();
-      const counts = await admin.partitionCounts([...sources, ...sinks]);
-      const missing = [...sources.map((t) => ["source", t] as const), ...sinks.map((t) => ["sink", t] as const)].filter(([, t]) => !counts.has(t));
-      if (missing.length > 0) {
-        throw new WeirError(
-          "WEIR_TOPIC_MISSING",
-          `${missing.map(([role, t]) => `${role} topic "${t}"`).join(", ")} ${missing.length === 1 ? "does" : "do"} not exist on ${this.config.brokers.join(",")}; create ${missing.length === 1 ? "it" : "them"} first (Weir creates only its own internal topics)`,
-        );
-      }
-      for (const sub of topology.subTopologies) {
-        const partitionCounts = new Set(sub.sourceTopics.map((t) => counts.get(t)));
-        if (partitionCounts.size > 1) {
-          throw new WeirError(
-            "WEIR_TOPOLOGY_INVALID",
-            `topics ${sub.sourceTopics.map((t) => `${t} (${counts.get(t)} partitions)`).join(", ")} are read by one sub-topology and must have the same number of partitions`,
-          );
-        }
-      }
-    } finally {
-      await admin.close();
+  // Bounded mode: the committed input offsets of this instance's tasks, against the ends noted at start.
+  private endOffsets: Map<string, bigint> | undefined;
+  private readonly committedInputs = new Map<string, bigint>();
+
+  private async noteEndOffsets(topics: readonly string[]): Promise<void> {
+    this.endOffsets = new Map();
+    for (const topic of topics) {
+      for (const [partition, end] of await this.admin.endOffsets(topic)) this.endOffsets.set(`${topic}:${partition}`, BigInt(end));
     }
+    for (const [key, offset] of await this.admin.committedOffsets(this.config.applicationId, topics)) {
+      if (offset !== "-1") this.committedInputs.set(key, BigInt(offset));
+    }
+  }
+
+  private noteCommitted(offsets: ReadonlyMap<string, string>): void {
+    for (const [key, offset] of offsets) this.committedInputs.set(key, BigInt(offset));
+  }
+
+  private stopIfAtEnd(): void {
+    if (this.state !== "running" || !this.endOffsets) return;
+    const tasks = [...this.tasks.all()];
+    if (tasks.length === 0 || tasks.some((t) => t.status !== "running")) return;
+    const atEnd = tasks.every((task) =>
+      task.subTopology.sourceTopics.every((topic) => {
+        const key = `${topic}:${task.partition}`;
+        return (this.committedInputs.get(key) ?? 0n) >= (this.endOffsets!.get(key) ?? 0n);
+      }),
+    );
+    if (!atEnd) return;
+    this.logger.info({ tasks: tasks.map((t) => t.id) }, "bounded run reached the end offsets noted at start");
+    void this.stop();
   }
 }

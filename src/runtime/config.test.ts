@@ -6,10 +6,14 @@ const base = { applicationId: "orders", bootstrapServers: "127.0.0.1:9092" };
 
 test("defaults fill what the user left out", () => {
   const config = resolveConfig(base);
-  assert.equal(config.processingGuarantee, "at_least_once");
-  assert.equal(config.commitIntervalMs, 30000);
+  assert.equal(config.processingGuarantee, "exactly_once");
+  assert.equal(config.commitIntervalMs, 100);
   assert.deepEqual(config.brokers, ["127.0.0.1:9092"]);
   assert.match(config.clientId, /^orders-/);
+});
+
+test("at-least-once commits every 30 s unless told otherwise, as in Kafka Streams", () => {
+  assert.equal(resolveConfig({ ...base, processingGuarantee: "at_least_once" }).commitIntervalMs, 30000);
 });
 
 test("an invalid value fails naming the setting and the value", () => {

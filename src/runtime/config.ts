@@ -27,9 +27,13 @@ export const configSchema = z
   .object({
     applicationId: z.string().regex(/^[A-Za-z0-9._-]+$/, "only letters, digits, '.', '_' and '-' (it names the group and internal topics)"),
     bootstrapServers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    processingGuarantee: z.enum(["at_least_once"]).default("at_least_once"),
-    /** Kafka Streams' default: 30 s at-least-once. */
-    commitIntervalMs: z.number().int().min(1).default(30000),
+    processingGuarantee: z.enum(["exactly_once", "at_least_once"]).default("exactly_once"),
+    /** Kafka Streams' defaults: 100 ms under exactly-once, 30 s at-least-once. */
+    commitIntervalMs: z.number().int().min(1).optional(),
+    /** The write cache of each task's stores, in bytes of keys and values; 0 writes every update through. */
+    cacheMaxBytes: z.number().int().min(0).default(10 * 1024 * 1024),
+    /** A producer's transaction left open (its owner died mid-commit) is aborted by the broker after this. */
+    transactionTimeoutMs: z.number().int().min(1000).default(10000),
     stateDir: z.string().min(1).default(join(tmpdir(), "weir")),
     clientId: z.string().min(1).optional(),
     logLevel: z.enum(logLevels).default("info"),
@@ -45,7 +49,11 @@ export const configSchema = z
   .strict();
 
 export type WeirConfigInput = z.input<typeof configSchema>;
-export type WeirConfig = z.output<typeof configSchema> & { readonly brokers: readonly string[]; readonly clientId: string };
+export type WeirConfig = z.output<typeof configSchema> & {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly commitIntervalMs: number;
+};
 
 /** Settings a WEIR_* environment variable may override, with how to read the variable's text. */
 const fromEnvironment: Record<string, "string" | "number"> = {
@@ -53,6 +61,8 @@ const fromEnvironment: Record<string, "string" | "number"> = {
   bootstrapServers: "string",
   processingGuarantee: "string",
   commitIntervalMs: "number",
+  cacheMaxBytes: "number",
+  transactionTimeoutMs: "number",
   stateDir: "string",
   clientId: "string",
   logLevel: "string",
@@ -91,7 +101,12 @@ export function resolveConfig(...layers: readonly Record<string, unknown>[]): We
   const brokers = (typeof config.bootstrapServers === "string" ? config.bootstrapServers.split(",") : config.bootstrapServers)
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
-  return { ...config, brokers, clientId: config.clientId ?? `${config.applicationId}-${hostname()}-${process.pid}` };
+  return {
+    ...config,
+    brokers,
+    clientId: config.clientId ?? `${config.applicationId}-${hostname()}-${process.pid}`,
+    commitIntervalMs: config.commitIntervalMs ?? (config.processingGuarantee === "exactly_once" ? 100 : 30000),
+  };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {

@@ -1,66 +1,313 @@
-// Keeps the tasks this instance owns, one per (sub-topology, partition), in step with the group's assignment.
-import type { ProducedRecord } from "../kafka/index.ts";
-import type { Topology } from "../topology/topology.ts";
+// Keeps the tasks this instance owns in step with the group: opens, restores, runs, commits, recovers
+// and closes them as partitions are assigned and revoked. The group consumer reads the inputs and, for
+// restore, the tasks' changelog partitions (the assignor hands both out together); a partition is
+// fetched only while its task needs it.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, PartitionBatch, TaskOutput, TopicAdmin } from "../kafka/index.ts";
+import { changelogPartitionKey } from "../state/types.ts";
+import { Topology } from "../topology/topology.ts";
+import type { WeirConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import { Task, taskId } from "./task.ts";
+import { StreamTask } from "./stream-task.ts";
+import { assignTasks } from "./task-assignor.ts";
+import { taskId } from "./task.ts";
 
-/** A task with the outputs it produced since its last commit and the input offsets they cover. */
-export interface OwnedTask {
-  readonly task: Task;
-  readonly outputs: ProducedRecord[];
-  /** Next offset to commit per input topic, set once a batch's outputs are acknowledged. */
-  readonly commitOffsets: Map<string, string>;
+export interface PartitionControl {
+  pause(partitions: ReadonlyMap<string, readonly number[]>): void;
+  resume(partitions: ReadonlyMap<string, readonly number[]>): void;
+  seek(topic: string, partition: number, offset: string): void;
+}
+
+export interface TaskManagerOptions {
+  readonly topology: Topology;
+  readonly config: WeirConfig;
+  readonly logger: Logger;
+  readonly admin: TopicAdmin;
+  readonly outputFor: (taskId: string) => TaskOutput;
+  /** The app stops with this error (a record that cannot be processed, a task that cannot be opened). */
+  readonly fail: (error: Error) => void;
+  /** Called after every successful commit of a task, with the input offsets it committed. */
+  readonly committed?: (task: StreamTask, offsets: ReadonlyMap<string, string>) => void;
+}
+
+interface TaskRef {
+  readonly subTopology: number;
+  readonly partition: number;
 }
 
 export class TaskManager {
-  private readonly tasks = new Map<string, OwnedTask>();
-  private readonly topology: Topology;
-  private readonly applicationId: string;
-  private readonly logger: Logger;
+  private readonly options: TaskManagerOptions;
+  private readonly tasks = new Map<string, StreamTask>();
+  private readonly changelogTopics: ReadonlySet<string>;
+  private control: PartitionControl | undefined;
+  /** Bumped at every assignment: work started for an older one stops at its next step. */
+  private generation = 0;
+  private reconciling: Promise<void> = Promise.resolve();
 
-  constructor(topology: Topology, applicationId: string, logger: Logger) {
-    this.topology = topology;
-    this.applicationId = applicationId;
-    this.logger = logger;
+  constructor(options: TaskManagerOptions) {
+    this.options = options;
+    const { topology, config } = options;
+    this.changelogTopics = new Set(
+      topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))),
+    );
   }
 
-  /** The task that processes `partition` of `topic`, created on first use. */
-  taskFor(topic: string, partition: number): OwnedTask {
-    const sub = this.topology.subTopologyOf(topic);
-    const id = taskId(sub.id, partition);
-    let owned = this.tasks.get(id);
-    if (!owned) {
-      const outputs: ProducedRecord[] = [];
-      const task = new Task(sub, partition, this.applicationId, { collect: (r) => outputs.push(r) });
-      owned = { task, outputs, commitOffsets: new Map() };
-      this.tasks.set(id, owned);
-      this.logger.info({ task: id }, "task created");
-    }
-    return owned;
+  /** Every topic the group consumer subscribes to: the inputs and the changelogs. */
+  subscribedTopics(): string[] {
+    return [...this.options.topology.sourceTopics(), ...this.changelogTopics];
   }
 
-  /** Closes the tasks whose partitions the group no longer gives this instance. */
-  retain(assignment: ReadonlyMap<string, readonly number[]>): void {
-    const keep = new Set<string>();
+  attach(control: PartitionControl): void {
+    this.control = control;
+  }
+
+  /** The assignment strategy of the group: whole tasks, sticky to where their state is. */
+  planner(): GroupAssignmentPlanner {
+    const { topology } = this.options;
+    return {
+      protocolName: "weir-tasks-v1",
+      userData: () => Buffer.from(JSON.stringify({ owned: [...this.tasks.keys()], withState: this.tasksWithStateFiles() })),
+      assign: (members, partitionCount) => {
+        const tasks: string[] = [];
+        for (const sub of topology.subTopologies) {
+          const count = Math.max(...sub.sourceTopics.map(partitionCount));
+          for (let p = 0; p < count; p++) tasks.push(taskId(sub.id, p));
+        }
+        const plan = assignTasks(
+          tasks,
+          members.map((m) => {
+            const data = parseUserData(m.userData);
+            return { memberId: m.memberId, owned: data.owned, withState: data.withState };
+          }),
+        );
+        const result = new Map<string, Map<string, number[]>>();
+        for (const [memberId, memberTasks] of plan) {
+          const topics = new Map<string, number[]>();
+          for (const id of memberTasks) {
+            for (const [topic, partition] of this.partitionsOf(parseTaskId(id))) {
+              if (partition >= partitionCount(topic)) continue;
+              let list = topics.get(topic);
+              if (!list) topics.set(topic, (list = []));
+              list.push(partition);
+            }
+          }
+          result.set(memberId, topics);
+        }
+        this.options.logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
+        return result;
+      },
+    };
+  }
+
+  /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
+  onAssignment(assignment: Assignment): void {
+    const generation = ++this.generation;
+    this.control!.pause(assignment);
+    const wanted = new Map<string, TaskRef>();
     for (const [topic, partitions] of assignment) {
-      const sub = this.topology.subTopologies.find((s) => s.sourceTopics.includes(topic));
-      if (!sub) continue;
-      for (const p of partitions) keep.add(taskId(sub.id, p));
+      if (this.changelogTopics.has(topic)) continue;
+      const sub = this.options.topology.subTopologyOf(topic);
+      for (const partition of partitions) wanted.set(taskId(sub.id, partition), { subTopology: sub.id, partition });
     }
-    for (const [id, owned] of this.tasks) {
-      if (keep.has(id)) continue;
-      owned.task.close();
+    this.options.logger.info({ tasks: [...wanted.keys()] }, "tasks assigned");
+    this.reconciling = this.reconciling
+      .then(() => this.reconcile(generation, wanted))
+      .catch((err: unknown) => this.options.fail(err as Error));
+  }
+
+  private async reconcile(generation: number, wanted: ReadonlyMap<string, TaskRef>): Promise<void> {
+    for (const [id, task] of this.tasks) {
+      if (wanted.has(id)) {
+        // kafkajs restarts fetching from the committed offsets after every rebalance.
+        await task.idle();
+        task.rollback();
+        continue;
+      }
       this.tasks.delete(id);
-      this.logger.info({ task: id }, "task closed: partition revoked");
+      await task.close();
+      this.options.logger.info({ task: id }, "task closed: revoked");
+    }
+    for (const [id, ref] of wanted) {
+      if (generation !== this.generation) return;
+      if (!this.tasks.has(id)) this.tasks.set(id, await this.openTask(ref));
+    }
+    if (generation !== this.generation) return;
+    await this.restore(generation, [...wanted.keys()].map((id) => this.tasks.get(id)!));
+  }
+
+  private async openTask(ref: TaskRef): Promise<StreamTask> {
+    const { config, topology, logger } = this.options;
+    const id = taskId(ref.subTopology, ref.partition);
+    return StreamTask.open({
+      subTopology: topology.subTopologies[ref.subTopology]!,
+      partition: ref.partition,
+      applicationId: config.applicationId,
+      statePath: join(config.stateDir, config.applicationId, `${id}.sqlite`),
+      cacheMaxBytes: config.cacheMaxBytes,
+      output: this.options.outputFor(id),
+      logger,
+    });
+  }
+
+  /** Step 2 of DESIGN.md: replay each changelog from the checkpoint to the end read after fencing. */
+  private async restore(generation: number, tasks: readonly StreamTask[]): Promise<void> {
+    const topics = new Set<string>();
+    for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(key.slice(0, key.lastIndexOf(":")));
+    const ends = new Map<string, string>();
+    for (const topic of topics) {
+      for (const [partition, end] of await this.options.admin.endOffsets(topic)) ends.set(changelogPartitionKey(topic, partition), end);
+    }
+    if (generation !== this.generation) return;
+    for (const task of tasks) {
+      const toFetch = task.beginRestore(ends);
+      if (toFetch.size === 0) {
+        this.run(task);
+        continue;
+      }
+      this.options.logger.info({ task: task.id, from: Object.fromEntries(toFetch) }, "restore started");
+      for (const [key, from] of toFetch) {
+        const topic = key.slice(0, key.lastIndexOf(":"));
+        this.control!.seek(topic, task.partition, from);
+        this.control!.resume(new Map([[topic, [task.partition]]]));
+      }
     }
   }
 
-  all(): IterableIterator<OwnedTask> {
+  private run(task: StreamTask): void {
+    const changelogs = new Map<string, number[]>();
+    for (const key of task.changelogs.keys()) changelogs.set(key.slice(0, key.lastIndexOf(":")), [task.partition]);
+    this.control!.pause(changelogs);
+    this.control!.resume(new Map(task.subTopology.sourceTopics.map((t) => [t, [task.partition]])));
+    this.options.logger.info({ task: task.id }, "task running");
+  }
+
+  /** A fetched batch: restore data for a restoring task, input for a running one; anything else waits. */
+  async onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
+    if (this.changelogTopics.has(batch.topic)) {
+      const task = this.taskOfChangelog(batch.topic, batch.partition);
+      if (task?.status !== "restoring" || batch.messages.length === 0) return;
+      task.restoreBatch(batch.topic, batch.messages);
+      control.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      return;
+    }
+    const task = this.tasks.get(taskId(this.options.topology.subTopologyOf(batch.topic).id, batch.partition));
+    if (task?.status !== "running") return;
+    await task.idle();
+    // Without resolving, kafkajs fetches these records again once the partition is resumed.
+    if (control.isStale() || task.status !== "running" || this.tasks.get(task.id) !== task) return;
+    let last: string | undefined;
+    try {
+      last = task.process(batch.topic, batch.messages);
+    } catch (err) {
+      // Nothing past the failing record is committed: the task's uncommitted work is dropped with it.
+      this.options.fail(err as Error);
+      return;
+    }
+    if (last === undefined) return;
+    control.resolveOffset(last);
+    const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
+    if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
+  }
+
+  /** Fetching of a partition moved past `lastOffset`, including batches of only transaction markers. */
+  onBatchEnd(end: BatchEnd): void {
+    if (!this.changelogTopics.has(end.topic)) return;
+    const task = this.taskOfChangelog(end.topic, end.partition);
+    if (task?.status !== "restoring") return;
+    if (task.restoredUpTo(end.topic, end.lastOffset)) this.run(task);
+  }
+
+  /** Commits one task; a failed commit drops the task and opens it again from its last commit. */
+  async commit(task: StreamTask): Promise<void> {
+    const offsets = new Map(task.uncommittedOffsets().map((o) => [`${o.topic}:${o.partition}`, o.offset]));
+    try {
+      await task.commit();
+      this.options.committed?.(task, offsets);
+    } catch (err) {
+      this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): dropping the task and reopening it");
+      await this.recover(task);
+    }
+  }
+
+  /** Commits every task with uncommitted work. */
+  async commitAll(): Promise<void> {
+    await Promise.all([...this.tasks.values()].map(async (task) => {
+      await task.idle();
+      await this.commit(task);
+    }));
+  }
+
+  /** Step 5: the task is closed (state rolled back), its inputs rewound to the group's committed offsets, and it is opened again. */
+  private async recover(failed: StreamTask): Promise<void> {
+    const generation = this.generation;
+    const inputs = new Map(failed.subTopology.sourceTopics.map((t) => [t, [failed.partition]]));
+    this.control!.pause(inputs);
+    if (this.tasks.get(failed.id) === failed) this.tasks.delete(failed.id);
+    await failed.close();
+    if (generation !== this.generation) return;
+    const committed = await this.options.admin.committedOffsets(this.options.config.applicationId, failed.subTopology.sourceTopics);
+    for (const topic of failed.subTopology.sourceTopics) {
+      const offset = committed.get(`${topic}:${failed.partition}`) ?? "-1";
+      this.control!.seek(topic, failed.partition, offset === "-1" ? "0" : offset);
+    }
+    const task = await this.openTask({ subTopology: failed.subTopology.id, partition: failed.partition });
+    if (generation !== this.generation) {
+      await task.close();
+      return;
+    }
+    this.tasks.set(task.id, task);
+    await this.restore(generation, [task]);
+  }
+
+  all(): IterableIterator<StreamTask> {
     return this.tasks.values();
   }
 
-  closeAll(): void {
-    for (const owned of this.tasks.values()) owned.task.close();
+  /** Closes every task (uncommitted work is rolled back: commit first to keep it). */
+  async closeAll(): Promise<void> {
+    this.generation += 1;
+    await this.reconciling;
+    const tasks = [...this.tasks.values()];
     this.tasks.clear();
+    await Promise.all(tasks.map((t) => t.close()));
+  }
+
+  private taskOfChangelog(topic: string, partition: number): StreamTask | undefined {
+    const key = changelogPartitionKey(topic, partition);
+    for (const task of this.tasks.values()) if (task.changelogs.has(key)) return task;
+    return undefined;
+  }
+
+  private partitionsOf(ref: TaskRef): [string, number][] {
+    const sub = this.options.topology.subTopologies[ref.subTopology]!;
+    const topics = [...sub.sourceTopics, ...sub.stores.map((s) => Topology.changelogTopic(this.options.config.applicationId, s.name))];
+    return topics.map((t) => [t, ref.partition]);
+  }
+
+  private tasksWithStateFiles(): string[] {
+    const dir = join(this.options.config.stateDir, this.options.config.applicationId);
+    try {
+      return readdirSync(dir)
+        .filter((f) => /^\d+_\d+\.sqlite$/.test(f))
+        .map((f) => f.slice(0, -".sqlite".length));
+    } catch {
+      return [];
+    }
+  }
+}
+
+function parseTaskId(id: string): TaskRef {
+  const [sub, partition] = id.split("_").map(Number) as [number, number];
+  return { subTopology: sub, partition };
+}
+
+function parseUserData(data: Buffer): { owned: string[]; withState: string[] } {
+  try {
+    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown };
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    return { owned: list(parsed.owned), withState: list(parsed.withState) };
+  } catch {
+    return { owned: [], withState: [] };
   }
 }

@@ -29,12 +29,17 @@ export class Task {
   readonly partition: number;
   readonly applicationId: string;
   private readonly sink: RecordSink;
+  private readonly stores: ReadonlyMap<string, unknown>;
+  /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
+  readonly dropped = new Map<string, number>();
 
-  constructor(subTopology: SubTopology, partition: number, applicationId: string, sink: RecordSink) {
+  /** `stores` holds this task's instance of every store of the sub-topology, by name. */
+  constructor(subTopology: SubTopology, partition: number, applicationId: string, sink: RecordSink, stores: ReadonlyMap<string, unknown> = new Map()) {
     this.subTopology = subTopology;
     this.partition = partition;
     this.applicationId = applicationId;
     this.sink = sink;
+    this.stores = stores;
     this.id = taskId(subTopology.id, partition);
     const byName = new Map(subTopology.nodes.map((n) => [n.name, n]));
     const built = new Map<string, Forward>();
@@ -52,7 +57,7 @@ export class Task {
           forward = toChildren;
         } else {
           const processor = node.supplier();
-          processor.init?.(this.contextFor(toChildren));
+          processor.init?.(this.contextFor(node.name, node.stores, toChildren));
           this.processors.push(processor);
           const name = node.name;
           forward = (record) => {
@@ -142,12 +147,20 @@ export class Task {
     };
   }
 
-  private contextFor(forward: Forward): ProcessorContext<unknown, unknown> {
+  private contextFor(node: string, declared: readonly string[], forward: Forward): ProcessorContext<unknown, unknown> {
     return {
       taskId: this.id,
       applicationId: this.applicationId,
       recordMetadata: () => this.current,
       forward,
+      getStateStore: <S>(name: string): S => {
+        const store = declared.includes(name) ? this.stores.get(name) : undefined;
+        if (store === undefined) throw new Error(`processor ${node} did not declare store ${name} (it has: ${declared.join(", ") || "none"})`);
+        return store as S;
+      },
+      dropRecord: (reason: string) => {
+        this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+      },
     };
   }
 }

@@ -17,6 +17,15 @@ export interface ProcessorNode {
   readonly supplier: ProcessorSupplier<unknown, unknown, unknown, unknown>;
   readonly parents: readonly string[];
   readonly children: string[];
+  /** Names of the state stores this processor reads and writes. */
+  readonly stores: readonly string[];
+}
+
+/** A key-value store declared by the topology; each task gets its own instance, backed by a changelog. */
+export interface StoreDefinition {
+  readonly name: string;
+  readonly keySerde: Serde<unknown>;
+  readonly valueSerde: Serde<unknown>;
 }
 
 export interface SinkNode {
@@ -36,11 +45,14 @@ export interface SubTopology {
   readonly sinkTopics: readonly string[];
   /** Every node of the sub-topology, parents before children. */
   readonly nodes: readonly TopologyNode[];
+  /** The stores its processors use. */
+  readonly stores: readonly StoreDefinition[];
 }
 
 /** Collects nodes while a `StreamsBuilder` is used; `build()` freezes it into a `Topology`. */
 export class TopologyGraph {
   private readonly nodes = new Map<string, TopologyNode>();
+  private readonly stores = new Map<string, StoreDefinition>();
   private counter = 0;
 
   /** Kafka Streams' naming: `KSTREAM-MAPVALUES-0000000001`, so `describe()` reads familiar. */
@@ -52,6 +64,11 @@ export class TopologyGraph {
     if (this.nodes.has(node.name)) {
       throw new TopologyError(`two nodes are named ${node.name}; processor names must be unique`);
     }
+    if (node.kind === "processor") {
+      for (const store of node.stores) {
+        if (!this.stores.has(store)) throw new TopologyError(`processor ${node.name} uses store ${store}, which no one declared`);
+      }
+    }
     if (node.kind !== "source") {
       for (const parent of node.parents) {
         const p = this.nodes.get(parent);
@@ -61,6 +78,18 @@ export class TopologyGraph {
       }
     }
     this.nodes.set(node.name, node);
+  }
+
+  addStore(store: StoreDefinition): void {
+    if (!/^[A-Za-z0-9._-]+$/.test(store.name)) {
+      throw new TopologyError(`store name "${store.name}" may hold only letters, digits, '.', '_' and '-' (it names a changelog topic)`);
+    }
+    if (this.stores.has(store.name)) throw new TopologyError(`two stores are named ${store.name}; store names must be unique`);
+    this.stores.set(store.name, store);
+  }
+
+  storeDefinitions(): ReadonlyMap<string, StoreDefinition> {
+    return this.stores;
   }
 
   get(name: string): TopologyNode | undefined {
@@ -82,7 +111,7 @@ export class TopologyError extends Error {
 }
 
 /** Connected components of the graph; each becomes one sub-topology, numbered in order of first node. */
-export function splitSubTopologies(all: readonly TopologyNode[]): SubTopology[] {
+export function splitSubTopologies(all: readonly TopologyNode[], stores: ReadonlyMap<string, StoreDefinition>): SubTopology[] {
   const byName = new Map(all.map((n) => [n.name, n]));
   const group = new Map<string, number>();
   let groups = 0;
@@ -102,7 +131,9 @@ export function splitSubTopologies(all: readonly TopologyNode[]): SubTopology[] 
   const subs: SubTopology[] = [];
   for (let id = 0; id < groups; id++) {
     const members = all.filter((n) => group.get(n.name) === id);
+    const storeNames = new Set(members.flatMap((n) => (n.kind === "processor" ? n.stores : [])));
     subs.push({
+      stores: [...storeNames].map((s) => stores.get(s)!),
       id,
       sourceTopics: members.flatMap((n) => (n.kind === "source" ? n.topics : [])),
       sinkTopics: [...new Set(members.flatMap((n) => (n.kind === "sink" ? [n.topic] : [])))],

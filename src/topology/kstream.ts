@@ -3,6 +3,8 @@ import { FilterProcessor, MapProcessor, MapValuesProcessor, PeekProcessor } from
 import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
 import type { TopologyGraph } from "./graph.ts";
+import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
+import { TopologyError } from "./graph.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
 export interface Named {
@@ -14,19 +16,27 @@ export interface Produced<K, V> extends Named {
   readonly value: Serde<V>;
 }
 
+/** The serdes a stream's records are known to have: set by a source, kept by operators that keep keys or values. */
+export interface KnownSerdes<K, V> {
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
+}
+
 export class KStream<K, V> {
   private readonly graph: TopologyGraph;
   private readonly nodeName: string;
+  private readonly serdes: KnownSerdes<K, V>;
 
   /** @internal Built by StreamsBuilder and by other operators, never by users. */
-  constructor(graph: TopologyGraph, nodeName: string) {
+  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V> = {}) {
     this.graph = graph;
     this.nodeName = nodeName;
+    this.serdes = serdes;
   }
 
   /** Transforms each value; the key and timestamp stay. */
   mapValues<VOut>(mapper: (value: V, key: K) => VOut, options?: Named): KStream<K, VOut> {
-    return this.addProcessor("KSTREAM-MAPVALUES", () => new MapValuesProcessor(mapper), options);
+    return this.addProcessor("KSTREAM-MAPVALUES", () => new MapValuesProcessor(mapper), options, { key: this.serdes.key });
   }
 
   /** Transforms each record into a new key and value. */
@@ -36,22 +46,34 @@ export class KStream<K, V> {
 
   /** Keeps the records for which `predicate` is true. */
   filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
-    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, true), options);
+    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, true), options, this.serdes);
   }
 
   /** Keeps the records for which `predicate` is false. */
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
-    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, false), options);
+    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, false), options, this.serdes);
   }
 
   /** Calls `action` for each record and passes the record on unchanged. */
   peek(action: (key: K, value: V) => void, options?: Named): KStream<K, V> {
-    return this.addProcessor("KSTREAM-PEEK", () => new PeekProcessor(action), options);
+    return this.addProcessor("KSTREAM-PEEK", () => new PeekProcessor(action), options, this.serdes);
   }
 
   /** Runs a user processor (the Processor API). */
   process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options?: Named): KStream<KOut, VOut> {
     return this.addProcessor("KSTREAM-PROCESSOR", supplier, options);
+  }
+
+  /**
+   * Groups the records by their current key, for an aggregation. The key serde is the stream's own
+   * unless an operator changed the key (then pass `{ key }`); the value serde is needed only by `reduce`.
+   */
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    const key = grouped.key ?? this.serdes.key;
+    if (!key) {
+      throw new TopologyError(`groupByKey() after ${this.nodeName} needs { key: serde }: an operator there changed the key`);
+    }
+    return new KGroupedStream<K, V>(this.graph, this.nodeName, key, grouped.value ?? this.serdes.value);
   }
 
   /** Writes the stream to `topic`, which must exist. */
@@ -70,15 +92,17 @@ export class KStream<K, V> {
     prefix: string,
     supplier: ProcessorSupplier<K, V, KOut, VOut>,
     options: Named | undefined,
+    serdes: KnownSerdes<KOut, VOut> = {},
   ): KStream<KOut, VOut> {
     const name = options?.name ?? this.graph.nextName(prefix);
     this.graph.add({
       kind: "processor",
       name,
-      supplier: supplier,
+      supplier,
       parents: [this.nodeName],
       children: [],
+      stores: [],
     });
-    return new KStream<KOut, VOut>(this.graph, name);
+    return new KStream<KOut, VOut>(this.graph, name, serdes);
   }
 }

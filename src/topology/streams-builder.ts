@@ -28,12 +28,12 @@ export class StreamsBuilder {
       valueSerde: consumed.value,
       children: [],
     });
-    return new KStream<K, V>(this.graph, name);
+    return new KStream<K, V>(this.graph, name, { key: consumed.key, value: consumed.value });
   }
 
   build(): Topology {
     if (this.built) throw new TopologyError("build() was already called on this StreamsBuilder");
     this.built = true;
-    return new Topology(this.graph.all());
+    return new Topology(this.graph.all(), this.graph.storeDefinitions());
   }
 }

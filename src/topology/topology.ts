@@ -1,14 +1,14 @@
 // A built topology: immutable, split into sub-topologies, and able to describe itself.
-import { splitSubTopologies, TopologyError, type SubTopology, type TopologyNode } from "./graph.ts";
+import { splitSubTopologies, TopologyError, type StoreDefinition, type SubTopology, type TopologyNode } from "./graph.ts";
 
 export class Topology {
   readonly subTopologies: readonly SubTopology[];
 
-  constructor(nodes: readonly TopologyNode[]) {
+  constructor(nodes: readonly TopologyNode[], stores: ReadonlyMap<string, StoreDefinition> = new Map()) {
     if (!nodes.some((n) => n.kind === "source")) {
       throw new TopologyError("the topology has no source: call builder.stream(topic, …) before build()");
     }
-    this.subTopologies = splitSubTopologies(nodes);
+    this.subTopologies = splitSubTopologies(nodes, stores);
     const seen = new Map<string, number>();
     for (const sub of this.subTopologies) {
       for (const topic of sub.sourceTopics) {
@@ -31,6 +31,11 @@ export class Topology {
     return [...new Set(this.subTopologies.flatMap((s) => [...s.sinkTopics]))];
   }
 
+  /** The changelog topic of a store: `<applicationId>-<store>-changelog`, as in Kafka Streams. */
+  static changelogTopic(applicationId: string, store: string): string {
+    return `${applicationId}-${store}-changelog`;
+  }
+
   /** The sub-topology that reads `topic`. */
   subTopologyOf(topic: string): SubTopology {
     const sub = this.subTopologies.find((s) => s.sourceTopics.includes(topic));
@@ -47,7 +52,7 @@ export class Topology {
         if (node.kind === "source") {
           lines.push(`    Source: ${node.name} (topics: [${node.topics.join(", ")}])`);
         } else if (node.kind === "processor") {
-          lines.push(`    Processor: ${node.name} (stores: [])`);
+          lines.push(`    Processor: ${node.name} (stores: [${node.stores.join(", ")}])`);
         } else {
           lines.push(`    Sink: ${node.name} (topic: ${node.topic})`);
         }

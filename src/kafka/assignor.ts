@@ -1,0 +1,50 @@
+// Adapts the runtime's task assignment to kafkajs's partition-assigner interface. The runtime decides
+// which member gets which partitions (whole tasks, sticky to the member holding their state); this file
+// only moves its decision and each member's user data through the group protocol.
+import { AssignerProtocol, type Cluster, type PartitionAssigner } from "kafkajs";
+
+export interface MemberSubscription {
+  readonly memberId: string;
+  readonly userData: Buffer;
+}
+
+export interface GroupAssignmentPlanner {
+  readonly protocolName: string;
+  /** What this member tells the leader when it joins (e.g. the tasks whose state it holds). */
+  userData(): Buffer;
+  /** The leader's decision: member id → topic → partitions. */
+  assign(members: readonly MemberSubscription[], partitionCount: (topic: string) => number): Map<string, Map<string, number[]>>;
+}
+
+export function partitionAssignerFor(planner: GroupAssignmentPlanner): PartitionAssigner {
+  return ({ cluster }: { cluster: Cluster }) => ({
+    name: planner.protocolName,
+    version: 1,
+    async assign({ members, topics }) {
+      await cluster.refreshMetadataIfNecessary();
+      const partitionCount = (topic: string) => {
+        if (!topics.includes(topic)) return 0;
+        return cluster.findTopicPartitionMetadata(topic).length;
+      };
+      const subscriptions = members.map((m) => ({
+        memberId: m.memberId,
+        userData: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData ?? Buffer.alloc(0),
+      }));
+      const plan = planner.assign(subscriptions, partitionCount);
+      return members.map(({ memberId }) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: Object.fromEntries(plan.get(memberId) ?? new Map()),
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return {
+        name: planner.protocolName,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: planner.userData() }),
+      };
+    },
+  });
+}

@@ -1,0 +1,148 @@
+// How a task's commit reaches Kafka. Exactly-once: one transactional producer per task
+// (transactional.id = <applicationId>-<taskId>) writes the outputs and changelog records and commits the
+// input offsets in one transaction. At-least-once: the records are sent and acknowledged, then the
+// offsets are committed through the group consumer.
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
+import type { ProducedRecord, TopicPartitionOffset } from "./types.ts";
+
+export interface TaskOutput {
+  /**
+   * Fences any other producer of this task (a zombie owner) and waits until its open transaction is
+   * aborted (DESIGN.md step 1). Call before reading the changelogs' end offsets.
+   */
+  init(): Promise<void>;
+  /**
+   * Writes `records` and commits `offsets` for the group. Resolves with, per `topic:partition` written,
+   * the offset after the last record written there. Rejects when the task must be dropped (fenced,
+   * or the transaction failed); the caller rolls its state back.
+   */
+  commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+function toTopicMessages(records: readonly ProducedRecord[]): { topic: string; messages: Message[] }[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    let list = byTopic.get(r.topic);
+    if (!list) byTopic.set(r.topic, (list = []));
+    list.push({ key: r.key, value: r.value, partition: r.partition, timestamp: String(r.timestamp), headers: r.headers });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Offsets after the last record of each partition written, from the produce responses. */
+function endOffsets(records: readonly ProducedRecord[], metadata: readonly RecordMetadata[]): Map<string, string> {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.partition === undefined) continue;
+    const key = `${r.topic}:${r.partition}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const ends = new Map<string, string>();
+  for (const m of metadata) {
+    const key = `${m.topicName}:${m.partition}`;
+    const count = counts.get(key);
+    if (count !== undefined && m.baseOffset !== undefined) ends.set(key, (BigInt(m.baseOffset) + BigInt(count)).toString());
+  }
+  return ends;
+}
+
+function groupOffsets(offsets: readonly TopicPartitionOffset[]) {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets) {
+    let list = byTopic.get(o.topic);
+    if (!list) byTopic.set(o.topic, (list = []));
+    list.push({ partition: o.partition, offset: o.offset });
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+export class TransactionalTaskOutput implements TaskOutput {
+  private readonly producer: Producer;
+  private readonly groupId: string;
+
+  constructor(kafka: Kafka, transactionalId: string, groupId: string, transactionTimeoutMs: number) {
+    this.groupId = groupId;
+    this.producer = kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  async init(): Promise<void> {
+    await this.producer.connect();
+    // kafkajs sends the transactional InitProducerId (the fencing one) at the first transaction(), not at
+    // connect(). An empty transaction does it now; aborting it sends nothing to the broker.
+    const fence = await this.producer.transaction();
+    await fence.abort();
+  }
+
+  async commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>> {
+    if (records.length === 0 && offsets.length === 0) return new Map();
+    const transaction = await this.producer.transaction();
+    try {
+      const metadata =
+        records.length === 0
+          ? []
+          : await transaction.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: toTopicMessages(records) });
+      if (offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: groupOffsets(offsets) });
+      await transaction.commit();
+      return endOffsets(records, metadata);
+    } catch (err) {
+      // Aborting can itself fail (a fenced producer cannot end its transaction); the broker aborts it then.
+      if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+/** At-least-once: a producer shared by all tasks, and the consumer's offset commit. */
+export class AtLeastOnceTaskOutput implements TaskOutput {
+  private readonly producer: Producer;
+  private readonly commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>;
+
+  constructor(producer: Producer, commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>) {
+    this.producer = producer;
+    this.commitOffsets = commitOffsets;
+  }
+
+  async init(): Promise<void> {}
+
+  async commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>> {
+    const metadata = records.length === 0 ? [] : await this.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) });
+    await this.commitOffsets(offsets);
+    return endOffsets(records, metadata);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The idempotent producer at-least-once tasks share; each task gets a TaskOutput over it. */
+export class SharedProducer {
+  private readonly producer: Producer;
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+  taskOutput(commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>): TaskOutput {
+    return new AtLeastOnceTaskOutput(this.producer, commitOffsets);
+  }
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}

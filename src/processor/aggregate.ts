@@ -1,0 +1,91 @@
+// The processors behind KGroupedStream's aggregations and KTable's record-at-a-time operators.
+// Every update is forwarded downstream as it happens (no caching of downstream updates), so a
+// KTable turned into a stream shows each intermediate result, as Kafka Streams does with caching off.
+import type { KeyValueStore } from "../state/types.ts";
+import type { Processor, ProcessorContext } from "./processor.ts";
+import type { StreamRecord } from "./record.ts";
+
+export type Initializer<A> = () => A;
+export type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
+export type Reducer<V> = (aggregate: V, value: V) => V;
+
+/** Folds each record into the aggregate stored under its key, stores it, and forwards it. */
+export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> {
+  private readonly storeName: string;
+  private readonly initializer: Initializer<A> | undefined;
+  private readonly aggregator: Aggregator<K, V, A>;
+  private context!: ProcessorContext<K, A>;
+  private store!: KeyValueStore<K, A>;
+
+  /** Without an initializer the first value of a key is its aggregate (reduce). */
+  constructor(storeName: string, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>) {
+    this.storeName = storeName;
+    this.initializer = initializer;
+    this.aggregator = aggregator;
+  }
+
+  init(context: ProcessorContext<K, A>): void {
+    this.context = context;
+    this.store = context.getStateStore<KeyValueStore<K, A>>(this.storeName);
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    // As in Kafka Streams, a record without a key or value has nothing to aggregate; it is dropped and counted.
+    if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
+      this.context.dropRecord("null key or value in an aggregation");
+      return;
+    }
+    const previous = this.store.get(record.key);
+    let next: A;
+    if (previous !== undefined) next = this.aggregator(record.key, record.value, previous);
+    else if (this.initializer) next = this.aggregator(record.key, record.value, this.initializer());
+    else next = record.value as unknown as A;
+    this.store.put(record.key, next);
+    this.context.forward({ key: record.key, value: next, timestamp: record.timestamp, headers: record.headers });
+  }
+}
+
+/** KTable.mapValues: a tombstone stays a tombstone. */
+export class TableMapValuesProcessor<K, V, VOut> implements Processor<K, V | null, K, VOut | null> {
+  private readonly mapper: (value: V, key: K) => VOut;
+  private context!: ProcessorContext<K, VOut | null>;
+  constructor(mapper: (value: V, key: K) => VOut) {
+    this.mapper = mapper;
+  }
+  init(context: ProcessorContext<K, VOut | null>): void {
+    this.context = context;
+  }
+  process(record: StreamRecord<K, V | null>): void {
+    const value = record.value === null ? null : this.mapper(record.value, record.key);
+    this.context.forward({ key: record.key, value, timestamp: record.timestamp, headers: record.headers });
+  }
+}
+
+/** KTable.filter: a row that no longer matches becomes a tombstone, so downstream forgets the key. */
+export class TableFilterProcessor<K, V> implements Processor<K, V | null, K, V | null> {
+  private readonly predicate: (key: K, value: V) => boolean;
+  private readonly keepWhen: boolean;
+  private context!: ProcessorContext<K, V | null>;
+  constructor(predicate: (key: K, value: V) => boolean, keepWhen: boolean) {
+    this.predicate = predicate;
+    this.keepWhen = keepWhen;
+  }
+  init(context: ProcessorContext<K, V | null>): void {
+    this.context = context;
+  }
+  process(record: StreamRecord<K, V | null>): void {
+    const keep = record.value !== null && this.predicate(record.key, record.value) === this.keepWhen;
+    this.context.forward(keep ? record : { key: record.key, value: null, timestamp: record.timestamp, headers: record.headers });
+  }
+}
+
+/** KTable.toStream: passes every update on as a stream record. */
+export class PassThroughProcessor<K, V> implements Processor<K, V, K, V> {
+  private context!: ProcessorContext<K, V>;
+  init(context: ProcessorContext<K, V>): void {
+    this.context = context;
+  }
+  process(record: StreamRecord<K, V>): void {
+    this.context.forward(record);
+  }
+}

@@ -1,0 +1,244 @@
+// A task with state and a commit: the processing graph of one sub-topology on one partition, its SQLite
+// file, its output (a transactional producer under exactly-once), the outputs and input offsets not yet
+// committed, and the restore of its stores from their changelogs. The step numbers are DESIGN.md's
+// "Exactly-once, step by step".
+import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
+import { StateFile } from "../state/state-file.ts";
+import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
+import type { SubTopology } from "../topology/graph.ts";
+import { Topology } from "../topology/topology.ts";
+import type { Logger } from "./logger.ts";
+import { Task } from "./task.ts";
+
+export type TaskStatus = "restoring" | "running" | "closed";
+
+/** One store's changelog partition being replayed into the task's file. */
+interface StoreRestore {
+  readonly store: string;
+  readonly topic: string;
+  readonly from: string;
+  /** The changelog's end offset read after fencing: nothing can be written past it while we own the task. */
+  readonly end: bigint;
+  position: bigint;
+  restored: number;
+}
+
+export interface StreamTaskOptions {
+  readonly subTopology: SubTopology;
+  readonly partition: number;
+  readonly applicationId: string;
+  readonly statePath: string;
+  readonly cacheMaxBytes: number;
+  readonly output: TaskOutput;
+  readonly logger: Logger;
+}
+
+export class StreamTask {
+  readonly id: string;
+  readonly partition: number;
+  readonly subTopology: SubTopology;
+  /** `topic:partition` of each store's changelog partition → its store name. */
+  readonly changelogs = new Map<string, string>();
+  private readonly graph: Task;
+  private readonly state: StateFile;
+  private readonly output: TaskOutput;
+  private readonly logger: Logger;
+  private readonly outputs: ProducedRecord[] = [];
+  /** Per input topic, the offset after the last record processed and not yet committed. */
+  private readonly positions = new Map<string, string>();
+  private checkpoint: Checkpoint;
+  private readonly restores = new Map<string, StoreRestore>();
+  private statusValue: TaskStatus = "restoring";
+  private lastCommit = Date.now();
+  /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
+  private committing: Promise<void> | undefined;
+
+  private constructor(options: StreamTaskOptions, state: StateFile) {
+    const { subTopology, partition, applicationId } = options;
+    this.subTopology = subTopology;
+    this.partition = partition;
+    this.output = options.output;
+    this.logger = options.logger;
+    this.state = state;
+    this.checkpoint = state.checkpoint();
+    const stores = new Map<string, unknown>();
+    for (const def of subTopology.stores) {
+      const topic = Topology.changelogTopic(applicationId, def.name);
+      stores.set(
+        def.name,
+        state.keyValueStore({ name: def.name, keySerde: def.keySerde, valueSerde: def.valueSerde, changelogTopic: topic, changelogPartition: partition }),
+      );
+      this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
+    }
+    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, stores);
+    this.id = this.graph.id;
+  }
+
+  /**
+   * Step 1: opens the task's SQLite file (a missing or corrupt one starts empty) and fences any other
+   * owner of the task through its output, so that the changelogs cannot grow behind our back.
+   */
+  static async open(options: StreamTaskOptions): Promise<StreamTask> {
+    const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes });
+    const task = new StreamTask(options, state);
+    if (state.rebuilt) task.logger.warn({ task: task.id, path: options.statePath }, "state file was corrupt: rebuilding it from the changelogs");
+    try {
+      await options.output.init();
+    } catch (err) {
+      state.close();
+      throw err;
+    }
+    return task;
+  }
+
+  get status(): TaskStatus {
+    return this.statusValue;
+  }
+
+  /**
+   * Step 2: given each changelog partition's end offset (read after fencing), replays from the
+   * checkpoint to the end. Returns the changelog partitions to fetch, each with its start offset;
+   * none means the task runs at once.
+   */
+  beginRestore(ends: ReadonlyMap<string, string>): Map<string, string> {
+    this.statusValue = "restoring";
+    this.restores.clear();
+    const toFetch = new Map<string, string>();
+    for (const [key, store] of this.changelogs) {
+      const from = this.checkpoint.get(key) ?? "0";
+      const end = BigInt(ends.get(key) ?? "0");
+      if (BigInt(from) >= end) continue;
+      this.restores.set(key, { store, topic: key.slice(0, key.lastIndexOf(":")), from, end, position: BigInt(from), restored: 0 });
+      toFetch.set(key, from);
+    }
+    if (toFetch.size === 0) this.statusValue = "running";
+    return toFetch;
+  }
+
+  /** Applies a fetched batch of a changelog partition in one SQLite transaction with its checkpoint. */
+  restoreBatch(topic: string, messages: readonly BatchMessage[]): void {
+    const key = changelogPartitionKey(topic, this.partition);
+    const restore = this.restores.get(key);
+    if (!restore || messages.length === 0) return;
+    const records: RestoreRecord[] = [];
+    for (const m of messages) if (m.key !== null) records.push({ key: m.key, value: m.value, offset: m.offset });
+    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+    this.checkpoint.set(key, next);
+    this.state.restore(restore.store, records, new Map([[key, next]]));
+    restore.restored += records.length;
+    restore.position = BigInt(next);
+  }
+
+  /**
+   * Notes that fetching the changelog partition got past `lastOffset` (markers included). Returns true
+   * once every store is restored, and the task turns to running.
+   */
+  restoredUpTo(topic: string, lastOffset: string): boolean {
+    const key = changelogPartitionKey(topic, this.partition);
+    const restore = this.restores.get(key);
+    if (restore) {
+      const next = BigInt(lastOffset) + 1n;
+      if (next > restore.position) restore.position = next;
+      if (restore.position >= restore.end) {
+        this.restores.delete(key);
+        this.logger.info(
+          { task: this.id, store: restore.store, restored: restore.restored, fromOffset: restore.from, toOffset: restore.end.toString(), rebuilt: this.state.rebuilt },
+          "restore done",
+        );
+      }
+    }
+    if (this.statusValue === "restoring" && this.restores.size === 0) this.statusValue = "running";
+    return this.statusValue === "running";
+  }
+
+  /** Waits for a commit in flight, so that processing never interleaves with one. */
+  async idle(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
+  /** Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction. */
+  process(topic: string, messages: readonly BatchMessage[]): string | undefined {
+    let last: string | undefined;
+    for (const message of messages) {
+      this.graph.process(topic, message);
+      last = message.offset;
+    }
+    if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
+    return last;
+  }
+
+  hasUncommitted(): boolean {
+    return this.positions.size > 0 || this.outputs.length > 0;
+  }
+
+  commitDue(now: number, intervalMs: number): boolean {
+    return this.hasUncommitted() && now - this.lastCommit >= intervalMs;
+  }
+
+  /** The input offsets processed and not yet committed. */
+  uncommittedOffsets(): TopicPartitionOffset[] {
+    return [...this.positions].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));
+  }
+
+  /**
+   * Step 4: flushes the write cache as changelog records, writes them with the outputs and commits the
+   * input offsets (one Kafka transaction under exactly-once), then commits SQLite with the new
+   * checkpoint. A crash between the two is repaired by step 2's replay.
+   * Step 5: if Kafka's commit fails, SQLite rolls back and the error tells the caller to drop the task.
+   */
+  async commit(): Promise<void> {
+    if (!this.hasUncommitted() || this.statusValue !== "running") return;
+    let done!: () => void;
+    this.committing = new Promise((resolve) => (done = resolve));
+    try {
+      const changelog = this.state.flush();
+      const records: ProducedRecord[] = this.outputs.splice(0);
+      for (const c of changelog) records.push({ topic: c.topic, partition: c.partition, key: c.key, value: c.value, timestamp: Date.now(), headers: {} });
+      const offsets = this.uncommittedOffsets();
+      this.positions.clear();
+      let ends: Map<string, string>;
+      try {
+        ends = await this.output.commit(records, offsets);
+      } catch (err) {
+        this.state.rollback();
+        throw err;
+      }
+      for (const key of this.changelogs.keys()) {
+        const end = ends.get(key);
+        if (end !== undefined) this.checkpoint.set(key, end);
+      }
+      this.state.commit(this.checkpoint);
+      this.lastCommit = Date.now();
+    } finally {
+      this.committing = undefined;
+      done();
+    }
+  }
+
+  /**
+   * Forgets everything since the last commit: after a rebalance kafkajs fetches again from the
+   * committed offsets, so uncommitted work would otherwise be applied twice.
+   */
+  rollback(): void {
+    if (this.statusValue === "closed") return;
+    this.outputs.length = 0;
+    this.positions.clear();
+    this.state.rollback();
+    this.checkpoint = this.state.checkpoint();
+  }
+
+  /** Rolls back what was not committed and closes the file and the output. */
+  async close(): Promise<void> {
+    if (this.statusValue === "closed") return;
+    await this.idle();
+    this.rollback();
+    this.statusValue = "closed";
+    this.graph.close();
+    this.state.close();
+    await this.output.close().catch((err: unknown) => this.logger.warn({ task: this.id, err }, "task output did not close cleanly"));
+  }
+
+  droppedRecords(): ReadonlyMap<string, number> {
+    return this.graph.dropped;
+  }
+}

@@ -1,0 +1,37 @@
+// What must hold on the cluster before the app joins its group: the topics it reads and writes exist,
+// co-partitioned inputs agree on their partition count, and every store has its compacted changelog.
+import type { TopicAdmin } from "../kafka/index.ts";
+import { Topology } from "../topology/topology.ts";
+import { WeirError } from "./errors.ts";
+
+/** Checks the topics and creates the missing changelogs; returns the partition count of each source topic. */
+export async function prepareTopics(admin: TopicAdmin, topology: Topology, applicationId: string, brokers: readonly string[]): Promise<Map<string, number>> {
+  const sources = topology.sourceTopics();
+  const sinks = topology.sinkTopics();
+  const counts = await admin.partitionCounts([...sources, ...sinks]);
+  const missing = [...sources.map((t) => ["source", t] as const), ...sinks.map((t) => ["sink", t] as const)].filter(([, t]) => !counts.has(t));
+  if (missing.length > 0) {
+    const one = missing.length === 1;
+    throw new WeirError(
+      "WEIR_TOPIC_MISSING",
+      `${missing.map(([role, t]) => `${role} topic "${t}"`).join(", ")} ${one ? "does" : "do"} not exist on ${brokers.join(",")}; create ${one ? "it" : "them"} first (Weir creates only its own internal topics)`,
+    );
+  }
+  const changelogs = [];
+  for (const sub of topology.subTopologies) {
+    const partitionCounts = new Set(sub.sourceTopics.map((t) => counts.get(t)));
+    if (partitionCounts.size > 1) {
+      throw new WeirError(
+        "WEIR_TOPOLOGY_INVALID",
+        `topics ${sub.sourceTopics.map((t) => `${t} (${counts.get(t)} partitions)`).join(", ")} are read by one sub-topology and must have the same number of partitions`,
+      );
+    }
+    const partitions = counts.get(sub.sourceTopics[0]!)!;
+    for (const store of sub.stores) changelogs.push({ name: Topology.changelogTopic(applicationId, store.name), partitions });
+  }
+  const problems = await admin.ensureCompactedTopics(changelogs);
+  if (problems.length > 0) {
+    throw new WeirError("WEIR_TOPOLOGY_INVALID", `changelog topics do not fit the topology: ${problems.join("; ")}; delete them (weir reset) or fix them`);
+  }
+  return new Map(sources.map((t) => [t, counts.get(t)!]));
+}

@@ -1,0 +1,13 @@
+// The state layer's surface for the runtime and the test driver: one SQLite file per task and its stores.
+export { StateFile, stateFilePath, type StateFileStatus } from "./state-file.ts";
+export { StateError, type StateErrorCode } from "./errors.ts";
+export {
+  changelogPartitionKey,
+  type ChangelogRecord,
+  type Checkpoint,
+  type KeyValueIterator,
+  type KeyValueStore,
+  type KeyValueStoreOptions,
+  type RestoreRecord,
+  type StateFileOptions,
+} from "./types.ts";

@@ -1,0 +1,106 @@
+// The SQLite table of one key-value store (`kv_<name>`) and its prepared statements. Knows nothing of
+// serdes, caches or changelogs: bytes in, bytes out, in key order.
+import type { Database, Statement } from "better-sqlite3";
+import { StateError } from "./errors.ts";
+
+const STORE_NAME = /^[A-Za-z0-9._-]+$/;
+
+/** Rows per multi-row upsert in bulk writes: one call into SQLite per 64 rows instead of per row. */
+const BULK_ROWS = 64;
+
+export type KeyValueRow = [key: Buffer, value: Buffer];
+
+export class KeyValueTable {
+  readonly name: string;
+  private readonly db: Database;
+  private readonly quoted: string;
+  private readonly getStatement: Statement<[Buffer], Buffer>;
+  private readonly updateStatement: Statement<[Buffer, Buffer]>;
+  private readonly insertStatement: Statement<[Buffer, Buffer]>;
+  private readonly deleteStatement: Statement<[Buffer]>;
+  private readonly upsertStatement: Statement<[Buffer, Buffer]>;
+  /** Bound with one array of 2 × BULK_ROWS buffers, which better-sqlite3 spreads over the placeholders. */
+  private bulkUpsertStatement: Statement<[Buffer[]]> | undefined;
+  private readonly pageStatement: Statement<[Buffer, number], KeyValueRow>;
+  private readonly pageToStatement: Statement<[Buffer, Buffer, number], KeyValueRow>;
+  private readonly pageBeforeStatement: Statement<[Buffer, Buffer, number], KeyValueRow>;
+  private readonly countStatement: Statement<[], number>;
+
+  /** Creates the store's table if the file has none yet. */
+  constructor(db: Database, storeName: string) {
+    if (!STORE_NAME.test(storeName)) {
+      throw new StateError("WEIR_STATE_STORE_INVALID", `store name ${JSON.stringify(storeName)} must match [A-Za-z0-9._-]+`);
+    }
+    this.name = storeName;
+    this.db = db;
+    // The name is checked above, so it cannot contain a quote.
+    const t = `"kv_${storeName}"`;
+    this.quoted = t;
+    db.exec(`CREATE TABLE IF NOT EXISTS ${t} (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID`);
+    this.getStatement = db.prepare<[Buffer], Buffer>(`SELECT value FROM ${t} WHERE key = ?`).pluck();
+    this.updateStatement = db.prepare(`UPDATE ${t} SET value = ? WHERE key = ?`);
+    this.insertStatement = db.prepare(`INSERT INTO ${t} (key, value) VALUES (?, ?)`);
+    this.deleteStatement = db.prepare(`DELETE FROM ${t} WHERE key = ?`);
+    this.upsertStatement = db.prepare(`INSERT INTO ${t} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    const select = `SELECT key, value FROM ${t} WHERE key >= ?`;
+    this.pageStatement = db.prepare<[Buffer, number], KeyValueRow>(`${select} ORDER BY key LIMIT ?`).raw();
+    this.pageToStatement = db.prepare<[Buffer, Buffer, number], KeyValueRow>(`${select} AND key <= ? ORDER BY key LIMIT ?`).raw();
+    this.pageBeforeStatement = db.prepare<[Buffer, Buffer, number], KeyValueRow>(`${select} AND key < ? ORDER BY key LIMIT ?`).raw();
+    this.countStatement = db.prepare<[], number>(`SELECT count(*) FROM ${t}`).pluck();
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    return this.getStatement.get(key);
+  }
+
+  /** Stores `value` under `key`; returns true when the key is new. UPDATE first, as most writes update. */
+  write(key: Buffer, value: Buffer): boolean {
+    if (this.updateStatement.run(value, key).changes > 0) return false;
+    this.insertStatement.run(key, value);
+    return true;
+  }
+
+  /** Removes `key`; returns true when it was there. */
+  remove(key: Buffer): boolean {
+    return this.deleteStatement.run(key).changes > 0;
+  }
+
+  /**
+   * Upserts many rows, fastest when they come sorted by key and hold no key twice. Does not say which
+   * keys were new; the caller recounts when it needs to.
+   */
+  upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void {
+    const n = keys.length;
+    let i = 0;
+    if (n >= BULK_ROWS) {
+      const bulk = (this.bulkUpsertStatement ??= this.db.prepare<[Buffer[]]>(
+        `INSERT INTO ${this.quoted} (key, value) VALUES ${"(?, ?), ".repeat(BULK_ROWS - 1)}(?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ));
+      const params = new Array<Buffer>(2 * BULK_ROWS);
+      for (; i + BULK_ROWS <= n; i += BULK_ROWS) {
+        for (let j = 0; j < BULK_ROWS; j++) {
+          params[2 * j] = keys[i + j]!;
+          params[2 * j + 1] = values[i + j]!;
+        }
+        bulk.run(params);
+      }
+    }
+    for (; i < n; i++) this.upsertStatement.run(keys[i]!, values[i]!);
+  }
+
+  /**
+   * Up to `limit` rows with key ≥ `from`, in key order, below `to` (inclusive or not; undefined = no
+   * bound). Iterators read page by page so that no statement stays open between pages: better-sqlite3
+   * refuses every other statement while one is being iterated, and an iterator a caller abandons would
+   * otherwise block the file.
+   */
+  page(from: Buffer, to: Buffer | undefined, toInclusive: boolean, limit: number): KeyValueRow[] {
+    if (to === undefined) return this.pageStatement.all(from, limit);
+    return (toInclusive ? this.pageToStatement : this.pageBeforeStatement).all(from, to, limit);
+  }
+
+  /** A full count: O(rows), so callers cache it. */
+  count(): number {
+    return this.countStatement.get()!;
+  }
+}

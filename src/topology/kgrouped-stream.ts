@@ -1,0 +1,70 @@
+// KGroupedStream: records grouped by key, waiting for an aggregation that turns them into a KTable.
+import { StreamAggregateProcessor, type Aggregator, type Initializer, type Reducer } from "../processor/aggregate.ts";
+import { serdes as builtIn, type Serde } from "../serdes/serde.ts";
+import { TopologyError, type TopologyGraph } from "./graph.ts";
+import { KTable } from "./ktable.ts";
+
+export interface Grouped<K, V> {
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
+}
+
+/** Where an aggregation keeps its state: a named, queryable key-value store with a changelog. */
+export interface Materialized<V> {
+  /** The store's name; also names its changelog topic `<applicationId>-<store>-changelog`. */
+  readonly store?: string;
+  readonly value?: Serde<V>;
+}
+
+export class KGroupedStream<K, V> {
+  private readonly graph: TopologyGraph;
+  private readonly parent: string;
+  private readonly keySerde: Serde<K>;
+  private readonly valueSerde: Serde<V> | undefined;
+
+  /** @internal Built by KStream.groupByKey. */
+  constructor(graph: TopologyGraph, parent: string, keySerde: Serde<K>, valueSerde: Serde<V> | undefined) {
+    this.graph = graph;
+    this.parent = parent;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+  }
+
+  /** The number of records per key. */
+  count(materialized: Omit<Materialized<number>, "value"> = {}): KTable<K, number> {
+    return this.addAggregation("KSTREAM-AGGREGATE", materialized.store, builtIn.int64(), () => 0, (_k, _v, n: number) => n + 1);
+  }
+
+  /** Combines the values of a key with `reducer`; the first value of a key is its starting aggregate. */
+  reduce(reducer: Reducer<V>, materialized: Materialized<V> = {}): KTable<K, V> {
+    const valueSerde = materialized.value ?? this.valueSerde;
+    if (!valueSerde) throw new TopologyError("reduce() needs { value: serde }: the stream's value serde is not known here");
+    return this.addAggregation("KSTREAM-REDUCE", materialized.store, valueSerde, undefined, (_k, v: V, agg: V) => reducer(agg, v));
+  }
+
+  /** Folds the values of a key into an aggregate that starts as `initializer()`. */
+  aggregate<A>(initializer: Initializer<A>, aggregator: Aggregator<K, V, A>, materialized: Materialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
+    return this.addAggregation("KSTREAM-AGGREGATE", materialized.store, materialized.value, initializer, aggregator);
+  }
+
+  private addAggregation<A>(
+    prefix: string,
+    storeName: string | undefined,
+    valueSerde: Serde<A>,
+    initializer: Initializer<A> | undefined,
+    aggregator: Aggregator<K, V, A>,
+  ): KTable<K, A> {
+    const name = this.graph.nextName(prefix);
+    const store = storeName ?? `${name}-STATE-STORE`;
+    this.graph.addStore({ name: store, keySerde: this.keySerde, valueSerde });
+    this.graph.add({
+      kind: "processor",
+      name,
+      supplier: () => new StreamAggregateProcessor(store, initializer, aggregator),
+      parents: [this.parent],
+      children: [],
+      stores: [store],
+    });
+    return new KTable<K, A>(this.graph, name, { key: this.keySerde, value: valueSerde }, store);
+  }
+}
