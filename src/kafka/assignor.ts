@@ -35,7 +35,7 @@ export function partitionAssignerFor(planner: GroupAssignmentPlanner): Partition
         memberId,
         memberAssignment: AssignerProtocol.MemberAssignment.encode({
           version: 1,
-          assignment: Object.fromEntries(plan.get(memberId) ?? new Map()),
+          assignment: Object.fromEntries(plan.get(memberId) ?? new Map<string, number[]>()),
           userData: Buffer.alloc(0),
         }),
       }));
