@@ -1,7 +1,7 @@
 // What every integration test needs: the real broker's address, unique topics that are deleted
 // afterwards, and `weir run` child processes that the test stops by PID.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,6 +128,12 @@ export function startWeir(args: readonly string[], env: Record<string, string> =
   let stderr = "";
   let partialLine = "";
   const logLines: WeirLogLine[] = [];
+  // WEIR_TEST_LOG_DIR keeps every child's whole stderr on disk, one file per PID, for post-mortems.
+  const logDir = process.env.WEIR_TEST_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    child.stderr.pipe(createWriteStream(join(logDir, `weir-${child.pid}.log`)));
+  }
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr = (stderr + chunk).slice(-256 * 1024);
     const lines = (partialLine + chunk).split("\n");

@@ -2,6 +2,7 @@
 // file, its output (a transactional producer under exactly-once), the outputs and input offsets not yet
 // committed, and the restore of its stores from their changelogs. The step numbers are DESIGN.md's
 // "Exactly-once, step by step".
+import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
 import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
@@ -46,9 +47,17 @@ export class StreamTask {
   private readonly outputs: ProducedRecord[] = [];
   /** Per input topic, the offset after the last record processed and not yet committed. */
   private readonly positions = new Map<string, string>();
+  /**
+   * Per input topic, the committed offset the task's state reflects: read from the group after fencing,
+   * then moved by each commit of ours. Fetching resumes here, never from kafkajs's own idea of it (see
+   * TaskManager.run).
+   */
+  private readonly committedInputs = new Map<string, string>();
   private checkpoint: Checkpoint;
   private readonly restores = new Map<string, StoreRestore>();
   private statusValue: TaskStatus = "restoring";
+  /** No usable local file (none, or a corrupt one): the stores are rebuilt from the changelogs' beginning. */
+  private rebuilt = false;
   private lastCommit = Date.now();
   /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
   private committing: Promise<void> | undefined;
@@ -79,9 +88,13 @@ export class StreamTask {
    * owner of the task through its output, so that the changelogs cannot grow behind our back.
    */
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
+    const existed = existsSync(options.statePath);
     const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes });
     const task = new StreamTask(options, state);
-    if (state.rebuilt) task.logger.warn({ task: task.id, path: options.statePath }, "state file was corrupt: rebuilding it from the changelogs");
+    task.rebuilt = !existed || state.rebuilt;
+    if (state.rebuilt) {
+      task.logger.warn({ task: task.id, path: options.statePath, reason: state.rebuildReason }, "state file was corrupt: rebuilding it from the changelogs");
+    }
     try {
       await options.output.init();
     } catch (err) {
@@ -142,7 +155,7 @@ export class StreamTask {
       if (restore.position >= restore.end) {
         this.restores.delete(key);
         this.logger.info(
-          { task: this.id, store: restore.store, restored: restore.restored, fromOffset: restore.from, toOffset: restore.end.toString(), rebuilt: this.state.rebuilt },
+          { task: this.id, store: restore.store, restored: restore.restored, fromOffset: restore.from, toOffset: restore.end.toString(), rebuilt: this.rebuilt },
           "restore done",
         );
       }
@@ -165,6 +178,19 @@ export class StreamTask {
     }
     if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     return last;
+  }
+
+  /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
+  adoptCommittedInputs(committed: ReadonlyMap<string, string>): void {
+    for (const topic of this.subTopology.sourceTopics) {
+      const offset = committed.get(`${topic}:${this.partition}`);
+      if (!this.committedInputs.has(topic) && offset !== undefined && offset !== "-1") this.committedInputs.set(topic, offset);
+    }
+  }
+
+  /** Where fetching of each input must resume; absent: nothing was ever committed (start from the earliest). */
+  resumeOffsets(): ReadonlyMap<string, string> {
+    return this.committedInputs;
   }
 
   hasUncommitted(): boolean {
@@ -196,6 +222,7 @@ export class StreamTask {
       for (const c of changelog) records.push({ topic: c.topic, partition: c.partition, key: c.key, value: c.value, timestamp: Date.now(), headers: {} });
       const offsets = this.uncommittedOffsets();
       this.positions.clear();
+      const inputs = new Map(offsets.map((o) => [o.topic, o.offset]));
       let ends: Map<string, string>;
       try {
         ends = await this.output.commit(records, offsets);
@@ -207,6 +234,7 @@ export class StreamTask {
         const end = ends.get(key);
         if (end !== undefined) this.checkpoint.set(key, end);
       }
+      for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
       this.lastCommit = Date.now();
     } finally {

@@ -44,6 +44,8 @@ export class TaskManager {
   /** Bumped at every assignment: work started for an older one stops at its next step. */
   private generation = 0;
   private reconciling: Promise<void> = Promise.resolve();
+  /** Set by closeAll(): the app is leaving the group, so a last rebalance must not open tasks again. */
+  private closed = false;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -102,6 +104,7 @@ export class TaskManager {
 
   /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
   onAssignment(assignment: Assignment): void {
+    if (this.closed) return;
     const generation = ++this.generation;
     this.control!.pause(assignment);
     const wanted = new Map<string, TaskRef>();
@@ -150,7 +153,12 @@ export class TaskManager {
     });
   }
 
-  /** Step 2 of DESIGN.md: replay each changelog from the checkpoint to the end read after fencing. */
+  /**
+   * Step 2 of DESIGN.md: replay each changelog from the checkpoint to the end read after fencing.
+   * The committed input offsets are read after fencing too: fencing waits until the previous owner's
+   * last transaction is complete, so they match the changelogs' ends. (kafkajs reads them itself at the
+   * group join, possibly before that, and its OffsetFetch cannot ask for stable offsets as KIP-447 would.)
+   */
   private async restore(generation: number, tasks: readonly StreamTask[]): Promise<void> {
     const topics = new Set<string>();
     for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(key.slice(0, key.lastIndexOf(":")));
@@ -158,8 +166,11 @@ export class TaskManager {
     for (const topic of topics) {
       for (const [partition, end] of await this.options.admin.endOffsets(topic)) ends.set(changelogPartitionKey(topic, partition), end);
     }
+    const inputs = [...new Set(tasks.flatMap((t) => t.subTopology.sourceTopics))];
+    const committed = inputs.length === 0 ? new Map<string, string>() : await this.options.admin.committedOffsets(this.options.config.applicationId, inputs);
     if (generation !== this.generation) return;
     for (const task of tasks) {
+      task.adoptCommittedInputs(committed);
       const toFetch = task.beginRestore(ends);
       if (toFetch.size === 0) {
         this.run(task);
@@ -174,10 +185,14 @@ export class TaskManager {
     }
   }
 
+  /** The task's stores are restored: stop fetching its changelogs, fetch its inputs from where its state is. */
   private run(task: StreamTask): void {
     const changelogs = new Map<string, number[]>();
     for (const key of task.changelogs.keys()) changelogs.set(key.slice(0, key.lastIndexOf(":")), [task.partition]);
     this.control!.pause(changelogs);
+    // Never kafkajs's own position: it may predate our last commit (see restore()), and records before
+    // the offset the state reflects would be counted twice.
+    for (const [topic, offset] of task.resumeOffsets()) this.control!.seek(topic, task.partition, offset);
     this.control!.resume(new Map(task.subTopology.sourceTopics.map((t) => [t, [task.partition]])));
     this.options.logger.info({ task: task.id }, "task running");
   }
@@ -238,7 +253,7 @@ export class TaskManager {
     }));
   }
 
-  /** Step 5: the task is closed (state rolled back), its inputs rewound to the group's committed offsets, and it is opened again. */
+  /** Step 5: the task is closed (state rolled back) and opened again; run() rewinds its inputs to its committed offsets. */
   private async recover(failed: StreamTask): Promise<void> {
     const generation = this.generation;
     const inputs = new Map(failed.subTopology.sourceTopics.map((t) => [t, [failed.partition]]));
@@ -246,11 +261,6 @@ export class TaskManager {
     if (this.tasks.get(failed.id) === failed) this.tasks.delete(failed.id);
     await failed.close();
     if (generation !== this.generation) return;
-    const committed = await this.options.admin.committedOffsets(this.options.config.applicationId, failed.subTopology.sourceTopics);
-    for (const topic of failed.subTopology.sourceTopics) {
-      const offset = committed.get(`${topic}:${failed.partition}`) ?? "-1";
-      this.control!.seek(topic, failed.partition, offset === "-1" ? "0" : offset);
-    }
     const task = await this.openTask({ subTopology: failed.subTopology.id, partition: failed.partition });
     if (generation !== this.generation) {
       await task.close();
@@ -266,6 +276,7 @@ export class TaskManager {
 
   /** Closes every task (uncommitted work is rolled back: commit first to keep it). */
   async closeAll(): Promise<void> {
+    this.closed = true;
     this.generation += 1;
     await this.reconciling;
     const tasks = [...this.tasks.values()];
