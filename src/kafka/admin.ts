@@ -76,6 +76,13 @@ export class TopicAdmin {
     return problems;
   }
 
+  /** A topic's value of one config setting, as the broker reports it. */
+  async topicConfig(topic: string, setting: string): Promise<string | undefined> {
+    const admin = await this.connect();
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: [setting] }] });
+    return resources[0]?.configEntries.find((e) => e.configName === setting)?.configValue;
+  }
+
   /** The group's committed offsets (the next offset to read) of the topics' partitions; -1 when none. */
   async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
     const admin = await this.connect();

@@ -128,6 +128,17 @@ export async function createTopics(connection: Connection, specs: readonly Topic
   }
 }
 
+/** A topic's partition count and cleanup policy. */
+export async function describeTopic(connection: Connection, topic: string): Promise<{ partitions: number | undefined; cleanupPolicy: string | undefined }> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    const partitions = (await admin.partitionCounts([topic])).get(topic);
+    return { partitions, cleanupPolicy: partitions === undefined ? undefined : await admin.topicConfig(topic, "cleanup.policy") };
+  } finally {
+    await admin.close();
+  }
+}
+
 export async function deleteTopics(connection: Connection, topics: readonly string[]): Promise<void> {
   const admin = new TopicAdmin(kafkaFor(connection));
   try {
