@@ -1,6 +1,6 @@
 // Plain produce / read / topic helpers for data generators, integration tests and benchmarks,
 // so that nothing outside src/kafka imports the client.
-import { Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
+import { Partitioners, type Consumer, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
 import { createKafka } from "./client.ts";
 import type { ConsumedRecord, KafkaHeaders, TopicSpec } from "./types.ts";
 import { TopicAdmin } from "./admin.ts";
@@ -89,17 +89,7 @@ export async function readTopic(connection: Connection, topic: string, options: 
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          records.push({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            timestamp: Number(m.timestamp),
-            headers: (m.headers ?? {}) as KafkaHeaders,
-          });
-        }
+        for (const m of batch.messages) records.push(consumedRecord(batch.topic, batch.partition, m));
         lastArrival = Date.now();
       },
     });
@@ -149,6 +139,18 @@ export async function deleteTopics(connection: Connection, topics: readonly stri
 }
 
 /** Calls `onRecord` for every record that arrives on the topics from now on (read_committed); returns a stop function. */
+function consumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    timestamp: Number(message.timestamp),
+    headers: (message.headers ?? {}) as KafkaHeaders,
+  };
+}
+
 export async function tailTopics(
   connection: Connection,
   topics: readonly string[],
@@ -158,17 +160,7 @@ export async function tailTopics(
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: false });
   await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      onRecord({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        timestamp: Number(message.timestamp),
-        headers: (message.headers ?? {}) as KafkaHeaders,
-      });
-    },
+    eachMessage: async ({ topic, partition, message }) => onRecord(consumedRecord(topic, partition, message)),
   });
   return () => consumer.disconnect();
 }

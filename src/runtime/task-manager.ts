@@ -121,15 +121,15 @@ export class TaskManager {
 
   private async reconcile(generation: number, wanted: ReadonlyMap<string, TaskRef>): Promise<void> {
     for (const [id, task] of this.tasks) {
-      if (wanted.has(id)) {
-        // kafkajs restarts fetching from the committed offsets after every rebalance.
-        await task.idle();
-        task.rollback();
-        continue;
-      }
+      // Commit what was processed, kept task or revoked. Safe even when the task has moved: if its new
+      // owner has fenced us, the commit fails and rolls back; if not yet, its fencing waits for our
+      // transaction and its restore reads it. run() then resumes from the offsets just committed.
+      await task.idle();
+      const committed = await this.commitOnce(task);
+      if (wanted.has(id) && committed) continue;
       this.tasks.delete(id);
       await task.close();
-      this.options.logger.info({ task: id }, "task closed: revoked");
+      this.options.logger.info({ task: id }, wanted.has(id) ? "task closed: its commit failed, reopening it" : "task closed: revoked");
     }
     for (const [id, ref] of wanted) {
       if (generation !== this.generation) return;
@@ -235,13 +235,19 @@ export class TaskManager {
 
   /** Commits one task; a failed commit drops the task and opens it again from its last commit. */
   async commit(task: StreamTask): Promise<void> {
+    if (!(await this.commitOnce(task))) await this.recover(task);
+  }
+
+  /** Commits one task; false when the commit failed (fenced or aborted) and the task's state was rolled back. */
+  private async commitOnce(task: StreamTask): Promise<boolean> {
     const offsets = new Map(task.uncommittedOffsets().map((o) => [`${o.topic}:${o.partition}`, o.offset]));
     try {
       await task.commit();
       this.options.committed?.(task, offsets);
+      return true;
     } catch (err) {
-      this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): dropping the task and reopening it");
-      await this.recover(task);
+      this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
+      return false;
     }
   }
 
