@@ -17,7 +17,7 @@ export npm_config_audit := false
 EXAMPLE ?= pageviews
 TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
 
-.PHONY: help deps services typecheck lint unit test demo clean
+.PHONY: help deps services browser typecheck lint unit test demo clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
@@ -34,6 +34,9 @@ services:
 	scripts/kafka.sh install
 	scripts/registry.sh install
 
+browser:
+	scripts/chromium.sh
+
 typecheck: deps
 	npx tsc --noEmit
 
@@ -43,7 +46,7 @@ lint: deps
 unit: deps
 	node --test "src/**/*.test.ts" "topologies/**/*.test.ts"
 
-test: deps services typecheck lint
+test: deps services browser typecheck lint
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 demo: deps services

@@ -23,4 +23,14 @@ export default tseslint.config(
     },
   },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+  // The dashboard is plain browser JavaScript served as is: no type information, browser globals.
+  {
+    files: ["src/server/dashboard/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "module",
+      globals: { document: "readonly", fetch: "readonly", AbortSignal: "readonly", console: "readonly", setTimeout: "readonly" },
+    },
+  },
 );

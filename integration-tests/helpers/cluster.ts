@@ -121,7 +121,8 @@ export function startWeir(args: readonly string[], env: Record<string, string> =
   const child = spawn(process.execPath, [join(root, "src/cli/weir.ts"), ...args], {
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, WEIR_STATE_DIR: stateDir, WEIR_LOG_LEVEL: "info", ...env },
+    // Port 0: every instance gets a free port, so several can run side by side; a test may pass its own.
+    env: { ...process.env, WEIR_STATE_DIR: stateDir, WEIR_LOG_LEVEL: "info", WEIR_HTTP_PORT: "0", WEIR_HTTP_HOST: "127.0.0.1", ...env },
   });
   running.add(child);
   // Only the tail is kept in memory: a chatty child must not be able to exhaust the test process.

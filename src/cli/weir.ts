@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { App } from "../runtime/app.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { loadApp } from "./load-module.ts";
+import { GroupActiveError, resetApplication, type ResetOptions } from "./reset.ts";
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2, topicMissing: 3 } as const;
 
@@ -43,6 +44,10 @@ program
         process.exit(exitCodes.failed);
       }
       app.logger.info({ signal }, "signal received: shutting down");
+      setTimeout(() => {
+        app.logger.error({ timeoutMs: app.config.shutdownTimeoutMs }, "shutdown took longer than shutdownTimeoutMs: exiting");
+        process.exit(exitCodes.failed);
+      }, app.config.shutdownTimeoutMs).unref();
       void app.stop();
     };
     process.on("SIGTERM", onSignal);
@@ -65,6 +70,37 @@ program
   .action(async (modulePath: string, flags: { mermaid?: boolean }) => {
     const definition = await loadApp(modulePath);
     process.stdout.write(flags.mermaid ? definition.topology.describeMermaid() : definition.topology.describe());
+  });
+
+program
+  .command("reset")
+  .description(
+    "put an application back at its start: delete its internal topics (<id>-*-changelog, <id>-*-repartition) and move " +
+      "the committed offsets of its group <id> to the earliest offset of every partition of its input topics",
+  )
+  .requiredOption("--application-id <id>", "the application's applicationId: its group and the prefix of its internal topics")
+  .option("--bootstrap-servers <list>", "comma-separated (env WEIR_BOOTSTRAP_SERVERS, then KAFKA_BOOTSTRAP_SERVERS)")
+  .option("--input-topics <list>", "comma-separated topics whose offsets to reset (default: every topic the group has committed offsets for)")
+  .option("--state-dir <dir>", "also delete <dir>/<id>, the local state of the instances that ran on this machine with that stateDir")
+  .option("--dry-run", "print what would be deleted and reset, one line each, and change nothing")
+  .addHelpText(
+    "after",
+    `
+Stop every instance first: a group with members is refused (exit 2) and nothing is changed.
+Local state is not on the cluster: delete <stateDir>/<id> on every instance's machine before
+restarting it (--state-dir does it for this machine). A task that keeps its old state file
+would go on from its old counts while reading its input from the start again.
+Offsets are committed one input topic at a time (a few seconds each); topics are deleted last.`,
+  )
+  .action(async (flags: ResetOptions) => {
+    try {
+      await resetApplication(flags, process.env, (line) => process.stdout.write(`${line}\n`));
+    } catch (err) {
+      if (!(err instanceof GroupActiveError)) throw err;
+      // Not a WeirError code the exit-code mapping below knows: refused usage, exit 2.
+      process.stderr.write(`weir: ${err.message}\n`);
+      process.exit(exitCodes.usage);
+    }
   });
 
 try {

@@ -3,7 +3,7 @@ import type { Admin, Kafka } from "kafkajs";
 
 /** ConfigResourceTypes.TOPIC: kafkajs is CommonJS and Node does not expose that enum as a named ESM export. */
 const TOPIC_RESOURCE = 2;
-import type { TopicSpec } from "./types.ts";
+import type { TopicPartitionOffset, TopicSpec } from "./types.ts";
 
 export class TopicAdmin {
   private readonly admin: Admin;
@@ -109,6 +109,70 @@ export class TopicAdmin {
     if (this.connected) {
       this.connected = false;
       await this.admin.disconnect();
+    }
+  }
+
+  // For `weir reset`: what the cluster holds of an application, and moving its group back to the start.
+
+  /** The names of all topics on the cluster. */
+  async topicNames(): Promise<string[]> {
+    const admin = await this.connect();
+    return admin.listTopics();
+  }
+
+  /** The ids of all consumer groups on the cluster. */
+  async groupIds(): Promise<string[]> {
+    const admin = await this.connect();
+    const { groups } = await admin.listGroups();
+    return groups.map((g) => g.groupId);
+  }
+
+  /** A group's state as the coordinator reports it (`Empty`, `Stable`, …; `Dead` for a group that does not exist) and its member count. */
+  async groupState(groupId: string): Promise<{ state: string; members: number }> {
+    const admin = await this.connect();
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups.find((g) => g.groupId === groupId);
+    if (!group) throw new Error(`the coordinator did not describe group ${groupId}`);
+    return { state: group.state, members: group.members.length };
+  }
+
+  /** Every offset the group has committed, whatever the topic (a deleted topic's offsets may linger a while). */
+  async allCommittedOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+    const admin = await this.connect();
+    // No topics: OffsetFetch with a null topic list, which the coordinator answers with all of the group's.
+    const result = await admin.fetchOffsets({ groupId });
+    return result.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+  }
+
+  /** The oldest offset still held (the log start offset) of every partition of `topic`. */
+  async earliestOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, o.low]));
+  }
+
+  /**
+   * Commits these offsets for the group's partitions of `topic`. kafkajs does it by joining the group with a
+   * throwaway member (about 5 s: it waits for one fetch) and fails unless the group is Empty or Dead. Concrete
+   * offsets, not kafkajs's `resetOffsets({ earliest: true })`, which commits the sentinel -2 as the offset.
+   */
+  async commitGroupOffsets(groupId: string, topic: string, offsets: ReadonlyMap<number, string>): Promise<void> {
+    if (offsets.size === 0) return;
+    const admin = await this.connect();
+    await admin.setOffsets({ groupId, topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) });
+  }
+
+  /** Deletes the topics, then waits until the cluster's metadata no longer lists them, so that they can be created again at once. */
+  async deleteTopicsAndWait(topics: readonly string[], timeoutMs: number): Promise<void> {
+    if (topics.length === 0) return;
+    await this.deleteTopics(topics);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const existing = new Set(await this.topicNames());
+      const left = topics.filter((t) => existing.has(t));
+      if (left.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`topics ${left.join(", ")} were still listed ${timeoutMs} ms after their deletion`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 }

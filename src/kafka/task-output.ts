@@ -20,6 +20,29 @@ export interface TaskOutput {
   close(): Promise<void>;
 }
 
+/**
+ * Keeps each produce request well under the broker's default message.max.bytes (1 MiB per record
+ * batch): a commit after a large fetched batch can hold many megabytes of outputs and changelog records.
+ */
+const maxChunkBytes = 768 * 1024;
+
+function* chunks(records: readonly ProducedRecord[]): Generator<readonly ProducedRecord[]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    let size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    for (const [name, value] of Object.entries(r.headers)) size += name.length + (value?.length ?? 0) + 8;
+    if (bytes + size > maxChunkBytes && i > start) {
+      yield records.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < records.length) yield records.slice(start);
+}
+
 function toTopicMessages(records: readonly ProducedRecord[]): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
   for (const r of records) {
@@ -39,10 +62,15 @@ function endOffsets(records: readonly ProducedRecord[], metadata: readonly Recor
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const ends = new Map<string, string>();
+  // A partition may appear in several chunks, each with its own base offset: the first base plus the
+  // partition's record count is the offset after its last record (the transaction writes them contiguously).
   for (const m of metadata) {
     const key = `${m.topicName}:${m.partition}`;
     const count = counts.get(key);
-    if (count !== undefined && m.baseOffset !== undefined) ends.set(key, (BigInt(m.baseOffset) + BigInt(count)).toString());
+    if (count === undefined || m.baseOffset === undefined) continue;
+    const end = BigInt(m.baseOffset) + BigInt(count);
+    const previous = ends.get(key);
+    if (previous === undefined || end < BigInt(previous)) ends.set(key, end.toString());
   }
   return ends;
 }
@@ -85,10 +113,10 @@ export class TransactionalTaskOutput implements TaskOutput {
     if (records.length === 0 && offsets.length === 0) return new Map();
     const transaction = await this.producer.transaction();
     try {
-      const metadata =
-        records.length === 0
-          ? []
-          : await transaction.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: toTopicMessages(records) });
+      const metadata: RecordMetadata[] = [];
+      for (const chunk of chunks(records)) {
+        metadata.push(...(await transaction.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: toTopicMessages(chunk) })));
+      }
       if (offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: groupOffsets(offsets) });
       await transaction.commit();
       return endOffsets(records, metadata);
@@ -117,7 +145,8 @@ export class AtLeastOnceTaskOutput implements TaskOutput {
   async init(): Promise<void> {}
 
   async commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>> {
-    const metadata = records.length === 0 ? [] : await this.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) });
+    const metadata: RecordMetadata[] = [];
+    for (const chunk of chunks(records)) metadata.push(...(await this.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) })));
     await this.commitOffsets(offsets);
     return endOffsets(records, metadata);
   }

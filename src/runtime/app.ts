@@ -13,6 +13,8 @@ import {
 } from "../kafka/index.ts";
 import type { Topology } from "../topology/topology.ts";
 import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigInput } from "./config.ts";
+import { WeirMetrics } from "../metrics/metrics.ts";
+import { startHttpServer, type AppView, type HttpServer, type TasksView, type TopologyView } from "../server/http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
 import { prepareTopics } from "./topic-check.ts";
@@ -49,6 +51,8 @@ export class App {
   private readonly kafka: Kafka;
   private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
+  readonly metrics: WeirMetrics;
+  private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
   private shared: SharedProducer | undefined;
   private state: State = "created";
@@ -71,7 +75,12 @@ export class App {
     this.logger = createLogger(this.config.logLevel, { app: this.config.applicationId });
     this.kafka = createKafka({ ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
     this.admin = new TopicAdmin(this.kafka);
+    this.metrics = new WeirMetrics(this.config.applicationId, {
+      tasksOwned: () => this.tasks.count(),
+      stores: () => this.tasks.storeSizes(),
+    });
     this.tasks = new TaskManager({
+      metrics: this.metrics,
       topology: definition.topology,
       config: this.config,
       logger: this.logger,
@@ -87,6 +96,8 @@ export class App {
     if (this.state !== "created") throw new Error(`start() called on an app that is ${this.state}`);
     this.state = "starting";
     const topology = this.definition.topology;
+    // Up before the group join, so that /health and /ready answer while tasks restore.
+    if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
     await prepareTopics(this.admin, topology, this.config.applicationId, this.config.brokers);
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
     if (this.config.processingGuarantee === "at_least_once") {
@@ -147,6 +158,7 @@ export class App {
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.admin.close().catch(() => undefined);
+      await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, "http server did not close cleanly"));
       this.state = this.failure ? "failed" : "stopped";
       this.logger.info({ state: this.state }, "app stopped");
       this.resolveDone(this.failure);
@@ -161,6 +173,47 @@ export class App {
     } finally {
       this.batchesInFlight -= 1;
     }
+  }
+
+  /** The port the HTTP server listens on, when it runs. */
+  get httpPort(): number | undefined {
+    return this.http?.port;
+  }
+
+  private view(): AppView {
+    return {
+      health: () => {
+        const alive = this.state === "starting" || this.state === "running" || this.state === "stopping";
+        return alive ? { healthy: true } : { healthy: false, reason: `the app is ${this.state}${this.failure ? `: ${this.failure.message}` : ""}` };
+      },
+      readiness: () => (this.state === "running" ? this.tasks.readiness() : { ready: false, reason: `the app is ${this.state}` }),
+      topology: () => this.topologyView(),
+      tasks: () => this.tasksView(),
+      metrics: () => this.metrics.text(),
+      metricsContentType: this.metrics.contentType,
+    };
+  }
+
+  private topologyView(): TopologyView {
+    const topology = this.definition.topology;
+    return {
+      applicationId: this.config.applicationId,
+      text: topology.describe(),
+      mermaid: topology.describeMermaid(),
+      subTopologies: topology.describeNodes(),
+    };
+  }
+
+  private tasksView(): TasksView {
+    const tasks = this.tasks.snapshots();
+    const server = this.http ? `${this.config.httpHost}:${this.http.port}` : null;
+    return {
+      applicationId: this.config.applicationId,
+      instance: this.config.clientId,
+      state: this.state,
+      instances: [{ instance: this.config.clientId, applicationServer: server, tasks: tasks.map((t) => t.id) }],
+      tasks,
+    };
   }
 
   private outputFor(taskId: string): TaskOutput {

@@ -44,6 +44,14 @@ export const configSchema = z
     maxBytesPerPartition: z.number().int().min(1024).default(1048576),
     /** Kafka's fetch.max.wait.ms default; kafkajs's own 5 s also delays every shutdown by that much. */
     fetchMaxWaitMs: z.number().int().min(0).default(500),
+    /** The HTTP endpoints (/metrics, /health, /ready, /topology, /tasks, the dashboard); false turns them off. */
+    httpEnabled: z.boolean().default(true),
+    /** 0 picks a free port (logged at start). */
+    httpPort: z.number().int().min(0).max(65535).default(8080),
+    /** Loopback by default; 0.0.0.0 in a container. */
+    httpHost: z.string().min(1).default("127.0.0.1"),
+    /** SIGTERM/SIGINT: the longest a graceful shutdown may take before the process exits anyway (code 1). */
+    shutdownTimeoutMs: z.number().int().min(1).default(30000),
     kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
   })
   .strict();
@@ -56,7 +64,11 @@ export type WeirConfig = z.output<typeof configSchema> & {
 };
 
 /** Settings a WEIR_* environment variable may override, with how to read the variable's text. */
-const fromEnvironment: Record<string, "string" | "number"> = {
+const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
+  httpEnabled: "boolean",
+  httpPort: "number",
+  httpHost: "string",
+  shutdownTimeoutMs: "number",
   applicationId: "string",
   bootstrapServers: "string",
   processingGuarantee: "string",
@@ -83,7 +95,10 @@ export function environmentOverrides(env: NodeJS.ProcessEnv): Record<string, unk
   for (const [setting, kind] of Object.entries(fromEnvironment)) {
     const raw = env[envName(setting)];
     if (raw === undefined || raw === "") continue;
-    out[setting] = kind === "number" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+    const text = raw.trim();
+    if (kind === "number" && /^-?\d+(\.\d+)?$/.test(text)) out[setting] = Number(text);
+    else if (kind === "boolean" && (text === "true" || text === "false")) out[setting] = text === "true";
+    else out[setting] = raw;
   }
   return out;
 }

@@ -5,9 +5,10 @@
 import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
-import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
+import { changelogPartitionKey, type Checkpoint, type KeyValueStore, type RestoreRecord } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
+import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { Task } from "./task.ts";
 
@@ -32,18 +33,36 @@ export interface StreamTaskOptions {
   readonly cacheMaxBytes: number;
   readonly output: TaskOutput;
   readonly logger: Logger;
+  readonly metrics: WeirMetrics;
+}
+
+/** What `/tasks` shows of a task. */
+export interface TaskSnapshot {
+  readonly id: string;
+  readonly status: TaskStatus;
+  readonly partitions: readonly {
+    readonly topic: string;
+    readonly partition: number;
+    readonly committedOffset: string | null;
+    readonly highWatermark: string | null;
+    readonly lag: number | null;
+  }[];
 }
 
 export class StreamTask {
   readonly id: string;
   readonly partition: number;
   readonly subTopology: SubTopology;
+  readonly statePath: string;
   /** `topic:partition` of each store's changelog partition → its store name. */
   readonly changelogs = new Map<string, string>();
   private readonly graph: Task;
   private readonly state: StateFile;
   private readonly output: TaskOutput;
   private readonly logger: Logger;
+  private readonly metrics: WeirMetrics;
+  /** Per input topic, the partition's end offset when its last batch was fetched. */
+  private readonly highWatermarks = new Map<string, string>();
   private readonly outputs: ProducedRecord[] = [];
   /** Per input topic, the offset after the last record processed and not yet committed. */
   private readonly positions = new Map<string, string>();
@@ -55,6 +74,7 @@ export class StreamTask {
   private readonly committedInputs = new Map<string, string>();
   private checkpoint: Checkpoint;
   private readonly restores = new Map<string, StoreRestore>();
+  private readonly stores = new Map<string, KeyValueStore<unknown, unknown>>();
   private statusValue: TaskStatus = "restoring";
   /** No usable local file (none, or a corrupt one): the stores are rebuilt from the changelogs' beginning. */
   private rebuilt = false;
@@ -66,11 +86,13 @@ export class StreamTask {
     const { subTopology, partition, applicationId } = options;
     this.subTopology = subTopology;
     this.partition = partition;
+    this.statePath = options.statePath;
     this.output = options.output;
     this.logger = options.logger;
+    this.metrics = options.metrics;
     this.state = state;
     this.checkpoint = state.checkpoint();
-    const stores = new Map<string, unknown>();
+    const stores = this.stores;
     for (const def of subTopology.stores) {
       const topic = Topology.changelogTopic(applicationId, def.name);
       stores.set(
@@ -79,7 +101,9 @@ export class StreamTask {
       );
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
-    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, stores);
+    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, stores, (reason) =>
+      this.metrics.droppedRecords(reason, 1),
+    );
     this.id = this.graph.id;
   }
 
@@ -109,6 +133,19 @@ export class StreamTask {
   }
 
   /**
+   * The file claims changelog offsets the changelog does not have (it was deleted and created again, or
+   * the application was reset while the file stayed): its state belongs to another history.
+   */
+  checkpointBeyond(ends: ReadonlyMap<string, string>): string | undefined {
+    for (const key of this.changelogs.keys()) {
+      const from = this.checkpoint.get(key);
+      const end = ends.get(key) ?? "0";
+      if (from !== undefined && BigInt(from) > BigInt(end)) return `${key} checkpoint ${from} is past the changelog's end ${end}`;
+    }
+    return undefined;
+  }
+
+  /**
    * Step 2: given each changelog partition's end offset (read after fencing), replays from the
    * checkpoint to the end. Returns the changelog partitions to fetch, each with its start offset;
    * none means the task runs at once.
@@ -122,6 +159,7 @@ export class StreamTask {
       const end = BigInt(ends.get(key) ?? "0");
       if (BigInt(from) >= end) continue;
       this.restores.set(key, { store, topic: key.slice(0, key.lastIndexOf(":")), from, end, position: BigInt(from), restored: 0 });
+      this.metrics.restoreRemainingRecords(this.id, store, Number(end - BigInt(from)));
       toFetch.set(key, from);
     }
     if (toFetch.size === 0) this.statusValue = "running";
@@ -140,6 +178,8 @@ export class StreamTask {
     this.state.restore(restore.store, records, new Map([[key, next]]));
     restore.restored += records.length;
     restore.position = BigInt(next);
+    this.metrics.restoredRecords(restore.store, records.length);
+    this.metrics.restoreRemainingRecords(this.id, restore.store, Number(restore.end - restore.position));
   }
 
   /**
@@ -154,6 +194,7 @@ export class StreamTask {
       if (next > restore.position) restore.position = next;
       if (restore.position >= restore.end) {
         this.restores.delete(key);
+        this.metrics.restoreRemainingRecords(this.id, restore.store, 0);
         this.logger.info(
           { task: this.id, store: restore.store, restored: restore.restored, fromOffset: restore.from, toOffset: restore.end.toString(), rebuilt: this.rebuilt },
           "restore done",
@@ -167,6 +208,36 @@ export class StreamTask {
   /** Waits for a commit in flight, so that processing never interleaves with one. */
   async idle(): Promise<void> {
     while (this.committing) await this.committing;
+  }
+
+  /** Notes an input partition's end offset as of its latest fetch, for lag. */
+  noteHighWatermark(topic: string, highWatermark: string): void {
+    this.highWatermarks.set(topic, highWatermark);
+  }
+
+  snapshot(): TaskSnapshot {
+    return {
+      id: this.id,
+      status: this.statusValue,
+      partitions: this.subTopology.sourceTopics.map((topic) => {
+        const hw = this.highWatermarks.get(topic) ?? null;
+        const position = this.positions.get(topic) ?? this.committedInputs.get(topic) ?? null;
+        return {
+          topic,
+          partition: this.partition,
+          committedOffset: this.committedInputs.get(topic) ?? null,
+          highWatermark: hw,
+          lag: hw === null || position === null ? null : Math.max(0, Number(BigInt(hw) - BigInt(position))),
+        };
+      }),
+    };
+  }
+
+  /** Entries of each store and the file's size, for the metrics. */
+  storeSizes(): { task: string; store: string; entries: number; bytes: number }[] {
+    if (this.statusValue === "closed") return [];
+    const bytes = this.state.sizeBytes();
+    return [...this.stores].map(([store, kv]) => ({ task: this.id, store, entries: kv.approximateNumEntries(), bytes }));
   }
 
   /** Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction. */
@@ -188,7 +259,7 @@ export class StreamTask {
     }
   }
 
-  /** Where fetching of each input must resume; absent: nothing was ever committed (start from the earliest). */
+  /** Where fetching of each input must resume: the committed offset, or the log start when nothing was committed. */
   resumeOffsets(): ReadonlyMap<string, string> {
     return this.committedInputs;
   }
@@ -216,9 +287,16 @@ export class StreamTask {
     if (!this.hasUncommitted() || this.statusValue !== "running") return;
     let done!: () => void;
     this.committing = new Promise((resolve) => (done = resolve));
+    const started = performance.now();
     try {
       const changelog = this.state.flush();
       const records: ProducedRecord[] = this.outputs.splice(0);
+      const outputsPerTopic = new Map<string, number>();
+      const inputTimestamps: number[] = [];
+      for (const r of records) {
+        outputsPerTopic.set(r.topic, (outputsPerTopic.get(r.topic) ?? 0) + 1);
+        inputTimestamps.push(r.timestamp);
+      }
       for (const c of changelog) records.push({ topic: c.topic, partition: c.partition, key: c.key, value: c.value, timestamp: Date.now(), headers: {} });
       const offsets = this.uncommittedOffsets();
       this.positions.clear();
@@ -228,6 +306,7 @@ export class StreamTask {
         ends = await this.output.commit(records, offsets);
       } catch (err) {
         this.state.rollback();
+        this.metrics.commitFailed(isFencing(err));
         throw err;
       }
       for (const key of this.changelogs.keys()) {
@@ -237,6 +316,7 @@ export class StreamTask {
       for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
       this.lastCommit = Date.now();
+      this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
     } finally {
       this.committing = undefined;
       done();
@@ -269,4 +349,10 @@ export class StreamTask {
   droppedRecords(): ReadonlyMap<string, number> {
     return this.graph.dropped;
   }
+}
+
+/** A commit refused because another producer of the task's transactional id took over. */
+function isFencing(err: unknown): boolean {
+  const e = err as { type?: unknown; message?: unknown };
+  return e.type === "INVALID_PRODUCER_EPOCH" || e.type === "PRODUCER_FENCED" || (typeof e.message === "string" && /fenc/i.test(e.message));
 }

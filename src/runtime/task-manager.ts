@@ -2,14 +2,15 @@
 // and closes them as partitions are assigned and revoked. The group consumer reads the inputs and, for
 // restore, the tasks' changelog partitions (the assignor hands both out together); a partition is
 // fetched only while its task needs it.
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, PartitionBatch, TaskOutput, TopicAdmin } from "../kafka/index.ts";
 import { changelogPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
+import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
-import { StreamTask } from "./stream-task.ts";
+import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { assignTasks } from "./task-assignor.ts";
 import { taskId } from "./task.ts";
 
@@ -24,6 +25,7 @@ export interface TaskManagerOptions {
   readonly config: WeirConfig;
   readonly logger: Logger;
   readonly admin: TopicAdmin;
+  readonly metrics: WeirMetrics;
   readonly outputFor: (taskId: string) => TaskOutput;
   /** The app stops with this error (a record that cannot be processed, a task that cannot be opened). */
   readonly fail: (error: Error) => void;
@@ -46,6 +48,10 @@ export class TaskManager {
   private reconciling: Promise<void> = Promise.resolve();
   /** Set by closeAll(): the app is leaving the group, so a last rebalance must not open tasks again. */
   private closed = false;
+  /** Commits that failed in a row, per task. */
+  private readonly failedCommits = new Map<string, number>();
+  /** True once the group has given this instance an assignment (possibly an empty one). */
+  private assigned = false;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -106,6 +112,8 @@ export class TaskManager {
   onAssignment(assignment: Assignment): void {
     if (this.closed) return;
     const generation = ++this.generation;
+    this.assigned = true;
+    this.options.metrics.rebalanced();
     this.control!.pause(assignment);
     const wanted = new Map<string, TaskRef>();
     for (const [topic, partitions] of assignment) {
@@ -125,7 +133,7 @@ export class TaskManager {
       // owner has fenced us, the commit fails and rolls back; if not yet, its fencing waits for our
       // transaction and its restore reads it. run() then resumes from the offsets just committed.
       await task.idle();
-      const committed = await this.commitOnce(task);
+      const committed = (await this.commitOnce(task)) === undefined;
       if (wanted.has(id) && committed) continue;
       this.tasks.delete(id);
       await task.close();
@@ -150,6 +158,7 @@ export class TaskManager {
       cacheMaxBytes: config.cacheMaxBytes,
       output: this.options.outputFor(id),
       logger,
+      metrics: this.options.metrics,
     });
   }
 
@@ -168,8 +177,25 @@ export class TaskManager {
     }
     const inputs = [...new Set(tasks.flatMap((t) => t.subTopology.sourceTopics))];
     const committed = inputs.length === 0 ? new Map<string, string>() : await this.options.admin.committedOffsets(this.options.config.applicationId, inputs);
+    // Nothing committed yet: the task starts at the log start, never at wherever kafkajs's fetching got to.
+    for (const topic of inputs) {
+      for (const [partition, low] of await this.options.admin.earliestOffsets(topic)) {
+        const key = `${topic}:${partition}`;
+        if ((committed.get(key) ?? "-1") === "-1") committed.set(key, low);
+      }
+    }
     if (generation !== this.generation) return;
-    for (const task of tasks) {
+    for (let task of tasks) {
+      const beyond = task.checkpointBeyond(ends);
+      if (beyond) {
+        // As Kafka Streams does with such a file: wipe it and rebuild the stores from the changelog.
+        this.options.logger.warn({ task: task.id, problem: beyond }, "state file does not match its changelog: deleting it and restoring from the changelog");
+        await task.close();
+        for (const suffix of ["", "-wal", "-shm"]) rmSync(task.statePath + suffix, { force: true });
+        const fresh = await this.openTask({ subTopology: task.subTopology.id, partition: task.partition });
+        this.tasks.set(fresh.id, fresh);
+        task = fresh;
+      }
       task.adoptCommittedInputs(committed);
       const toFetch = task.beginRestore(ends);
       if (toFetch.size === 0) {
@@ -212,6 +238,7 @@ export class TaskManager {
     // Without resolving, kafkajs fetches these records again once the partition is resumed.
     if (control.isStale() || task.status !== "running" || this.tasks.get(task.id) !== task) return;
     let last: string | undefined;
+    const started = performance.now();
     try {
       last = task.process(batch.topic, batch.messages);
     } catch (err) {
@@ -220,6 +247,11 @@ export class TaskManager {
       return;
     }
     if (last === undefined) return;
+    const metrics = this.options.metrics;
+    metrics.batchProcessed((performance.now() - started) / 1000);
+    metrics.recordsConsumed(batch.topic, batch.messages.length);
+    metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+    task.noteHighWatermark(batch.topic, batch.highWatermark);
     control.resolveOffset(last);
     const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
@@ -233,21 +265,35 @@ export class TaskManager {
     if (task.restoredUpTo(end.topic, end.lastOffset)) this.run(task);
   }
 
-  /** Commits one task; a failed commit drops the task and opens it again from its last commit. */
+  /**
+   * Commits one task. A failed commit drops the task and opens it again from its last commit (fenced, or
+   * a transient error); an error that would recur on every retry stops the app instead of looping.
+   */
   async commit(task: StreamTask): Promise<void> {
-    if (!(await this.commitOnce(task))) await this.recover(task);
+    const error = await this.commitOnce(task);
+    if (error === undefined) {
+      this.failedCommits.delete(task.id);
+      return;
+    }
+    const failures = (this.failedCommits.get(task.id) ?? 0) + 1;
+    this.failedCommits.set(task.id, failures);
+    if (recursOnRetry(error) || failures >= maxConsecutiveFailedCommits) {
+      this.options.fail(new Error(`task ${task.id} cannot commit (${failures} failed in a row): ${error.message}`, { cause: error }));
+      return;
+    }
+    await this.recover(task);
   }
 
-  /** Commits one task; false when the commit failed (fenced or aborted) and the task's state was rolled back. */
-  private async commitOnce(task: StreamTask): Promise<boolean> {
+  /** Commits one task; the error when the commit failed and the task's state was rolled back. */
+  private async commitOnce(task: StreamTask): Promise<Error | undefined> {
     const offsets = new Map(task.uncommittedOffsets().map((o) => [`${o.topic}:${o.partition}`, o.offset]));
     try {
       await task.commit();
       this.options.committed?.(task, offsets);
-      return true;
+      return undefined;
     } catch (err) {
       this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
-      return false;
+      return err as Error;
     }
   }
 
@@ -274,6 +320,26 @@ export class TaskManager {
     }
     this.tasks.set(task.id, task);
     await this.restore(generation, [task]);
+  }
+
+  /** Ready means: assigned, and every assigned task restored and running. Otherwise, why not. */
+  readiness(): { ready: true } | { ready: false; reason: string } {
+    if (!this.assigned) return { ready: false, reason: "waiting for the group to assign tasks" };
+    const restoring = [...this.tasks.values()].filter((t) => t.status !== "running").map((t) => t.id);
+    if (restoring.length > 0) return { ready: false, reason: `tasks not running yet (restoring): ${restoring.join(", ")}` };
+    return { ready: true };
+  }
+
+  snapshots(): TaskSnapshot[] {
+    return [...this.tasks.values()].map((t) => t.snapshot());
+  }
+
+  storeSizes(): { task: string; store: string; entries: number; bytes: number }[] {
+    return [...this.tasks.values()].flatMap((t) => t.storeSizes());
+  }
+
+  count(): number {
+    return this.tasks.size;
   }
 
   all(): IterableIterator<StreamTask> {
@@ -327,4 +393,19 @@ function parseUserData(data: Buffer): { owned: string[]; withState: string[] } {
   } catch {
     return { owned: [], withState: [] };
   }
+}
+
+const maxConsecutiveFailedCommits = 5;
+
+/** Production errors that the same records will meet again: retrying the commit cannot help. */
+function recursOnRetry(error: Error): boolean {
+  const type = (error as { type?: unknown }).type;
+  return (
+    type === "MESSAGE_TOO_LARGE" ||
+    type === "RECORD_LIST_TOO_LARGE" ||
+    type === "INVALID_RECORD" ||
+    type === "TOPIC_AUTHORIZATION_FAILED" ||
+    type === "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" ||
+    type === "GROUP_AUTHORIZATION_FAILED"
+  );
 }

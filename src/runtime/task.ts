@@ -33,8 +33,18 @@ export class Task {
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
 
+  private readonly onDrop: ((reason: string) => void) | undefined;
+
   /** `stores` holds this task's instance of every store of the sub-topology, by name. */
-  constructor(subTopology: SubTopology, partition: number, applicationId: string, sink: RecordSink, stores: ReadonlyMap<string, unknown> = new Map()) {
+  constructor(
+    subTopology: SubTopology,
+    partition: number,
+    applicationId: string,
+    sink: RecordSink,
+    stores: ReadonlyMap<string, unknown> = new Map(),
+    onDrop?: (reason: string) => void,
+  ) {
+    this.onDrop = onDrop;
     this.subTopology = subTopology;
     this.partition = partition;
     this.applicationId = applicationId;
@@ -160,6 +170,7 @@ export class Task {
       },
       dropRecord: (reason: string) => {
         this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+        this.onDrop?.(reason);
       },
     };
   }

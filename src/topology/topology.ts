@@ -63,6 +63,20 @@ export class Topology {
     return lines.join("\n") + "\n";
   }
 
+  /** The graph as data: per sub-topology, each node with its topics, stores and children. */
+  describeNodes(): { id: number; nodes: { name: string; kind: TopologyNode["kind"]; topics: string[]; stores: string[]; children: string[] }[] }[] {
+    return this.subTopologies.map((sub) => ({
+      id: sub.id,
+      nodes: sub.nodes.map((n) => ({
+        name: n.name,
+        kind: n.kind,
+        topics: n.kind === "source" ? [...n.topics] : n.kind === "sink" ? [n.topic] : [],
+        stores: n.kind === "processor" ? [...n.stores] : [],
+        children: n.kind === "sink" ? [] : [...n.children],
+      })),
+    }));
+  }
+
   /** The graph as a Mermaid flowchart, one subgraph per sub-topology. */
   describeMermaid(): string {
     const id = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_");
