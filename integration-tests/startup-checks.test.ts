@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createTopics, describeTopic } from "../src/kafka/tools.ts";
 import { App, StreamsBuilder, app, serdes } from "../src/index.ts";
-import { connection, TestTopics, uniqueName } from "./helpers/cluster.ts";
+import { connection, startWeir, TestTopics, uniqueName } from "./helpers/cluster.ts";
 
 const topics = new TestTopics();
 after(() => topics.drop());
@@ -50,4 +50,27 @@ test("a missing changelog topic is created compacted with the input's partition 
   assert.deepEqual(await describeTopic(connection(), `${applicationId}-counts-changelog`), { partitions: 3, cleanupPolicy: "compact" });
   // Starting again finds the changelog it created and accepts it.
   await startOnce(applicationId, (b) => b.stream(input, strings).groupByKey().count({ store: "counts" }).toStream().to(out, { key: serdes.string(), value: serdes.int64() }));
+});
+
+test("weir run with an invalid setting exits 2 naming the setting, the value and what is allowed", async () => {
+  const input = await topics.create("events", 1);
+  const out = await topics.create("out", 1);
+  const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts", "--commit-interval-ms", "0"], {
+    COUNT_INPUT_TOPIC: input,
+    COUNT_OUTPUT_TOPIC: out,
+    WEIR_APPLICATION_ID: uniqueName("bad-config"),
+  });
+  assert.equal(await weir.exited(30_000), 2);
+  assert.match(weir.stderr(), /WEIR_CONFIG_INVALID: commitIntervalMs: .*>=1.*got 0/);
+});
+
+test("a WEIR_ variable with a value outside the allowed ones exits 2 naming the setting", async () => {
+  const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], {
+    COUNT_INPUT_TOPIC: "unused",
+    COUNT_OUTPUT_TOPIC: "unused",
+    WEIR_APPLICATION_ID: uniqueName("bad-env"),
+    WEIR_PROCESSING_GUARANTEE: "exactly-twice",
+  });
+  assert.equal(await weir.exited(30_000), 2);
+  assert.match(weir.stderr(), /processingGuarantee: .*"exactly_once".*"at_least_once".*got "exactly-twice"/);
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `weir` command: run a topology module as a group member, or describe its topology.
+// The `weir` command: run a topology module as a group member, describe its topology, reset an application.
 // Exit codes: 0 success, 1 the app failed while running, 2 bad usage, configuration or module, 3 a topic is missing.
 import { Command, InvalidArgumentError } from "commander";
 import { App } from "../runtime/app.ts";

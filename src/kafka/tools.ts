@@ -138,7 +138,6 @@ export async function deleteTopics(connection: Connection, topics: readonly stri
   }
 }
 
-/** Calls `onRecord` for every record that arrives on the topics from now on (read_committed); returns a stop function. */
 function consumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
   return {
     topic,
@@ -151,6 +150,7 @@ function consumedRecord(topic: string, partition: number, message: KafkaMessage)
   };
 }
 
+/** Calls `onRecord` for every record that arrives on the topics from now on (read_committed); returns a stop function. */
 export async function tailTopics(
   connection: Connection,
   topics: readonly string[],

@@ -45,6 +45,7 @@ export async function runDemo(spec: DemoSpec): Promise<void> {
   const stopTail = await tailTopics(connection, spec.outputTopics, (record) => console.log(spec.format(record)));
   start("app", ["src/cli/weir.ts", "run", `topologies/${spec.example}`]);
   start("generator", [`topologies/${spec.example}/generate.ts`, ...spec.generatorArgs]);
+  console.error(`demo: dashboard at http://127.0.0.1:${process.env.WEIR_HTTP_PORT ?? "8080"}/ (metrics at /metrics)`);
   console.error(`demo: printing ${spec.outputTopics.join(", ")} as records arrive; Ctrl-C stops everything`);
 
   await new Promise<void>((done) => {
