@@ -17,7 +17,6 @@ export type TaskStatus = "restoring" | "running" | "closed";
 /** One store's changelog partition being replayed into the task's file. */
 interface StoreRestore {
   readonly store: string;
-  readonly topic: string;
   readonly from: string;
   /** The changelog's end offset read after fencing: nothing can be written past it while we own the task. */
   readonly end: bigint;
@@ -158,7 +157,7 @@ export class StreamTask {
       const from = this.checkpoint.get(key) ?? "0";
       const end = BigInt(ends.get(key) ?? "0");
       if (BigInt(from) >= end) continue;
-      this.restores.set(key, { store, topic: key.slice(0, key.lastIndexOf(":")), from, end, position: BigInt(from), restored: 0 });
+      this.restores.set(key, { store, from, end, position: BigInt(from), restored: 0 });
       this.metrics.restoreRemainingRecords(this.id, store, Number(end - BigInt(from)));
       toFetch.set(key, from);
     }

@@ -2,16 +2,16 @@
 // and closes them as partitions are assigned and revoked. The group consumer reads the inputs and, for
 // restore, the tasks' changelog partitions (the assignor hands both out together); a partition is
 // fetched only while its task needs it.
-import { readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, PartitionBatch, TaskOutput, TopicAdmin } from "../kafka/index.ts";
-import { changelogPartitionKey } from "../state/types.ts";
+import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
-import { assignTasks } from "./task-assignor.ts";
+import { taskPlanner, type TaskRef } from "./group-planner.ts";
 import { taskId } from "./task.ts";
 
 export interface PartitionControl {
@@ -31,11 +31,6 @@ export interface TaskManagerOptions {
   readonly fail: (error: Error) => void;
   /** Called after every successful commit of a task, with the input offsets it committed. */
   readonly committed?: (task: StreamTask, offsets: ReadonlyMap<string, string>) => void;
-}
-
-interface TaskRef {
-  readonly subTopology: number;
-  readonly partition: number;
 }
 
 export class TaskManager {
@@ -72,40 +67,7 @@ export class TaskManager {
 
   /** The assignment strategy of the group: whole tasks, sticky to where their state is. */
   planner(): GroupAssignmentPlanner {
-    const { topology } = this.options;
-    return {
-      protocolName: "weir-tasks-v1",
-      userData: () => Buffer.from(JSON.stringify({ owned: [...this.tasks.keys()], withState: this.tasksWithStateFiles() })),
-      assign: (members, partitionCount) => {
-        const tasks: string[] = [];
-        for (const sub of topology.subTopologies) {
-          const count = Math.max(...sub.sourceTopics.map(partitionCount));
-          for (let p = 0; p < count; p++) tasks.push(taskId(sub.id, p));
-        }
-        const plan = assignTasks(
-          tasks,
-          members.map((m) => {
-            const data = parseUserData(m.userData);
-            return { memberId: m.memberId, owned: data.owned, withState: data.withState };
-          }),
-        );
-        const result = new Map<string, Map<string, number[]>>();
-        for (const [memberId, memberTasks] of plan) {
-          const topics = new Map<string, number[]>();
-          for (const id of memberTasks) {
-            for (const [topic, partition] of this.partitionsOf(parseTaskId(id))) {
-              if (partition >= partitionCount(topic)) continue;
-              let list = topics.get(topic);
-              if (!list) topics.set(topic, (list = []));
-              list.push(partition);
-            }
-          }
-          result.set(memberId, topics);
-        }
-        this.options.logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
-        return result;
-      },
-    };
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, () => [...this.tasks.keys()]);
   }
 
   /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
@@ -170,7 +132,7 @@ export class TaskManager {
    */
   private async restore(generation: number, tasks: readonly StreamTask[]): Promise<void> {
     const topics = new Set<string>();
-    for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(key.slice(0, key.lastIndexOf(":")));
+    for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(topicOfPartitionKey(key));
     const ends = new Map<string, string>();
     for (const topic of topics) {
       for (const [partition, end] of await this.options.admin.endOffsets(topic)) ends.set(changelogPartitionKey(topic, partition), end);
@@ -204,7 +166,7 @@ export class TaskManager {
       }
       this.options.logger.info({ task: task.id, from: Object.fromEntries(toFetch) }, "restore started");
       for (const [key, from] of toFetch) {
-        const topic = key.slice(0, key.lastIndexOf(":"));
+        const topic = topicOfPartitionKey(key);
         this.control!.seek(topic, task.partition, from);
         this.control!.resume(new Map([[topic, [task.partition]]]));
       }
@@ -214,7 +176,7 @@ export class TaskManager {
   /** The task's stores are restored: stop fetching its changelogs, fetch its inputs from where its state is. */
   private run(task: StreamTask): void {
     const changelogs = new Map<string, number[]>();
-    for (const key of task.changelogs.keys()) changelogs.set(key.slice(0, key.lastIndexOf(":")), [task.partition]);
+    for (const key of task.changelogs.keys()) changelogs.set(topicOfPartitionKey(key), [task.partition]);
     this.control!.pause(changelogs);
     // Never kafkajs's own position: it may predate our last commit (see restore()), and records before
     // the offset the state reflects would be counted twice.
@@ -360,38 +322,6 @@ export class TaskManager {
     const key = changelogPartitionKey(topic, partition);
     for (const task of this.tasks.values()) if (task.changelogs.has(key)) return task;
     return undefined;
-  }
-
-  private partitionsOf(ref: TaskRef): [string, number][] {
-    const sub = this.options.topology.subTopologies[ref.subTopology]!;
-    const topics = [...sub.sourceTopics, ...sub.stores.map((s) => Topology.changelogTopic(this.options.config.applicationId, s.name))];
-    return topics.map((t) => [t, ref.partition]);
-  }
-
-  private tasksWithStateFiles(): string[] {
-    const dir = join(this.options.config.stateDir, this.options.config.applicationId);
-    try {
-      return readdirSync(dir)
-        .filter((f) => /^\d+_\d+\.sqlite$/.test(f))
-        .map((f) => f.slice(0, -".sqlite".length));
-    } catch {
-      return [];
-    }
-  }
-}
-
-function parseTaskId(id: string): TaskRef {
-  const [sub, partition] = id.split("_").map(Number) as [number, number];
-  return { subTopology: sub, partition };
-}
-
-function parseUserData(data: Buffer): { owned: string[]; withState: string[] } {
-  try {
-    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown };
-    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-    return { owned: list(parsed.owned), withState: list(parsed.withState) };
-  } catch {
-    return { owned: [], withState: [] };
   }
 }
 

@@ -67,3 +67,8 @@ export type Checkpoint = Map<string, string>;
 export function changelogPartitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
+
+/** The topic of a `topic:partition` key (topic names may not contain ':'). */
+export function topicOfPartitionKey(key: string): string {
+  return key.slice(0, key.lastIndexOf(":"));
+}

@@ -1,0 +1,81 @@
+// The group protocol's side of task assignment: what a member tells the leader (the tasks it runs and
+// the task state files it has), and how the leader's task assignment becomes topic partitions: each
+// task's input partitions together with its stores' changelog partitions.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { GroupAssignmentPlanner } from "../kafka/index.ts";
+import { Topology } from "../topology/topology.ts";
+import type { WeirConfig } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { assignTasks } from "./task-assignor.ts";
+import { taskId } from "./task.ts";
+
+export interface TaskRef {
+  readonly subTopology: number;
+  readonly partition: number;
+}
+
+export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, ownedTasks: () => string[]): GroupAssignmentPlanner {
+  return {
+    protocolName: "weir-tasks-v1",
+    userData: () => Buffer.from(JSON.stringify({ owned: ownedTasks(), withState: tasksWithStateFiles(config) })),
+    assign: (members, partitionCount) => {
+      const tasks: string[] = [];
+      for (const sub of topology.subTopologies) {
+        const count = Math.max(...sub.sourceTopics.map(partitionCount));
+        for (let p = 0; p < count; p++) tasks.push(taskId(sub.id, p));
+      }
+      const plan = assignTasks(
+        tasks,
+        members.map((m) => ({ memberId: m.memberId, ...parseUserData(m.userData) })),
+      );
+      const result = new Map<string, Map<string, number[]>>();
+      for (const [memberId, memberTasks] of plan) {
+        const topics = new Map<string, number[]>();
+        for (const id of memberTasks) {
+          for (const [topic, partition] of partitionsOf(topology, config.applicationId, parseTaskId(id))) {
+            if (partition >= partitionCount(topic)) continue;
+            let list = topics.get(topic);
+            if (!list) topics.set(topic, (list = []));
+            list.push(partition);
+          }
+        }
+        result.set(memberId, topics);
+      }
+      logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
+      return result;
+    },
+  };
+}
+
+function partitionsOf(topology: Topology, applicationId: string, ref: TaskRef): [string, number][] {
+  const sub = topology.subTopologies[ref.subTopology]!;
+  const topics = [...sub.sourceTopics, ...sub.stores.map((s) => Topology.changelogTopic(applicationId, s.name))];
+  return topics.map((t) => [t, ref.partition]);
+}
+
+/** Tasks whose state file is in this instance's state directory. */
+function tasksWithStateFiles(config: WeirConfig): string[] {
+  try {
+    return readdirSync(join(config.stateDir, config.applicationId))
+      .filter((f) => /^\d+_\d+\.sqlite$/.test(f))
+      .map((f) => f.slice(0, -".sqlite".length));
+  } catch {
+    return [];
+  }
+}
+
+export function parseTaskId(id: string): TaskRef {
+  const [sub, partition] = id.split("_").map(Number) as [number, number];
+  return { subTopology: sub, partition };
+}
+
+function parseUserData(data: Buffer): { owned: string[]; withState: string[] } {
+  try {
+    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown };
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    return { owned: list(parsed.owned), withState: list(parsed.withState) };
+  } catch {
+    return { owned: [], withState: [] };
+  }
+}
