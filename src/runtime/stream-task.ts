@@ -239,15 +239,27 @@ export class StreamTask {
     return [...this.stores].map(([store, kv]) => ({ task: this.id, store, entries: kv.approximateNumEntries(), bytes }));
   }
 
-  /** Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction. */
-  process(topic: string, messages: readonly BatchMessage[]): string | undefined {
+  /**
+   * Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction.
+   * Returns how many records it processed (records it had already processed are skipped).
+   */
+  process(topic: string, messages: readonly BatchMessage[]): number {
+    // A task never processes an offset twice: kafkajs may hand over a batch fetched before a rebalance
+    // or a seek (its isStale() knows only of seeks), after this task has moved past those records.
+    const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
+    let start = 0;
+    if (next !== undefined && messages.length > 0 && BigInt(messages[0]!.offset) < BigInt(next)) {
+      const floor = BigInt(next);
+      while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
+    }
     let last: string | undefined;
-    for (const message of messages) {
+    for (let i = start; i < messages.length; i++) {
+      const message = messages[i]!;
       this.graph.process(topic, message);
       last = message.offset;
     }
     if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
-    return last;
+    return messages.length - start;
   }
 
   /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
@@ -258,9 +270,14 @@ export class StreamTask {
     }
   }
 
-  /** Where fetching of each input must resume: the committed offset, or the log start when nothing was committed. */
+  /**
+   * Where fetching of each input must resume: past what this task processed (committed or not), else
+   * the committed offset, else the log start when nothing was committed.
+   */
   resumeOffsets(): ReadonlyMap<string, string> {
-    return this.committedInputs;
+    const offsets = new Map(this.committedInputs);
+    for (const [topic, position] of this.positions) offsets.set(topic, position);
+    return offsets;
   }
 
   hasUncommitted(): boolean {

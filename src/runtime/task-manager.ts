@@ -199,22 +199,25 @@ export class TaskManager {
     await task.idle();
     // Without resolving, kafkajs fetches these records again once the partition is resumed.
     if (control.isStale() || task.status !== "running" || this.tasks.get(task.id) !== task) return;
-    let last: string | undefined;
+    let processed: number;
     const started = performance.now();
     try {
-      last = task.process(batch.topic, batch.messages);
+      processed = task.process(batch.topic, batch.messages);
     } catch (err) {
       // Nothing past the failing record is committed: the task's uncommitted work is dropped with it.
       this.options.fail(err as Error);
       return;
     }
+    const last = batch.messages[batch.messages.length - 1]?.offset;
     if (last === undefined) return;
+    // Resolved even when every record was skipped as already processed, or kafkajs would fetch them again.
+    control.resolveOffset(last);
+    if (processed === 0) return;
     const metrics = this.options.metrics;
     metrics.batchProcessed((performance.now() - started) / 1000);
-    metrics.recordsConsumed(batch.topic, batch.messages.length);
+    metrics.recordsConsumed(batch.topic, processed);
     metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
     task.noteHighWatermark(batch.topic, batch.highWatermark);
-    control.resolveOffset(last);
     const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
   }
