@@ -173,8 +173,9 @@ export class StreamTask {
     const records: RestoreRecord[] = [];
     for (const m of messages) if (m.key !== null) records.push({ key: m.key, value: m.value, offset: m.offset });
     const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
-    this.checkpoint.set(key, next);
+    // The file first: the checkpoint kept in memory must never claim records the file does not hold.
     this.state.restore(restore.store, records, new Map([[key, next]]));
+    this.checkpoint.set(key, next);
     restore.restored += records.length;
     restore.position = BigInt(next);
     this.metrics.restoredRecords(restore.store, records.length);

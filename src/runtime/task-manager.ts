@@ -190,7 +190,13 @@ export class TaskManager {
     if (this.changelogTopics.has(batch.topic)) {
       const task = this.taskOfChangelog(batch.topic, batch.partition);
       if (task?.status !== "restoring" || batch.messages.length === 0) return;
-      task.restoreBatch(batch.topic, batch.messages);
+      try {
+        task.restoreBatch(batch.topic, batch.messages);
+      } catch (err) {
+        // Loudly: thrown into kafkajs, it would restart the consumer and hide why.
+        this.options.fail(new Error(`task ${task.id} could not restore ${batch.topic}: ${(err as Error).message}`, { cause: err }));
+        return;
+      }
       control.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       return;
     }
