@@ -2,9 +2,8 @@
 // exactly once, and the process exits 0 on its own.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { TopicWriter } from "../src/kafka/tools.ts";
-import { connection, killAll, readSettled, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
-import { amountsByKey, paymentRecords, payments, type Payment } from "./helpers/payments.ts";
+import { killAll, readSettled, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
+import { amountsByKey, payments, writePayments, type Payment } from "./helpers/payments.ts";
 import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
 
 const topics = new TestTopics();
@@ -17,15 +16,6 @@ after(async () => {
 
 const countAndSum = "integration-tests/apps/count-and-sum.ts";
 
-async function write(topic: string, input: readonly Payment[]): Promise<void> {
-  const writer = new TopicWriter(connection());
-  await writer.connect();
-  try {
-    await writer.write(topic, paymentRecords(input));
-  } finally {
-    await writer.close();
-  }
-}
 
 async function runUntilEnd(env: Record<string, string>, stateDir: string, timeoutMs: number): Promise<WeirProcess> {
   const p = startWeir(["run", countAndSum, "--until-end"], env, { stateDir });
@@ -55,7 +45,7 @@ async function fixture(prefix: string) {
 test("weir run --until-end processes the 20,000 records already in the input exactly once and exits 0", { timeout: 150_000 }, async (t) => {
   const f = await fixture("bounded");
   const input = payments({ count: 20_000, keys: 2_000, seed: 31 });
-  await write(f.input, input);
+  await writePayments(f.input, input);
 
   const started = Date.now();
   const run = await runUntilEnd(f.env, f.stateDir, 90_000);
@@ -66,11 +56,11 @@ test("weir run --until-end processes the 20,000 records already in the input exa
 test("a second weir run --until-end goes on from the committed offsets and totals", { timeout: 150_000 }, async () => {
   const f = await fixture("bounded-again");
   const first = payments({ count: 10_000, keys: 1_000, seed: 32 });
-  await write(f.input, first);
+  await writePayments(f.input, first);
   const run1 = await runUntilEnd(f.env, f.stateDir, 90_000);
 
   const second = payments({ count: 3_000, keys: 1_000, seed: 33, everyKey: false });
-  await write(f.input, second);
+  await writePayments(f.input, second);
   const run2 = await runUntilEnd(f.env, f.stateDir, 90_000);
   // Counts 1 … n per key over both runs: nothing of the first run processed again, nothing counted from zero.
   await assertExactOutput(f.output, [...first, ...second], [run1, run2]);

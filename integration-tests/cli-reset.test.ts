@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { TopicAdmin } from "../src/kafka/admin.ts";
 import { createKafka } from "../src/kafka/client.ts";
-import { TopicWriter } from "../src/kafka/tools.ts";
 import type { ConsumedRecord, TopicPartitionOffset } from "../src/kafka/types.ts";
 import { connection, eventually, killAll, readSettled, root, startWeir, StateDirs, TestTopics, uniqueName } from "./helpers/cluster.ts";
-import { amountsByKey, paymentRecords, payments, type Payment } from "./helpers/payments.ts";
+import { amountsByKey, payments, writePayments } from "./helpers/payments.ts";
 import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
 
 const topics = new TestTopics();
@@ -71,15 +70,6 @@ function topicExists(topic: string): Promise<boolean> {
   return withAdmin(async (admin) => (await admin.topicNames()).includes(topic));
 }
 
-async function write(topic: string, input: readonly Payment[]): Promise<void> {
-  const writer = new TopicWriter(connection());
-  await writer.connect();
-  try {
-    await writer.write(topic, paymentRecords(input));
-  } finally {
-    await writer.close();
-  }
-}
 
 async function runUntilEnd(env: Record<string, string>, stateDir: string): Promise<void> {
   const p = startWeir(["run", countAndSum, "--until-end"], env, { stateDir });
@@ -110,7 +100,7 @@ async function fixture(prefix: string) {
 
 test("weir reset --dry-run prints the changelog it would delete and the offsets it would reset, and changes nothing", { timeout: 150_000 }, async () => {
   const f = await fixture("reset-dry");
-  await write(f.input, payments({ count: 600, keys: 30, seed: 41 }));
+  await writePayments(f.input, payments({ count: 600, keys: 30, seed: 41 }));
   await runUntilEnd(f.env, f.stateDir);
   const before = await committed(f.applicationId);
   assert.deepEqual([...new Set(before.map((o) => o.topic))], [f.input], "the group committed offsets of its input only");
@@ -132,7 +122,7 @@ test("weir reset --dry-run prints the changelog it would delete and the offsets 
 test("after weir reset a re-run of the application reproduces the first run's output exactly", { timeout: 240_000 }, async () => {
   const f = await fixture("reset-rerun");
   const input = payments({ count: 2_000, keys: 50, seed: 42 });
-  await write(f.input, input);
+  await writePayments(f.input, input);
   await runUntilEnd(f.env, f.stateDir);
   const first = await readSettled(f.output, input.length, 30_000);
   const report = verifyCounts(amountsByKey(input), first);
@@ -159,7 +149,7 @@ test("after weir reset a re-run of the application reproduces the first run's ou
 
 test("weir reset refuses while an instance of the application runs, naming the group, and changes nothing", { timeout: 150_000 }, async () => {
   const f = await fixture("reset-active");
-  await write(f.input, payments({ count: 100, keys: 10, seed: 43 }));
+  await writePayments(f.input, payments({ count: 100, keys: 10, seed: 43 }));
   const instance = startWeir(["run", countAndSum], f.env, { stateDir: f.stateDir });
   await eventually('the instance logs "task running"', 60_000, () => instance.logs("task running").length > 0 || !instance.running());
   assert.ok(instance.running(), `the instance runs; stderr ends:\n${instance.stderr().slice(-4000)}`);

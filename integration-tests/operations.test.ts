@@ -2,9 +2,9 @@
 // /topology, and a SIGTERM in the middle of processing that loses and duplicates nothing.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { tailTopics, TopicWriter } from "../src/kafka/tools.ts";
+import { tailTopics } from "../src/kafka/tools.ts";
 import { connection, eventually, killAll, readSettled, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
-import { amountsByKey, paymentRecords, payments, type Payment } from "./helpers/payments.ts";
+import { amountsByKey, payments, writePayments } from "./helpers/payments.ts";
 import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
 
 const topics = new TestTopics();
@@ -27,15 +27,6 @@ async function fixture(prefix: string, partitions: number) {
   return { input, output, env: { COUNT_INPUT_TOPIC: input, COUNT_OUTPUT_TOPIC: output, WEIR_APPLICATION_ID: applicationId } };
 }
 
-async function write(topic: string, records: readonly Payment[]): Promise<void> {
-  const writer = new TopicWriter(connection());
-  await writer.connect();
-  try {
-    await writer.write(topic, paymentRecords(records));
-  } finally {
-    await writer.close();
-  }
-}
 
 /** The port an instance's HTTP server took (it starts on port 0 in tests), from its log. */
 async function httpBase(weir: WeirProcess): Promise<string> {
@@ -59,7 +50,7 @@ function metricSum(text: string, name: string, labels: Record<string, string> = 
 test("after N records, /metrics counts N consumed and N produced, and the lag falls to 0", async () => {
   const { input, output, env } = await fixture("metrics", 3);
   const written = payments({ count: 6_000, keys: 300, seed: 11 });
-  await write(input, written);
+  await writePayments(input, written);
   const weir = startWeir(["run", countAndSum], env, { stateDir: stateDirs.create() });
   const base = await httpBase(weir);
   await readSettled(output, written.length, 90_000);
@@ -94,7 +85,7 @@ test("/ready answers 503 while a large store restores and 200 once it runs", asy
   const { input, output, env } = await fixture("ready", 2);
   // 150,000 distinct keys: a changelog that takes a while to replay into an empty state dir.
   const written = payments({ count: 150_000, keys: 150_000, seed: 5 });
-  await write(input, written);
+  await writePayments(input, written);
   const first = startWeir(["run", countAndSum, "--until-end"], env, { stateDir: stateDirs.create() });
   assert.equal(await first.exited(180_000), 0, first.stderr().slice(-3000));
 
@@ -122,7 +113,7 @@ test("/ready answers 503 while a large store restores and 200 once it runs", asy
 test("SIGTERM in the middle of processing exits 0 within the timeout, losing and duplicating nothing", async (t) => {
   const { input, output, env } = await fixture("sigterm", 3);
   const written = payments({ count: 60_000, keys: 2_000, seed: 3 });
-  await write(input, written.slice(0, 20_000));
+  await writePayments(input, written.slice(0, 20_000));
   let committed = 0;
   stopTail = await tailTopics(connection(), [output], () => (committed += 1));
   const stateDir = stateDirs.create();
@@ -131,7 +122,7 @@ test("SIGTERM in the middle of processing exits 0 within the timeout, losing and
   let writtenSoFar = 20_000;
   const writing = (async () => {
     for (; writtenSoFar < written.length; writtenSoFar += 2_000) {
-      await write(input, written.slice(writtenSoFar, writtenSoFar + 2_000));
+      await writePayments(input, written.slice(writtenSoFar, writtenSoFar + 2_000));
       await new Promise((r) => setTimeout(r, 100));
     }
   })();

@@ -1,6 +1,7 @@
 // Seeded input for the count-and-sum app (integration-tests/apps/count-and-sum.ts): keys `k-<n>`, small
 // integer amounts so that every sum is exact, and per key the amounts in the order they were written.
-import type { RecordToWrite } from "../../src/kafka/tools.ts";
+import { TopicWriter, type RecordToWrite } from "../../src/kafka/tools.ts";
+import { connection } from "./cluster.ts";
 import { SeededRandom } from "../../topologies/lib/random.ts";
 
 export interface Payment {
@@ -49,4 +50,15 @@ export function amountsByKey(input: Iterable<Payment>, into = new Map<string, nu
 /** The records as the app reads them: key = the payment's key, value = `{"amount":n}`. */
 export function paymentRecords(input: readonly Payment[]): RecordToWrite[] {
   return input.map((p) => ({ key: p.key, value: JSON.stringify({ amount: p.amount }) }));
+}
+
+/** Writes the payments to `topic` on the test broker. */
+export async function writePayments(topic: string, input: readonly Payment[]): Promise<void> {
+  const writer = new TopicWriter(connection());
+  await writer.connect();
+  try {
+    await writer.write(topic, paymentRecords(input));
+  } finally {
+    await writer.close();
+  }
 }
