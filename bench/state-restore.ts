@@ -1,5 +1,5 @@
 // Benchmarks of the state layer on real files. Not a test; run by hand:
-//   node src/state/state.bench.ts [--records 1000000] [--batch 50000] [--keys 100000] [--commit-every 1000]
+//   node bench/state-restore.ts [--records 1000000] [--batch 50000] [--keys 100000] [--commit-every 1000]
 // restore: N random 10-byte keys with 100-byte values through StateFile.restore in batches;
 // reopen: the open-time quick_check (and integrity_check, for comparison) of the restored file;
 // process: a get-then-put per record over a key space, flushed and committed every K records.
@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { serdes } from "../serdes/serde.ts";
-import { StateFile } from "./state-file.ts";
-import type { RestoreRecord } from "./types.ts";
+import { serdes } from "../src/serdes/serde.ts";
+import { StateFile } from "../src/state/state-file.ts";
+import type { RestoreRecord } from "../src/state/types.ts";
 
 const { values: args } = parseArgs({
   options: {
