@@ -362,10 +362,6 @@ export class StreamTask {
     this.state.close();
     await this.output.close().catch((err: unknown) => this.logger.warn({ task: this.id, err }, "task output did not close cleanly"));
   }
-
-  droppedRecords(): ReadonlyMap<string, number> {
-    return this.graph.dropped;
-  }
 }
 
 /** A commit refused because another producer of the task's transactional id took over. */
