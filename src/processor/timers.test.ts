@@ -185,3 +185,22 @@ test("timers need the key serde when an operator before process() changed the ke
   pipe("k", "v", 1);
   assert.deepEqual(values(outputs), ["k!:fired@0"]);
 });
+
+test("a timer runs without a current record: recordMetadata() is undefined in onTimer", () => {
+  const seen: unknown[] = [];
+  const { pipe } = testTask((b) =>
+    b.stream("in", strings).process<string, string>(() => {
+      let context!: ProcessorContext<string, string, string>;
+      return {
+        init: (c) => (context = c),
+        process: (r) => {
+          seen.push(context.recordMetadata()?.topic);
+          context.timers.register(r.key, r.timestamp, { type: "eventTime" });
+        },
+        onTimer: () => void seen.push(context.recordMetadata()),
+      };
+    }),
+  );
+  pipe("k", "v", 5);
+  assert.deepEqual(seen, ["in", undefined]);
+});

@@ -27,6 +27,8 @@ export class Task {
   private readonly sources = new Map<string, Forward>();
   private readonly processors: Processor<unknown, unknown, unknown, unknown>[] = [];
   private current: RecordMetadata | undefined;
+  /** The record after which event-time timers and stream-time punctuators are running. */
+  private trigger: RecordMetadata | undefined;
   /** The node running now, so an error names where it happened. */
   private currentNode = "";
 
@@ -113,9 +115,15 @@ export class Task {
     this.current = { topic, partition: this.partition, offset: message.offset };
     try {
       source(message as unknown as StreamRecord<unknown, unknown>);
-      if (this.time.inUse) this.time.advanceStreamTime(this.streamTimeMs);
+      if (this.time.inUse) {
+        // Timers and punctuators run without a current record (as in Kafka Streams); errors still name it.
+        this.trigger = this.current;
+        this.current = undefined;
+        this.time.advanceStreamTime(this.streamTimeMs);
+      }
     } finally {
       this.current = undefined;
+      this.trigger = undefined;
     }
   }
 
@@ -224,7 +232,8 @@ export class Task {
       call();
     } catch (err) {
       if (err instanceof WeirError) throw err;
-      const after = this.current ? ` after record ${this.origin()}` : "";
+      const record = this.current ?? this.trigger;
+      const after = record ? ` after record ${record.topic}-${record.partition}@${record.offset}` : "";
       throw new WeirError("WEIR_PROCESSING_FAILED", `processor ${this.currentNode || node} failed in ${what}${after}: ${(err as Error).message}`, { cause: err });
     } finally {
       this.currentNode = previous;
