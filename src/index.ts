@@ -1,7 +1,10 @@
 // Weir's public API. Everything a topology or an application needs is exported here.
-export { StreamsBuilder, KStream, Topology, TopologyError, type Consumed, type Produced, type Named } from "./topology/index.ts";
+export { StreamsBuilder, KStream, Topology, TopologyError, type Consumed, type Produced, type Named, type ProcessOptions, type AsyncOptions } from "./topology/index.ts";
 export { serdes, SerdeError, type Serde } from "./serdes/index.ts";
-export type { Processor, ProcessorContext, ProcessorSupplier } from "./processor/processor.ts";
+export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStoreRef } from "./processor/processor.ts";
+export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/timers.ts";
+export type { Cancellable, PunctuationType, Punctuator } from "./processor/punctuators.ts";
+export type { KeyValueStore, KeyValueIterator } from "./state/types.ts";
 export type { StreamRecord, RecordMetadata, Headers } from "./processor/record.ts";
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";

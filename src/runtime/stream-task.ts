@@ -80,6 +80,10 @@ export class StreamTask {
   private lastCommit = Date.now();
   /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
   private committing: Promise<void> | undefined;
+  /** The batch being processed while it waits for async calls (mapValuesAsync); commits and ticks wait for it. */
+  private processing: Promise<unknown> | undefined;
+  /** Timers or punctuators fired on the wall-clock tick since the last commit. */
+  private punctuated = false;
 
   private constructor(options: StreamTaskOptions, state: StateFile) {
     const { subTopology, partition, applicationId } = options;
@@ -175,6 +179,7 @@ export class StreamTask {
     const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
     // The file first: the checkpoint kept in memory must never claim records the file does not hold.
     this.state.restore(restore.store, records, new Map([[key, next]]));
+    this.graph.stateReset();
     this.checkpoint.set(key, next);
     restore.restored += records.length;
     restore.position = BigInt(next);
@@ -205,9 +210,34 @@ export class StreamTask {
     return this.statusValue === "running";
   }
 
-  /** Waits for a commit in flight, so that processing never interleaves with one. */
+  /** Waits for a commit or a batch in flight, so that processing never interleaves with a commit. */
   async idle(): Promise<void> {
-    while (this.committing) await this.committing;
+    while (this.committing || this.processing) {
+      if (this.committing) await this.committing;
+      else await this.processing!.catch(() => undefined);
+    }
+  }
+
+  /** A commit or a batch is in flight: the wall-clock tick must not run now. */
+  busy(): boolean {
+    return this.committing !== undefined || this.processing !== undefined;
+  }
+
+  /**
+   * The runtime's wall-clock tick: fires processing-time timers and wall-clock punctuators due at `nowMs`
+   * (never during a batch or a commit, never while restoring); what they forward goes out in the next
+   * commit. Returns whether anything fired. Throws a WeirError when a timer or punctuator fails.
+   */
+  punctuate(nowMs: number): boolean {
+    if (this.statusValue !== "running" || this.busy()) return false;
+    const fired = this.graph.punctuateWallClock(nowMs) > 0;
+    if (fired) this.punctuated = true;
+    return fired;
+  }
+
+  /** Wall-clock work waits for a commit: due when the tick fired something and the commit interval has passed. */
+  punctuationCommitDue(now: number, intervalMs: number): boolean {
+    return this.punctuated && this.commitDue(now, intervalMs);
   }
 
   /** Notes an input partition's end offset as of its latest fetch, for lag. */
@@ -242,17 +272,23 @@ export class StreamTask {
 
   /**
    * Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction.
-   * Returns how many records it processed (records it had already processed are skipped).
+   * Resolves with how many records it processed (records it had already processed are skipped). A batch of
+   * a synchronous topology runs in one go; with async calls (mapValuesAsync) it waits whenever their
+   * concurrency is used up.
    */
-  process(topic: string, messages: readonly BatchMessage[]): number {
-    // A task never processes an offset twice: kafkajs may hand over a batch fetched before a rebalance
-    // or a seek (its isStale() knows only of seeks), after this task has moved past those records.
-    const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
-    let start = 0;
-    if (next !== undefined && messages.length > 0 && BigInt(messages[0]!.offset) < BigInt(next)) {
-      const floor = BigInt(next);
-      while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
+  async process(topic: string, messages: readonly BatchMessage[]): Promise<number> {
+    if (!this.graph.hasAsyncWork) return this.processSync(topic, messages);
+    const running = this.processAsync(topic, messages);
+    this.processing = running;
+    try {
+      return await running;
+    } finally {
+      this.processing = undefined;
     }
+  }
+
+  private processSync(topic: string, messages: readonly BatchMessage[]): number {
+    const start = this.firstUnprocessed(topic, messages);
     let last: string | undefined;
     for (let i = start; i < messages.length; i++) {
       const message = messages[i]!;
@@ -261,6 +297,33 @@ export class StreamTask {
     }
     if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     return messages.length - start;
+  }
+
+  private async processAsync(topic: string, messages: readonly BatchMessage[]): Promise<number> {
+    const start = this.firstUnprocessed(topic, messages);
+    for (let i = start; i < messages.length; i++) {
+      const message = messages[i]!;
+      while (this.graph.saturated()) await this.graph.progress();
+      this.graph.throwDetachedFailure();
+      this.graph.process(topic, message);
+      this.positions.set(topic, (BigInt(message.offset) + 1n).toString());
+    }
+    return messages.length - start;
+  }
+
+  /**
+   * The index of the first message past what this task has processed. A task never processes an offset
+   * twice: kafkajs may hand over a batch fetched before a rebalance or a seek (its isStale() knows only of
+   * seeks), after this task has moved past those records.
+   */
+  private firstUnprocessed(topic: string, messages: readonly BatchMessage[]): number {
+    const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
+    let start = 0;
+    if (next !== undefined && messages.length > 0 && BigInt(messages[0]!.offset) < BigInt(next)) {
+      const floor = BigInt(next);
+      while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
+    }
+    return start;
   }
 
   /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
@@ -281,8 +344,9 @@ export class StreamTask {
     return offsets;
   }
 
+  /** Inputs processed, outputs waiting, or state written (by a timer on the tick) since the last commit. */
   hasUncommitted(): boolean {
-    return this.positions.size > 0 || this.outputs.length > 0;
+    return this.positions.size > 0 || this.outputs.length > 0 || this.state.status === "active";
   }
 
   commitDue(now: number, intervalMs: number): boolean {
@@ -306,6 +370,8 @@ export class StreamTask {
     this.committing = new Promise((resolve) => (done = resolve));
     const started = performance.now();
     try {
+      // Only completed work is committed: async calls settle and their results go downstream first.
+      if (this.graph.hasAsyncWork) await this.graph.settle();
       const changelog = this.state.flush();
       const records: ProducedRecord[] = this.outputs.splice(0);
       const outputsPerTopic = new Map<string, number>();
@@ -332,6 +398,7 @@ export class StreamTask {
       }
       for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
+      this.punctuated = false;
       this.lastCommit = Date.now();
       this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
     } finally {
@@ -348,7 +415,9 @@ export class StreamTask {
     if (this.statusValue === "closed") return;
     this.outputs.length = 0;
     this.positions.clear();
+    this.punctuated = false;
     this.state.rollback();
+    this.graph.stateReset();
     this.checkpoint = this.state.checkpoint();
   }
 

@@ -13,6 +13,10 @@ import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type TaskRef } from "./group-planner.ts";
 import { taskId } from "./task.ts";
+import { WeirError } from "./errors.ts";
+
+/** How often processing-time timers and wall-clock punctuators are checked. */
+const wallClockTickMs = 50;
 
 export interface PartitionControl {
   pause(partitions: ReadonlyMap<string, readonly number[]>): void;
@@ -47,6 +51,8 @@ export class TaskManager {
   private readonly failedCommits = new Map<string, number>();
   /** True once the group has given this instance an assignment (possibly an empty one). */
   private assigned = false;
+  /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -63,6 +69,27 @@ export class TaskManager {
 
   attach(control: PartitionControl): void {
     this.control = control;
+    this.ticker ??= setInterval(() => this.tick(), wallClockTickMs);
+  }
+
+  /**
+   * Fires each running task's processing-time timers and wall-clock punctuators that are due. A task in a
+   * batch, in a commit or restoring is skipped (StreamTask.punctuate); a task whose tick forwarded or wrote
+   * something commits once its commit interval has passed, as if a batch had ended.
+   */
+  private tick(): void {
+    const now = Date.now();
+    for (const task of this.tasks.values()) {
+      try {
+        task.punctuate(now);
+      } catch (err) {
+        this.options.fail(err as Error);
+        return;
+      }
+      if (!task.busy() && task.punctuationCommitDue(now, this.options.config.commitIntervalMs)) {
+        this.commit(task).catch((err: unknown) => this.options.fail(err as Error));
+      }
+    }
   }
 
   /** The assignment strategy of the group: whole tasks, sticky to where their state is. */
@@ -208,7 +235,7 @@ export class TaskManager {
     let processed: number;
     const started = performance.now();
     try {
-      processed = task.process(batch.topic, batch.messages);
+      processed = await task.process(batch.topic, batch.messages);
     } catch (err) {
       // Nothing past the failing record is committed: the task's uncommitted work is dropped with it.
       this.options.fail(err as Error);
@@ -246,6 +273,8 @@ export class TaskManager {
       this.failedCommits.delete(task.id);
       return;
     }
+    // A processing error: commitOnce has stopped the app.
+    if (error instanceof WeirError) return;
     const failures = (this.failedCommits.get(task.id) ?? 0) + 1;
     this.failedCommits.set(task.id, failures);
     if (recursOnRetry(error) || failures >= maxConsecutiveFailedCommits) {
@@ -263,7 +292,9 @@ export class TaskManager {
       this.options.committed?.(task, offsets);
       return undefined;
     } catch (err) {
-      this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
+      // Async work (mapValuesAsync) that failed before the commit: a processing error, which stops the app.
+      if (err instanceof WeirError) this.options.fail(err);
+      else this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }
   }
@@ -320,6 +351,7 @@ export class TaskManager {
   /** Closes every task (uncommitted work is rolled back: commit first to keep it). */
   async closeAll(): Promise<void> {
     this.closed = true;
+    clearInterval(this.ticker);
     this.generation += 1;
     await this.reconciling;
     const tasks = [...this.tasks.values()];

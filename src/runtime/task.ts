@@ -1,11 +1,16 @@
 // A task: one sub-topology on one partition. It owns that partition's processor instances, runs each
 // input record through them synchronously, and hands serialized outputs to the task's record sink.
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
-import type { Processor, ProcessorContext } from "../processor/processor.ts";
+import { isAsyncWork, type AsyncWork, type DetachedContext, type KeyValueStoreRef, type Processor, type ProcessorContext } from "../processor/processor.ts";
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
+import { ProcessorTimers, type Timer, type TimerService } from "../processor/timers.ts";
 import type { Serde } from "../serdes/serde.ts";
-import type { SubTopology, TopologyNode } from "../topology/graph.ts";
+import { TimerStore, type TimerValue } from "../state/timer-store.ts";
+import type { KeyValueStore } from "../state/types.ts";
+import type { ProcessorNode, SubTopology, TopologyNode } from "../topology/graph.ts";
+import { Topology } from "../topology/topology.ts";
 import { WeirError } from "./errors.ts";
+import { TaskTime } from "./task-time.ts";
 
 export interface RecordSink {
   collect(record: ProducedRecord): void;
@@ -22,6 +27,8 @@ export class Task {
   private readonly sources = new Map<string, Forward>();
   private readonly processors: Processor<unknown, unknown, unknown, unknown>[] = [];
   private current: RecordMetadata | undefined;
+  /** The record after which event-time timers and stream-time punctuators are running. */
+  private trigger: RecordMetadata | undefined;
   /** The node running now, so an error names where it happened. */
   private currentNode = "";
 
@@ -34,6 +41,17 @@ export class Task {
   readonly dropped = new Map<string, number>();
 
   private readonly onDrop: ((reason: string) => void) | undefined;
+
+  /** Stream time: the largest record timestamp the task has processed; -1 (Kafka Streams' "unknown") before the first. */
+  streamTimeMs = -1;
+  /** The wall clock processors see (`currentSystemTimeMs`, wall-clock punctuators); the TopologyTestDriver replaces it. */
+  systemTimeMs: () => number = Date.now;
+  /** Timers and punctuators. */
+  private readonly time = new TaskTime((node, what, call) => this.runAs(node, what, call));
+  /** Processors whose work outlives process() (mapValuesAsync); empty for synchronous topologies. */
+  private readonly asyncWork: AsyncWork[] = [];
+  /** The first error of work done after an await; it fails the task at its next step. */
+  private detachedFailure: Error | undefined;
 
   /** `stores` holds this task's instance of every store of the sub-topology, by name. */
   constructor(
@@ -67,8 +85,10 @@ export class Task {
           forward = toChildren;
         } else {
           const processor = node.supplier();
-          processor.init?.(this.contextFor(node.name, node.stores, toChildren));
+          const byChild = new Map(node.children.map((c, i) => [c, children[i]!]));
+          processor.init?.(this.contextFor(node, processor, toChildren, byChild));
           this.processors.push(processor);
+          if (isAsyncWork(processor)) this.asyncWork.push(processor);
           const name = node.name;
           forward = (record) => {
             const previous = this.currentNode;
@@ -95,13 +115,59 @@ export class Task {
     this.current = { topic, partition: this.partition, offset: message.offset };
     try {
       source(message as unknown as StreamRecord<unknown, unknown>);
+      if (this.time.inUse) {
+        // Timers and punctuators run without a current record (as in Kafka Streams); errors still name it.
+        this.trigger = this.current;
+        this.current = undefined;
+        this.time.advanceStreamTime(this.streamTimeMs);
+      }
     } finally {
       this.current = undefined;
+      this.trigger = undefined;
     }
   }
 
   close(): void {
     for (const p of this.processors) p.close?.();
+  }
+
+  /** Fires processing-time timers and wall-clock punctuators due at `nowMs`; returns how many fired. */
+  punctuateWallClock(nowMs: number): number {
+    if (!this.time.inUse) return 0;
+    return this.time.advanceWallClock(nowMs);
+  }
+
+  /** The state behind the timers changed (rollback, restore). */
+  stateReset(): void {
+    this.time.forgetEarliest();
+  }
+
+  /** True when the topology has async work (mapValuesAsync): the runtime then waits for it. */
+  get hasAsyncWork(): boolean {
+    return this.asyncWork.length > 0;
+  }
+
+  /** True while an async processor takes no more records. */
+  saturated(): boolean {
+    for (const w of this.asyncWork) if (w.saturated()) return true;
+    return false;
+  }
+
+  /** Waits until some async call settled; throws the error of work that failed after an await. */
+  async progress(): Promise<void> {
+    const saturated = this.asyncWork.filter((w) => w.saturated());
+    if (saturated.length > 0) await Promise.race(saturated.map((w) => w.progress()));
+    this.throwDetachedFailure();
+  }
+
+  /** Waits until no async call is in flight and every result was forwarded; throws the first error among them. */
+  async settle(): Promise<void> {
+    for (const w of this.asyncWork) await w.drain();
+    this.throwDetachedFailure();
+  }
+
+  throwDetachedFailure(): void {
+    if (this.detachedFailure) throw this.detachedFailure;
   }
 
   private origin(): string {
@@ -128,6 +194,7 @@ export class Task {
         timestamp: Number(message.timestamp),
         headers: (message.headers ?? {}),
       };
+      if (record.timestamp > this.streamTimeMs) this.streamTimeMs = record.timestamp;
       try {
         next(record);
       } catch (err) {
@@ -157,22 +224,94 @@ export class Task {
     };
   }
 
-  private contextFor(node: string, declared: readonly string[], forward: Forward): ProcessorContext<unknown, unknown> {
-    return {
+  /** Runs `call` as `node`; an error names the processor, `what` it was doing, and the input record if any. */
+  private runAs(node: string, what: string, call: () => void): void {
+    const previous = this.currentNode;
+    this.currentNode = node;
+    try {
+      call();
+    } catch (err) {
+      if (err instanceof WeirError) throw err;
+      const record = this.current ?? this.trigger;
+      const after = record ? ` after record ${record.topic}-${record.partition}@${record.offset}` : "";
+      throw new WeirError("WEIR_PROCESSING_FAILED", `processor ${this.currentNode || node} failed in ${what}${after}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.currentNode = previous;
+    }
+  }
+
+  /** Forwards as if the input `metadata` describes were being processed (work resumed after an await). */
+  private forwardDetached(node: string, forward: Forward, metadata: RecordMetadata | undefined, record: StreamRecord<unknown, unknown>): void {
+    if (this.detachedFailure) return;
+    const previous = this.current;
+    this.current = metadata;
+    try {
+      this.runAs(node, "forwarding an async result", () => forward(record));
+    } catch (err) {
+      this.detachedFailure = err as Error;
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  private failDetached(node: string, metadata: RecordMetadata | undefined, error: unknown): void {
+    if (this.detachedFailure) return;
+    const origin = metadata ? `${metadata.topic}-${metadata.partition}@${metadata.offset}` : "(no input record)";
+    this.detachedFailure = new WeirError("WEIR_PROCESSING_FAILED", `processor ${node} failed on record ${origin}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+
+  private contextFor(
+    node: ProcessorNode,
+    processor: Processor<unknown, unknown, unknown, unknown>,
+    forward: Forward,
+    byChild: ReadonlyMap<string, Forward>,
+  ): ProcessorContext<unknown, unknown> & DetachedContext {
+    const name = node.name;
+    const declared = node.stores;
+    const timers = this.timersFor(node, processor);
+    const context: ProcessorContext<unknown, unknown> & DetachedContext = {
       taskId: this.id,
       applicationId: this.applicationId,
       recordMetadata: () => this.current,
-      forward,
-      getStateStore: <S>(name: string): S => {
-        const store = declared.includes(name) ? this.stores.get(name) : undefined;
-        if (store === undefined) throw new Error(`processor ${node} did not declare store ${name} (it has: ${declared.join(", ") || "none"})`);
-        return store as S;
+      forward: (record, childName) => {
+        if (childName === undefined) return forward(record);
+        const child = byChild.get(childName);
+        if (!child) throw new Error(`processor ${name} has no child ${childName} (it has: ${[...byChild.keys()].join(", ") || "none"})`);
+        child(record);
       },
+      getStateStore: ((store: string | KeyValueStoreRef<unknown, unknown>): unknown => {
+        const storeName = typeof store === "string" ? store : store.name;
+        const found = declared.includes(storeName) ? this.stores.get(storeName) : undefined;
+        if (found === undefined) throw new Error(`processor ${name} did not declare store ${storeName} (it has: ${declared.join(", ") || "none"})`);
+        return found;
+      }) as ProcessorContext<unknown, unknown>["getStateStore"],
       dropRecord: (reason: string) => {
         this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
         this.onDrop?.(reason);
       },
+      currentStreamTimeMs: () => this.streamTimeMs,
+      currentSystemTimeMs: () => this.systemTimeMs(),
+      get timers(): TimerService<unknown> {
+        if (!timers) {
+          throw new Error(node.timers ? `processor ${name} uses timers but has no onTimer method` : `processor ${name} has no timers: only processors added with process() have`);
+        }
+        return timers;
+      },
+      schedule: (intervalMs, type, punctuator) => this.time.schedule(name, intervalMs, type, punctuator, this.systemTimeMs()),
+      forwardDetached: (metadata, record) => this.forwardDetached(name, forward, metadata, record),
+      failDetached: (metadata, error) => this.failDetached(name, metadata, error),
     };
+    if (timers) this.time.addTimers(name, timers, (timer: Timer<unknown>) => processor.onTimer!(timer, context));
+    return context;
+  }
+
+  /** The per-key timers of a process() node, on its timer store. */
+  private timersFor(node: ProcessorNode, processor: Processor<unknown, unknown, unknown, unknown>): ProcessorTimers<unknown> | undefined {
+    if (!node.timers || typeof processor.onTimer !== "function") return undefined;
+    const store = this.stores.get(node.timers.store) as KeyValueStore<Buffer, TimerValue> | undefined;
+    if (!store) throw new Error(`task ${this.id} has no timer store ${node.timers.store} for processor ${node.name}`);
+    const topic = Topology.changelogTopic(this.applicationId, node.timers.store);
+    return new ProcessorTimers(new TimerStore(store), node.timers.keySerde, topic, node.name);
   }
 }
 

@@ -19,6 +19,8 @@ export interface ProcessorNode {
   readonly children: string[];
   /** Names of the state stores this processor reads and writes. */
   readonly stores: readonly string[];
+  /** A process() node's per-key timers: their store (also in `stores`) and the serde of their keys, when known. */
+  readonly timers?: { readonly store: string; readonly keySerde: Serde<unknown> | undefined };
 }
 
 /** A key-value store declared by the topology; each task gets its own instance, backed by a changelog. */

@@ -1,7 +1,9 @@
 // KStream: an unbounded stream of records; each operator adds a node to the topology graph.
 import { FilterProcessor, MapProcessor, MapValuesProcessor, PeekProcessor } from "../processor/stateless.ts";
+import { AsyncMapValuesProcessor } from "../processor/async-map-values.ts";
 import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
+import { timerStoreSerdes } from "../state/timer-store.ts";
 import type { TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { TopologyError } from "./graph.ts";
@@ -14,6 +16,20 @@ export interface Named {
 export interface Produced<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+}
+
+/** Options of `process()`. */
+export interface ProcessOptions<K> extends Named {
+  /** Stores the processor uses: names or references from `builder.addStateStore`. */
+  readonly stores?: readonly (string | { readonly name: string })[];
+  /** The serde of the input keys, for timers; needed only when an operator before changed the key. */
+  readonly key?: Serde<K>;
+}
+
+/** Options of `mapValuesAsync()`. */
+export interface AsyncOptions extends Named {
+  /** Calls in flight per task at most; the task takes no more records until one settles. */
+  readonly concurrency: number;
 }
 
 /** The serdes a stream's records are known to have: set by a source, kept by operators that keep keys or values. */
@@ -59,9 +75,35 @@ export class KStream<K, V> {
     return this.addProcessor("KSTREAM-PEEK", () => new PeekProcessor(action), options, this.serdes);
   }
 
-  /** Runs a user processor (the Processor API). */
-  process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options?: Named): KStream<KOut, VOut> {
-    return this.addProcessor("KSTREAM-PROCESSOR", supplier, options);
+  /**
+   * Transforms each value with an async function (a lookup, a model) with at most `concurrency` calls in
+   * flight per task; results go downstream in input order. A task commits only once its calls have settled.
+   */
+  mapValuesAsync<VOut>(mapper: (value: V, key: K) => Promise<VOut>, options: AsyncOptions): KStream<K, VOut> {
+    const { concurrency } = options;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TopologyError(`mapValuesAsync needs { concurrency } ≥ 1, got ${concurrency}`);
+    return this.addProcessor("KSTREAM-MAPVALUES-ASYNC", () => new AsyncMapValuesProcessor(mapper, concurrency), options, { key: this.serdes.key });
+  }
+
+  /**
+   * Runs a user processor (the Processor API) with access to the `stores` it declares and to per-key timers,
+   * kept in the store `<name>-timers` (changelog `<applicationId>-<name>-timers-changelog`).
+   */
+  process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options: ProcessOptions<K> = {}): KStream<KOut, VOut> {
+    const name = options.name ?? this.graph.nextName("KSTREAM-PROCESSOR");
+    const timerStore = `${name}-timers`;
+    this.graph.addStore({ name: timerStore, ...timerStoreSerdes });
+    const stores = (options.stores ?? []).map((s) => (typeof s === "string" ? s : s.name));
+    this.graph.add({
+      kind: "processor",
+      name,
+      supplier: supplier,
+      parents: [this.nodeName],
+      children: [],
+      stores: [...stores, timerStore],
+      timers: { store: timerStore, keySerde: (options.key ?? this.serdes.key) as Serde<unknown> | undefined },
+    });
+    return new KStream<KOut, VOut>(this.graph, name);
   }
 
   /**
