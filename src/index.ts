@@ -3,6 +3,7 @@ export { StreamsBuilder, KStream, Topology, TopologyError, type Consumed, type P
 export { serdes, SerdeError, type Serde } from "./serdes/index.ts";
 export type { Processor, ProcessorContext, ProcessorSupplier } from "./processor/processor.ts";
 export type { StreamRecord, RecordMetadata, Headers } from "./processor/record.ts";
+export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStreams, type Match, type TimedOutMatch, type Condition, type ConditionContext, type AfterMatchSkip } from "./cep/index.ts";
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";
 export { WeirError, type WeirErrorCode } from "./runtime/errors.ts";

@@ -2,7 +2,7 @@
 import { FilterProcessor, MapProcessor, MapValuesProcessor, PeekProcessor } from "../processor/stateless.ts";
 import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
-import type { TopologyGraph } from "./graph.ts";
+import type { StoreDefinition, TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { TopologyError } from "./graph.ts";
 
@@ -88,11 +88,32 @@ export class KStream<K, V> {
     });
   }
 
+  /**
+   * @internal For operators built outside topology/ (CEP): declares `stores` and adds a processor that
+   * uses them, fed by this stream.
+   */
+  addStatefulProcessor<KOut, VOut>(
+    prefix: string,
+    supplier: ProcessorSupplier<K, V, KOut, VOut>,
+    stores: readonly StoreDefinition[],
+    options: Named | undefined,
+    serdes: KnownSerdes<KOut, VOut> = {},
+  ): KStream<KOut, VOut> {
+    for (const store of stores) this.graph.addStore(store);
+    return this.addProcessor(prefix, supplier, options, serdes, stores.map((s) => s.name));
+  }
+
+  /** @internal The serdes this stream's records are known to have. */
+  knownSerdes(): KnownSerdes<K, V> {
+    return this.serdes;
+  }
+
   private addProcessor<KOut, VOut>(
     prefix: string,
     supplier: ProcessorSupplier<K, V, KOut, VOut>,
     options: Named | undefined,
     serdes: KnownSerdes<KOut, VOut> = {},
+    stores: readonly string[] = [],
   ): KStream<KOut, VOut> {
     const name = options?.name ?? this.graph.nextName(prefix);
     this.graph.add({
@@ -101,7 +122,7 @@ export class KStream<K, V> {
       supplier,
       parents: [this.nodeName],
       children: [],
-      stores: [],
+      stores,
     });
     return new KStream<KOut, VOut>(this.graph, name, serdes);
   }
