@@ -136,3 +136,16 @@ test("a rollback rewinds stream time with the stores, so a timeout fires again o
   assert.deepEqual(run.take().map(brief), [["timeouts", "k1", "a1", 10_000]]);
   run.close();
 });
+
+test("a pattern ending in notFollowedBy emits its match when stream time passes the window", () => {
+  const run = TaskRun.of((b) => {
+    const unpaid = pattern<E>().begin("order").where(is("order")).notFollowedBy("paid").where(is("paid")).within(10_000);
+    const { matches } = cep(b.stream("events", { key: serdes.string(), value: serdes.json<E>() }), unpaid, { store: "unpaid" });
+    matches.to("matches", { key: serdes.string(), value: serdes.json<Match<E>>() });
+  }, new StreamsBuilder());
+  run.pipe("events", "k1", { id: "order1" }, 0).pipe("events", "k2", { id: "order2" }, 1000).pipe("events", "k2", { id: "paid2" }, 2000);
+  assert.deepEqual(run.take(), []);
+  run.pipe("events", "k3", { id: "x" }, 12_000);
+  assert.deepEqual(run.take().map(brief), [["matches", "k1", "order1", 10_000]]);
+  run.close();
+});
