@@ -6,6 +6,7 @@ export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/t
 export type { Cancellable, PunctuationType, Punctuator } from "./processor/punctuators.ts";
 export type { KeyValueStore, KeyValueIterator } from "./state/types.ts";
 export type { StreamRecord, RecordMetadata, Headers } from "./processor/record.ts";
+export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStreams, type Match, type TimedOutMatch, type Condition, type ConditionContext, type AfterMatchSkip } from "./cep/index.ts";
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";
 export { WeirError, type WeirErrorCode } from "./runtime/errors.ts";

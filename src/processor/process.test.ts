@@ -43,7 +43,7 @@ test("a store the processor did not declare is refused, naming the ones it has",
         b.addStateStore({ name: "secret", key: serdes.string(), value: serdes.string() });
         b.stream("in", strings).process(() => ({ init: (c) => void c.getStateStore("secret"), process: () => {} }), { name: "nosy" });
       }),
-    /processor nosy did not declare store secret \(it has: nosy-timers\)/,
+    /processor nosy did not declare store secret \(it has: none\)/,
   );
 });
 
@@ -80,9 +80,13 @@ test("a processor sees the record's headers, timestamp and where it was read fro
   assert.deepEqual(seen, ["in-0@17 ts=1234 trace=abc"]);
 });
 
-test("describe() shows a process() node with its declared store and its timer store", () => {
+test("describe() shows a process() node with its declared store, and its timer store only when it has onTimer", () => {
   const b = new StreamsBuilder();
   const counts = b.addStateStore({ name: "counts", key: serdes.string(), value: serdes.int64() });
-  b.stream("in", strings).process(() => ({ process: () => {} }), { stores: [counts], name: "p" });
-  assert.match(b.build().describe(), /Processor: p \(stores: \[counts, p-timers\]\)/);
+  const stream = b.stream("in", strings);
+  stream.process(() => ({ process: () => {} }), { stores: [counts], name: "p" });
+  stream.process(() => ({ process: () => {}, onTimer: () => {} }), { stores: [counts], name: "t" });
+  const described = b.build().describe();
+  assert.match(described, /Processor: p \(stores: \[counts\]\)/);
+  assert.match(described, /Processor: t \(stores: \[counts, t-timers\]\)/);
 });

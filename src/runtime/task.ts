@@ -293,7 +293,7 @@ export class Task {
       currentSystemTimeMs: () => this.systemTimeMs(),
       get timers(): TimerService<unknown> {
         if (!timers) {
-          throw new Error(node.timers ? `processor ${name} uses timers but has no onTimer method` : `processor ${name} has no timers: only processors added with process() have`);
+          throw new Error(`processor ${name} has no timers: only processors added with process() that define onTimer have them`);
         }
         return timers;
       },

@@ -9,7 +9,11 @@ import type { KeyValueIterator, KeyValueStore, KeyValueStoreOptions } from "./ty
 /** What a cache entry costs beyond its key and value bytes: the entry object, its Map slot and id string. */
 export const CACHE_ENTRY_OVERHEAD_BYTES = 64;
 
-/** Rows an iterator reads from SQLite at a time. */
+/**
+ * Rows an iterator reads from SQLite at a time: few at first, doubling up to the maximum, so that an
+ * iterator stopped after a few rows (the next due timeout of a CEP index) reads few.
+ */
+const ITERATOR_FIRST_PAGE_ROWS = 8;
 const ITERATOR_PAGE_ROWS = 512;
 
 class CacheEntry<V> {
@@ -230,15 +234,17 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
    */
   private *scan(lower: Buffer, upper: Buffer | undefined, upperInclusive: boolean): Generator<readonly [K, V]> {
     let from = lower;
+    let pageRows = ITERATOR_FIRST_PAGE_ROWS;
     for (;;) {
       this.tx.assertReadable("iterate");
       if (this.dirtyCount > 0) this.tx.flushStores("iterate");
-      const rows = this.table.page(from, upper, upperInclusive, ITERATOR_PAGE_ROWS);
+      const rows = this.table.page(from, upper, upperInclusive, pageRows);
       for (const [k, v] of rows) {
         yield [this.keySerde.deserialize(k, this.changelogTopic), this.valueSerde.deserialize(v, this.changelogTopic)] as const;
       }
-      if (rows.length < ITERATOR_PAGE_ROWS) return;
+      if (rows.length < pageRows) return;
       from = successor(rows[rows.length - 1]![0]);
+      pageRows = Math.min(pageRows * 2, ITERATOR_PAGE_ROWS);
     }
   }
 }

@@ -4,7 +4,7 @@ import { AsyncMapValuesProcessor } from "../processor/async-map-values.ts";
 import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { timerStoreSerdes } from "../state/timer-store.ts";
-import type { TopologyGraph } from "./graph.ts";
+import type { StoreDefinition, TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { TopologyError } from "./graph.ts";
 
@@ -86,22 +86,25 @@ export class KStream<K, V> {
   }
 
   /**
-   * Runs a user processor (the Processor API) with access to the `stores` it declares and to per-key timers,
-   * kept in the store `<name>-timers` (changelog `<applicationId>-<name>-timers-changelog`).
+   * Runs a user processor (the Processor API) with access to the `stores` it declares. A processor with an
+   * `onTimer` method also gets per-key timers, kept in the store `<name>-timers` (changelog
+   * `<applicationId>-<name>-timers-changelog`); one without gets no timer store and no topic.
    */
   process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options: ProcessOptions<K> = {}): KStream<KOut, VOut> {
     const name = options.name ?? this.graph.nextName("KSTREAM-PROCESSOR");
-    const timerStore = `${name}-timers`;
-    this.graph.addStore({ name: timerStore, ...timerStoreSerdes });
     const stores = (options.stores ?? []).map((s) => (typeof s === "string" ? s : s.name));
+    // One processor is made here only to see whether it has onTimer; processors hold no resources before init.
+    const usesTimers = typeof supplier().onTimer === "function";
+    const timerStore = `${name}-timers`;
+    if (usesTimers) this.graph.addStore({ name: timerStore, ...timerStoreSerdes });
     this.graph.add({
       kind: "processor",
       name,
       supplier: supplier,
       parents: [this.nodeName],
       children: [],
-      stores: [...stores, timerStore],
-      timers: { store: timerStore, keySerde: (options.key ?? this.serdes.key) as Serde<unknown> | undefined },
+      stores: usesTimers ? [...stores, timerStore] : stores,
+      ...(usesTimers ? { timers: { store: timerStore, keySerde: (options.key ?? this.serdes.key) as Serde<unknown> | undefined } } : {}),
     });
     return new KStream<KOut, VOut>(this.graph, name);
   }
@@ -130,11 +133,32 @@ export class KStream<K, V> {
     });
   }
 
+  /**
+   * @internal For operators built outside topology/ (CEP): declares `stores` and adds a processor that
+   * uses them, fed by this stream.
+   */
+  addStatefulProcessor<KOut, VOut>(
+    prefix: string,
+    supplier: ProcessorSupplier<K, V, KOut, VOut>,
+    stores: readonly StoreDefinition[],
+    options: Named | undefined,
+    serdes: KnownSerdes<KOut, VOut> = {},
+  ): KStream<KOut, VOut> {
+    for (const store of stores) this.graph.addStore(store);
+    return this.addProcessor(prefix, supplier, options, serdes, stores.map((s) => s.name));
+  }
+
+  /** @internal The serdes this stream's records are known to have. */
+  knownSerdes(): KnownSerdes<K, V> {
+    return this.serdes;
+  }
+
   private addProcessor<KOut, VOut>(
     prefix: string,
     supplier: ProcessorSupplier<K, V, KOut, VOut>,
     options: Named | undefined,
     serdes: KnownSerdes<KOut, VOut> = {},
+    stores: readonly string[] = [],
   ): KStream<KOut, VOut> {
     const name = options?.name ?? this.graph.nextName(prefix);
     this.graph.add({
@@ -143,7 +167,7 @@ export class KStream<K, V> {
       supplier,
       parents: [this.nodeName],
       children: [],
-      stores: [],
+      stores,
     });
     return new KStream<KOut, VOut>(this.graph, name, serdes);
   }
