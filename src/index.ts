@@ -1,5 +1,5 @@
 // Weir's public API. Everything a topology or an application needs is exported here.
-export { StreamsBuilder, KStream, Topology, TopologyError, type Consumed, type Produced, type Named, type ProcessOptions, type AsyncOptions } from "./topology/index.ts";
+export { StreamsBuilder, KStream, KTable, GlobalKTable, Topology, TopologyError, type TableConsumed, type JoinMaterialized, type Consumed, type Produced, type Named, type ProcessOptions, type AsyncOptions } from "./topology/index.ts";
 export { serdes, SerdeError, type Serde } from "./serdes/index.ts";
 export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStoreRef } from "./processor/processor.ts";
 export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/timers.ts";

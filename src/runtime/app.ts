@@ -17,6 +17,7 @@ import { WeirMetrics } from "../metrics/metrics.ts";
 import { startHttpServer, type AppView, type HttpServer, type TasksView, type TopologyView } from "../server/http-server.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { GlobalUpdater } from "./global-updater.ts";
 import { prepareTopics } from "./topic-check.ts";
 
 const appBrand = Symbol.for("weir.app");
@@ -55,6 +56,8 @@ export class App {
   private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
   private shared: SharedProducer | undefined;
+  /** The global stores (GlobalKTables) and their consumer, when the topology has any. */
+  private global: GlobalUpdater | undefined;
   private state: State = "created";
   private batchesInFlight = 0;
   private failure: Error | undefined;
@@ -88,6 +91,7 @@ export class App {
       outputFor: (taskId) => this.outputFor(taskId),
       fail: (error) => this.fail(error),
       committed: (_task, offsets) => this.noteCommitted(offsets),
+      globalStores: () => this.global?.stores,
     });
   }
 
@@ -100,6 +104,8 @@ export class App {
     if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
     await prepareTopics(this.admin, topology, this.config.applicationId, this.config.brokers);
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
+    // Global stores are restored before the group join, so no task runs before they are complete.
+    this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
     if (this.config.processingGuarantee === "at_least_once") {
       this.shared = new SharedProducer(this.kafka);
       await this.shared.connect();
@@ -156,6 +162,7 @@ export class App {
     } finally {
       await this.tasks.closeAll().catch((err: unknown) => this.logger.warn({ err }, "tasks did not close cleanly"));
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
+      await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.admin.close().catch(() => undefined);
       await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, "http server did not close cleanly"));

@@ -33,6 +33,8 @@ export interface StreamTaskOptions {
   readonly output: TaskOutput;
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
+  /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
+  readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
 }
 
 /** What `/tasks` shows of a task. */
@@ -104,7 +106,8 @@ export class StreamTask {
       );
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
-    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, stores, (reason) =>
+    const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
+    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, visible, (reason) =>
       this.metrics.droppedRecords(reason, 1),
     );
     this.id = this.graph.id;

@@ -28,6 +28,8 @@ export interface StoreDefinition {
   readonly name: string;
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
+  /** A global store (GlobalKTable): every instance holds the whole `topic`, outside any task. */
+  readonly global?: { readonly topic: string };
 }
 
 export interface SinkNode {
@@ -112,9 +114,18 @@ export class TopologyError extends Error {
   }
 }
 
-/** Connected components of the graph; each becomes one sub-topology, numbered in order of first node. */
+/**
+ * Connected components of the graph; each becomes one sub-topology, numbered in order of first node.
+ * Processors that share a (non-global) store are connected too, as in Kafka Streams: a stream–table join
+ * reads the table's store, so the stream and the table end up in one sub-topology (co-partitioned).
+ */
 export function splitSubTopologies(all: readonly TopologyNode[], stores: ReadonlyMap<string, StoreDefinition>): SubTopology[] {
   const byName = new Map(all.map((n) => [n.name, n]));
+  const storeUsers = new Map<string, string[]>();
+  for (const n of all) {
+    if (n.kind !== "processor") continue;
+    for (const s of n.stores) if (!stores.get(s)?.global) storeUsers.set(s, [...(storeUsers.get(s) ?? []), n.name]);
+  }
   const group = new Map<string, number>();
   let groups = 0;
   for (const start of all) {
@@ -128,6 +139,7 @@ export function splitSubTopologies(all: readonly TopologyNode[], stores: Readonl
       const node = byName.get(name)!;
       if (node.kind !== "sink") stack.push(...node.children);
       if (node.kind !== "source") stack.push(...node.parents);
+      if (node.kind === "processor") for (const s of node.stores) stack.push(...(storeUsers.get(s) ?? []));
     }
   }
   const subs: SubTopology[] = [];
@@ -135,7 +147,8 @@ export function splitSubTopologies(all: readonly TopologyNode[], stores: Readonl
     const members = all.filter((n) => group.get(n.name) === id);
     const storeNames = new Set(members.flatMap((n) => (n.kind === "processor" ? n.stores : [])));
     subs.push({
-      stores: [...storeNames].map((s) => stores.get(s)!),
+      // Global stores belong to no task: the runtime keeps them apart (GlobalStores).
+      stores: [...storeNames].map((s) => stores.get(s)!).filter((s) => !s.global),
       id,
       sourceTopics: members.flatMap((n) => (n.kind === "source" ? n.topics : [])),
       sinkTopics: [...new Set(members.flatMap((n) => (n.kind === "sink" ? [n.topic] : [])))],

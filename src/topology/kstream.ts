@@ -7,6 +7,9 @@ import { timerStoreSerdes } from "../state/timer-store.ts";
 import type { StoreDefinition, TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { TopologyError } from "./graph.ts";
+import { GlobalKTable } from "./global-ktable.ts";
+import { addStreamGlobalJoin, addStreamTableJoin } from "./joins.ts";
+import type { KTable } from "./ktable.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
 export interface Named {
@@ -119,6 +122,38 @@ export class KStream<K, V> {
       throw new TopologyError(`groupByKey() after ${this.nodeName} needs { key: serde }: an operator there changed the key`);
     }
     return new KGroupedStream<K, V>(this.graph, this.nodeName, key, grouped.value ?? this.serdes.value);
+  }
+
+  /**
+   * Stream–table inner join: each record is joined with the table's current value for its key, looked up when
+   * the record is processed; a record with no match is dropped, and table updates never emit. The stream and
+   * the table must be co-partitioned (checked at start).
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, options?: Named): KStream<K, VR>;
+  /**
+   * Stream–global-table inner join: each record looks up the global table by `keySelector(key, value)`.
+   * No co-partitioning needed: every instance holds the whole global table.
+   */
+  join<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG) => VR, options?: Named): KStream<K, VR>;
+  join(other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.lookupJoin(false, other, a, b, c);
+  }
+
+  /** Stream–table left join: a record with no match is joined with null. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, options?: Named): KStream<K, VR>;
+  /** Stream–global-table left join: a record with no match (or a null derived key) is joined with null. */
+  leftJoin<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG | null) => VR, options?: Named): KStream<K, VR>;
+  leftJoin(other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.lookupJoin(true, other, a, b, c);
+  }
+
+  private lookupJoin(left: boolean, other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b: unknown, c: unknown): KStream<K, unknown> {
+    type Fn = (x: unknown, y: unknown) => unknown;
+    const node =
+      other instanceof GlobalKTable
+        ? addStreamGlobalJoin(this.graph, this.nodeName, other, a as Fn, left, b as Fn, (c as Named | undefined)?.name)
+        : addStreamTableJoin(this.graph, this.nodeName, other.joinSide(), left, a as Fn, (b as Named | undefined)?.name);
+    return new KStream<K, unknown>(this.graph, node, { key: this.serdes.key });
   }
 
   /** Writes the stream to `topic`, which must exist. */
