@@ -62,7 +62,7 @@ export class CommittedReadQueue {
           try {
             resolve(body(this.view));
           } catch (err) {
-            reject(err as Error);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         },
         fail: reject,
