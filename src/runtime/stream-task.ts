@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
+import type { CommittedView } from "../state/committed-reads.ts";
 import { changelogPartitionKey, type Checkpoint, type KeyValueStore, type RestoreRecord } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
@@ -261,6 +262,11 @@ export class StreamTask {
         };
       }),
     };
+  }
+
+  /** Runs `read` on the stores' committed state (interactive queries); see StateFile.readCommitted. */
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T> {
+    return this.state.readCommitted(read);
   }
 
   /** Entries of each store and the file's size, for the metrics. */

@@ -4,6 +4,7 @@ import type { Database } from "better-sqlite3";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointTable, checkpointRows } from "./checkpoint-table.ts";
+import { CommittedReadQueue, committedKeyValueReads, type CommittedView } from "./committed-reads.ts";
 import { StateError, messageOf } from "./errors.ts";
 import { SqliteKeyValueStore } from "./key-value-store.ts";
 import { KeyValueTable } from "./kv-table.ts";
@@ -29,6 +30,7 @@ export class StateFile {
   private readonly tx: StateTransaction;
   private readonly checkpoints: CheckpointTable;
   private readonly stores = new Map<string, SqliteKeyValueStore<unknown, unknown>>();
+  private readonly reads: CommittedReadQueue;
 
   private constructor(db: Database, path: string, rebuilt: boolean, rebuildReason: string | undefined, options: StateFileOptions) {
     this.db = db;
@@ -37,6 +39,14 @@ export class StateFile {
     this.rebuildReason = rebuildReason;
     this.tx = new StateTransaction(db, path, options.cacheMaxBytes);
     this.checkpoints = new CheckpointTable(db);
+    const view: CommittedView = {
+      keyValue: (name) => {
+        const store = this.stores.get(name);
+        if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
+        return committedKeyValueReads(store.table);
+      },
+    };
+    this.reads = new CommittedReadQueue(view, () => db.inTransaction);
   }
 
   /**
@@ -106,11 +116,23 @@ export class StateFile {
   commit(checkpoint: Checkpoint): void {
     const rows = checkpointRows(checkpoint);
     this.tx.commit(() => this.checkpoints.write(rows));
+    this.reads.settled();
   }
 
   /** Step 5: back to the last commit; every cache and queued changelog record is dropped. */
   rollback(): void {
     this.tx.rollback();
+    this.reads.settled();
+  }
+
+  /**
+   * Runs `read` against the committed state only (interactive queries): never the write cache or the
+   * open SQLite transaction. At once when no transaction is open, else right after the next commit() or
+   * rollback(); rejected with WEIR_STATE_CLOSED if the file closes first. Keep `read` short: it runs on
+   * the processing thread.
+   */
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T> {
+    return this.reads.read(read, this.path);
   }
 
   /** The committed checkpoint: `topic:partition` → the next changelog offset to restore from. */
@@ -157,6 +179,7 @@ export class StateFile {
     try {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
     } finally {
+      this.reads.close(this.path);
       this.tx.close();
       this.db.close();
     }
