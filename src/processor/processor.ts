@@ -7,12 +7,23 @@ export interface ProcessorContext<KOut, VOut> {
   readonly applicationId: string;
   /** The input record currently being processed, or undefined outside `process`. */
   recordMetadata(): RecordMetadata | undefined;
-  /** Sends a record to every child of this processor, synchronously. */
-  forward(record: StreamRecord<KOut, VOut>): void;
+  /**
+   * Sends a record to every child of this processor, synchronously; with `childName`, to that child
+   * only (as Kafka Streams' `forward(record, childName)`), e.g. a late-records sink beside the results.
+   */
+  forward(record: StreamRecord<KOut, VOut>, childName?: string): void;
+  /**
+   * The task's stream time: the largest record timestamp the task has processed (the current record
+   * included), -1 before the first. After a restart it starts from what the task's window and session
+   * stores hold, so a window closed before the restart stays closed.
+   */
+  currentStreamTimeMs(): number;
   /** A store this processor declared; throws when it did not declare it. */
   getStateStore<S>(name: string): S;
   /** Drops the current record on purpose; the task counts it (and logs the first one) with the reason. */
   dropRecord(reason: string): void;
+  /** Drops the current record as later than its window's close (end + grace); counted per store as a late record. */
+  dropLateRecord(store: string): void;
 }
 
 export interface Processor<KIn, VIn, KOut = KIn, VOut = VIn> {

@@ -32,8 +32,16 @@ export class Task {
   private readonly stores: ReadonlyMap<string, unknown>;
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
+  /** Records dropped as late (beyond their window's grace), by store. */
+  readonly lateDropped = new Map<string, number>();
+  /**
+   * Stream time: the largest timestamp of the records this task has processed, -1 before any. Kept in
+   * memory; the owner sets it when the task opens (from its stores) and after a rollback.
+   */
+  streamTimeMs = -1;
 
   private readonly onDrop: ((reason: string) => void) | undefined;
+  private readonly onLate: ((store: string) => void) | undefined;
 
   /** `stores` holds this task's instance of every store of the sub-topology, by name. */
   constructor(
@@ -43,8 +51,10 @@ export class Task {
     sink: RecordSink,
     stores: ReadonlyMap<string, unknown> = new Map(),
     onDrop?: (reason: string) => void,
+    onLate?: (store: string) => void,
   ) {
     this.onDrop = onDrop;
+    this.onLate = onLate;
     this.subTopology = subTopology;
     this.partition = partition;
     this.applicationId = applicationId;
@@ -67,7 +77,8 @@ export class Task {
           forward = toChildren;
         } else {
           const processor = node.supplier();
-          processor.init?.(this.contextFor(node.name, node.stores, toChildren));
+          const byChild = new Map(node.children.map((c, i) => [c, children[i]!]));
+          processor.init?.(this.contextFor(node.name, node.stores, toChildren, byChild));
           this.processors.push(processor);
           const name = node.name;
           forward = (record) => {
@@ -128,6 +139,9 @@ export class Task {
         timestamp: Number(message.timestamp),
         headers: (message.headers ?? {}),
       };
+      // Stream time advances before the record is processed, as in Kafka Streams: the record that
+      // moves it past a window's end + grace is the one that closes that window.
+      if (record.timestamp > this.streamTimeMs) this.streamTimeMs = record.timestamp;
       try {
         next(record);
       } catch (err) {
@@ -157,12 +171,18 @@ export class Task {
     };
   }
 
-  private contextFor(node: string, declared: readonly string[], forward: Forward): ProcessorContext<unknown, unknown> {
+  private contextFor(node: string, declared: readonly string[], forward: Forward, byChild: ReadonlyMap<string, Forward>): ProcessorContext<unknown, unknown> {
     return {
       taskId: this.id,
       applicationId: this.applicationId,
       recordMetadata: () => this.current,
-      forward,
+      forward: (record, childName?: string) => {
+        if (childName === undefined) return forward(record);
+        const child = byChild.get(childName);
+        if (!child) throw new Error(`processor ${node} has no child ${childName} (it has: ${[...byChild.keys()].join(", ") || "none"})`);
+        child(record);
+      },
+      currentStreamTimeMs: () => this.streamTimeMs,
       getStateStore: <S>(name: string): S => {
         const store = declared.includes(name) ? this.stores.get(name) : undefined;
         if (store === undefined) throw new Error(`processor ${node} did not declare store ${name} (it has: ${declared.join(", ") || "none"})`);
@@ -171,6 +191,10 @@ export class Task {
       dropRecord: (reason: string) => {
         this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
         this.onDrop?.(reason);
+      },
+      dropLateRecord: (store: string) => {
+        this.lateDropped.set(store, (this.lateDropped.get(store) ?? 0) + 1);
+        this.onLate?.(store);
       },
     };
   }

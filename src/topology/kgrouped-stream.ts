@@ -56,7 +56,7 @@ export class KGroupedStream<K, V> {
   ): KTable<K, A> {
     const name = this.graph.nextName(prefix);
     const store = storeName ?? `${name}-STATE-STORE`;
-    this.graph.addStore({ name: store, keySerde: this.keySerde, valueSerde });
+    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde });
     this.graph.add({
       kind: "processor",
       name,
