@@ -3,6 +3,8 @@ import { StreamAggregateProcessor, type Aggregator, type Initializer, type Reduc
 import { serdes as builtIn, type Serde } from "../serdes/serde.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KTable } from "./ktable.ts";
+import { SessionWindowedKStream, TimeWindowedKStream, type WindowedOptions } from "./windowed-kstream.ts";
+import { SessionWindows, type SlidingWindows, type TimeWindows } from "./windows.ts";
 
 export interface Grouped<K, V> {
   readonly key?: Serde<K>;
@@ -45,6 +47,18 @@ export class KGroupedStream<K, V> {
   /** Folds the values of a key into an aggregate that starts as `initializer()`. */
   aggregate<A>(initializer: Initializer<A>, aggregator: Aggregator<K, V, A>, materialized: Materialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
     return this.addAggregation("KSTREAM-AGGREGATE", materialized.store, materialized.value, initializer, aggregator);
+  }
+
+  /**
+   * Aggregates per window: TimeWindows (tumbling, hopping) and SlidingWindows give a TimeWindowedKStream,
+   * SessionWindows a SessionWindowedKStream. `lateRecords` sends records later than their window's close
+   * to a topic (they are always counted in `weir_late_records_dropped_total`).
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows, options?: WindowedOptions): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows, options?: WindowedOptions): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows, options: WindowedOptions = {}): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, windows, options);
+    return new TimeWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, windows, options);
   }
 
   private addAggregation<A>(
