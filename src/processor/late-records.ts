@@ -15,7 +15,7 @@ export interface WindowedOutputs {
 /** Counts the record as late and, when configured, writes it as it arrived to the late-records topic. */
 export function dropLate<K, V>(context: ProcessorContext<unknown, unknown>, outputs: WindowedOutputs, record: StreamRecord<K, V>): void {
   context.dropLateRecord(outputs.store);
-  if (outputs.lateChild !== undefined) context.forward(record as StreamRecord<unknown, unknown>, outputs.lateChild);
+  if (outputs.lateChild !== undefined) context.forward(record, outputs.lateChild);
 }
 
 /** Null keys and values have nothing to aggregate, as in Kafka Streams: dropped and counted. */

@@ -60,11 +60,11 @@ export class KTable<K, V> {
     }
     const name = options.name ?? this.graph.nextName("KTABLE-SUPPRESS");
     const store = options.store ?? `${name}-STATE-STORE`;
-    this.graph.addStore({ name: store, kind: "timeOrderedBuffer", keySerde: key as Serde<unknown>, valueSerde: value as Serde<unknown> });
+    this.graph.addStore({ name: store, kind: "timeOrderedBuffer", keySerde: key, valueSerde: value });
     this.graph.add({
       kind: "processor",
       name,
-      supplier: (() => new SuppressProcessor<K, V>(store, mode)) as ProcessorSupplier<unknown, unknown, unknown, unknown>,
+      supplier: (() => new SuppressProcessor<K, V>(store, mode)),
       parents: [this.nodeName],
       children: [],
       stores: [store],

@@ -64,7 +64,7 @@ abstract class WindowedStream<K, V> {
   ): KTable<Windowed<K>, A> {
     const name = this.graph.nextName("KSTREAM-AGGREGATE");
     const storeId = storeName ?? `${name}-STATE-STORE`;
-    this.graph.addStore({ ...store, name: storeId, keySerde: this.keySerde as Serde<unknown> });
+    this.graph.addStore({ ...store, name: storeId, keySerde: this.keySerde });
     const late = lateRecords ?? this.options.lateRecords;
     const outputs: WindowedOutputs = late ? { store: storeId, resultChild: `${name}-RESULTS`, lateChild: `${name}-LATE-RECORDS` } : { store: storeId };
     this.graph.add({ kind: "processor", name, supplier: supplier(outputs), parents: [this.parent], children: [], stores: [storeId] });
@@ -73,7 +73,7 @@ abstract class WindowedStream<K, V> {
       if (!this.valueSerde) throw new TopologyError(`lateRecords needs the stream's value serde to write late records to ${late.topic}: pass { value } to groupByKey()`);
       tableNode = outputs.resultChild!;
       this.graph.add({ kind: "processor", name: tableNode, supplier: () => new PassThroughProcessor(), parents: [name], children: [], stores: [] });
-      this.graph.add({ kind: "sink", name: outputs.lateChild!, topic: late.topic, keySerde: this.keySerde as Serde<unknown>, valueSerde: this.valueSerde as Serde<unknown>, parents: [name] });
+      this.graph.add({ kind: "sink", name: outputs.lateChild!, topic: late.topic, keySerde: this.keySerde, valueSerde: this.valueSerde, parents: [name] });
     }
     return new KTable<Windowed<K>, A>(this.graph, tableNode, { key: windowed(this.keySerde), value: store.valueSerde as Serde<A> }, storeId, windowSpec);
   }
@@ -109,13 +109,13 @@ export class TimeWindowedKStream<K, V> extends WindowedStream<K, V> {
     const retentionMs = Math.max(materialized.retention === undefined ? 0 : durationMs(materialized.retention, "retention"), w.defaultRetentionMs());
     const windowSizeMs = w instanceof TimeWindows ? w.sizeMs : w.timeDifferenceMs;
     return this.addAggregation<A>(
-      { kind: "window", valueSerde: valueSerde as Serde<unknown>, windowSizeMs, retentionMs },
+      { kind: "window", valueSerde: valueSerde, windowSizeMs, retentionMs },
       materialized.store,
       materialized.lateRecords,
       (outputs) =>
         (w instanceof TimeWindows
           ? () => new TimeWindowAggregateProcessor<K, V, A>(w, initializer, aggregator, outputs)
-          : () => new SlidingWindowAggregateProcessor<K, V, A>(w.timeDifferenceMs, w.graceMs, initializer, aggregator, outputs)) as ProcessorSupplier<unknown, unknown, unknown, unknown>,
+          : () => new SlidingWindowAggregateProcessor<K, V, A>(w.timeDifferenceMs, w.graceMs, initializer, aggregator, outputs)),
       w,
     );
   }
@@ -161,11 +161,11 @@ export class SessionWindowedKStream<K, V> extends WindowedStream<K, V> {
     const w = this.windows;
     const retentionMs = Math.max(materialized.retention === undefined ? 0 : durationMs(materialized.retention, "retention"), w.defaultRetentionMs());
     return this.addAggregation<A | null>(
-      { kind: "session", valueSerde: valueSerde as Serde<unknown>, retentionMs },
+      { kind: "session", valueSerde: valueSerde, retentionMs },
       materialized.store,
       materialized.lateRecords,
       (outputs) =>
-        (() => new SessionAggregateProcessor<K, V, A>(w.inactivityGapMs, w.graceMs, initializer, aggregator, merger, outputs)) as ProcessorSupplier<unknown, unknown, unknown, unknown>,
+        (() => new SessionAggregateProcessor<K, V, A>(w.inactivityGapMs, w.graceMs, initializer, aggregator, merger, outputs)),
       w,
     );
   }
