@@ -19,8 +19,11 @@ after(async () => {
 
 const PARTITIONS = 3;
 const MINUTE = 60_000;
-/** A minute boundary, so windows are [T0 + k min, T0 + (k + 1) min). */
-const T0 = 28_333_333 * MINUTE;
+/**
+ * A minute boundary half an hour ago, so windows are [T0 + k min, T0 + (k + 1) min). Recent on purpose:
+ * the test broker deletes records older than the topics' 7-day retention within 30 s.
+ */
+const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 30 * MINUTE;
 const STEP_MS = 50;
 /** Records arrive up to 5 s out of order: always within the 10 s grace. */
 const MAX_DISORDER_MS = 5_000;
@@ -78,16 +81,16 @@ test("a windowed count with suppress emits each window's exact final count once,
   await runUntilEnd();
 
   // Second run: first, records for the first minute, long closed on every partition (stream time ≈ T0 + 3 min);
-  // then 2 more minutes of records; then one record per partition an hour later, which closes every window.
+  // then 2 more minutes of records; then one record per partition 10 minutes later, which closes every window.
   const lateRecords: Input[] = [0, 1, 2].map((p) => ({ key: `k-${p}`, partition: p, timestamp: T0 + 1_000 + p }));
   const second = inOrder(random, 3600, 6000);
-  const closing: Input[] = [0, 1, 2].map((p) => ({ key: `close-${p}`, partition: p, timestamp: T0 + 60 * MINUTE }));
+  const closing: Input[] = [0, 1, 2].map((p) => ({ key: `close-${p}`, partition: p, timestamp: T0 + 10 * MINUTE }));
   await write(input, [...lateRecords, ...second, ...closing]);
   await runUntilEnd();
 
   const expected = new Map<string, number>();
   for (const r of [...first, ...second]) {
-    const id = windowId(r.key, r.timestamp - ((r.timestamp - T0) % MINUTE));
+    const id = windowId(r.key, T0 + Math.floor((r.timestamp - T0) / MINUTE) * MINUTE);
     expected.set(id, (expected.get(id) ?? 0) + 1);
   }
   const windowedKey = serdes.windowed(serdes.string());
