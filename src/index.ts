@@ -1,6 +1,28 @@
 // Weir's public API. Everything a topology or an application needs is exported here.
-export { StreamsBuilder, KStream, KTable, GlobalKTable, Topology, TopologyError, type TableConsumed, type JoinMaterialized, type Consumed, type Produced, type Named, type ProcessOptions, type AsyncOptions } from "./topology/index.ts";
-export { serdes, SerdeError, type Serde } from "./serdes/index.ts";
+export {
+  StreamsBuilder,
+  KStream,
+  KTable,
+  GlobalKTable,
+  Topology,
+  TopologyError,
+  TimeWindows,
+  SlidingWindows,
+  SessionWindows,
+  Suppressed,
+  type Consumed,
+  type TableConsumed,
+  type JoinMaterialized,
+  type Produced,
+  type Named,
+  type ProcessOptions,
+  type AsyncOptions,
+  type Duration,
+  type WindowedOptions,
+  type WindowedMaterialized,
+} from "./topology/index.ts";
+export type { Window, Windowed } from "./processor/windowed.ts";
+export { serdes, SerdeError, type Serde, type WindowedSerde } from "./serdes/index.ts";
 export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStoreRef } from "./processor/processor.ts";
 export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/timers.ts";
 export type { Cancellable, PunctuationType, Punctuator } from "./processor/punctuators.ts";

@@ -41,9 +41,9 @@ export function cep<K, T>(stream: KStream<K, T>, pattern: Pattern<T>, options: C
   if (!keySerde || !valueSerde) {
     throw new TopologyError(`cep(${options.store}) needs { key, value } serdes: an operator before it changed the key or the value`);
   }
-  const stores: StoreDefinition[] = [{ name: options.store, keySerde: keySerde, valueSerde: nfaStateSerde(valueSerde) }];
+  const stores: StoreDefinition[] = [{ kind: "keyValue", name: options.store, keySerde: keySerde, valueSerde: nfaStateSerde(valueSerde) }];
   const indexStore = nfa.withinMs === undefined ? undefined : `${options.store}-timeouts`;
-  if (indexStore) stores.push({ name: indexStore, keySerde: serdes.bytes(), valueSerde: serdes.bytes() });
+  if (indexStore) stores.push({ kind: "keyValue", name: indexStore, keySerde: serdes.bytes(), valueSerde: serdes.bytes() });
   const outputs = stream.addStatefulProcessor<K, CepOutput<T>>(
     "CEP",
     () => new CepProcessor<K, T>(nfa, options.store, indexStore, keySerde),

@@ -19,15 +19,24 @@ export interface ProcessorContext<KOut, VOut, KIn = unknown> {
   readonly applicationId: string;
   /** Where the input record being processed came from; undefined in a timer or a punctuator. */
   recordMetadata(): RecordMetadata | undefined;
-  /** Sends a record to every child of this processor, or only to the child named `childName`, synchronously. */
+  /**
+   * Sends a record to every child of this processor, synchronously; with `childName`, to that child
+   * only (as Kafka Streams' `forward(record, childName)`), e.g. a late-records sink beside the results.
+   */
   forward(record: StreamRecord<KOut, VOut>, childName?: string): void;
+  /**
+   * The task's stream time: the largest record timestamp the task has processed (the current record
+   * included), -1 before the first. After a restart it starts from what the task's window and session
+   * stores hold, so a window closed before the restart stays closed.
+   */
+  currentStreamTimeMs(): number;
   /** A store this processor declared; throws when it did not declare it. */
   getStateStore<K, V>(store: KeyValueStoreRef<K, V>): KeyValueStore<K, V>;
   getStateStore<S>(name: string): S;
   /** Drops the current record on purpose; the task counts it (and logs the first one) with the reason. */
   dropRecord(reason: string): void;
-  /** The largest record timestamp the task has processed; -1 before its first record. */
-  currentStreamTimeMs(): number;
+  /** Drops the current record as later than its window's close (end + grace); counted per store as a late record. */
+  dropLateRecord(store: string): void;
   /** The wall-clock time (epoch ms), as the task sees it (the TopologyTestDriver sets it). */
   currentSystemTimeMs(): number;
   /** Per-key timers, persisted with the task's state (only for `process()` processors). */

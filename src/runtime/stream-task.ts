@@ -5,11 +5,13 @@
 import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
-import { changelogPartitionKey, type Checkpoint, type KeyValueStore, type RestoreRecord } from "../state/types.ts";
+import type { CommittedView } from "../state/committed-reads.ts";
+import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
+import { openStore, storedStreamTimeMs } from "./open-store.ts";
 import { Task } from "./task.ts";
 
 export type TaskStatus = "restoring" | "running" | "closed";
@@ -75,7 +77,9 @@ export class StreamTask {
   private readonly committedInputs = new Map<string, string>();
   private checkpoint: Checkpoint;
   private readonly restores = new Map<string, StoreRestore>();
-  private readonly stores = new Map<string, KeyValueStore<unknown, unknown>>();
+  private readonly stores = new Map<string, unknown>();
+  /** The task's stream time as of its last commit, to go back to on rollback. */
+  private committedStreamTimeMs: number;
   private statusValue: TaskStatus = "restoring";
   /** No usable local file (none, or a corrupt one): the stores are rebuilt from the changelogs' beginning. */
   private rebuilt = false;
@@ -100,17 +104,23 @@ export class StreamTask {
     const stores = this.stores;
     for (const def of subTopology.stores) {
       const topic = Topology.changelogTopic(applicationId, def.name);
-      stores.set(
-        def.name,
-        state.keyValueStore({ name: def.name, keySerde: def.keySerde, valueSerde: def.valueSerde, changelogTopic: topic, changelogPartition: partition }),
-      );
+      stores.set(def.name, openStore(state, def, topic, partition));
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
     const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
-    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, visible, (reason) =>
-      this.metrics.droppedRecords(reason, 1),
+    this.graph = new Task(
+      subTopology,
+      partition,
+      applicationId,
+      { collect: (r) => this.outputs.push(r) },
+      visible,
+      (reason) => this.metrics.droppedRecords(reason, 1),
+      (store) => this.metrics.lateRecordsDropped(store, 1),
     );
     this.id = this.graph.id;
+    // Stream time is not persisted: it is recomputed from what the window and session stores hold.
+    this.committedStreamTimeMs = storedStreamTimeMs(stores.values());
+    this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
   /**
@@ -168,7 +178,7 @@ export class StreamTask {
       this.metrics.restoreRemainingRecords(this.id, store, Number(end - BigInt(from)));
       toFetch.set(key, from);
     }
-    if (toFetch.size === 0) this.statusValue = "running";
+    if (toFetch.size === 0) this.running();
     return toFetch;
   }
 
@@ -209,8 +219,15 @@ export class StreamTask {
         );
       }
     }
-    if (this.statusValue === "restoring" && this.restores.size === 0) this.statusValue = "running";
+    if (this.statusValue === "restoring" && this.restores.size === 0) this.running();
     return this.statusValue === "running";
+  }
+
+  /** Restored: stream time starts from what the restored window and session stores hold. */
+  private running(): void {
+    this.statusValue = "running";
+    this.committedStreamTimeMs = Math.max(this.committedStreamTimeMs, storedStreamTimeMs(this.stores.values()));
+    this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
   /** Waits for a commit or a batch in flight, so that processing never interleaves with a commit. */
@@ -266,11 +283,16 @@ export class StreamTask {
     };
   }
 
+  /** Runs `read` on the stores' committed state (interactive queries); see StateFile.readCommitted. */
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T> {
+    return this.state.readCommitted(read);
+  }
+
   /** Entries of each store and the file's size, for the metrics. */
   storeSizes(): { task: string; store: string; entries: number; bytes: number }[] {
     if (this.statusValue === "closed") return [];
     const bytes = this.state.sizeBytes();
-    return [...this.stores].map(([store, kv]) => ({ task: this.id, store, entries: kv.approximateNumEntries(), bytes }));
+    return [...this.stores].map(([store, s]) => ({ task: this.id, store, entries: (s as { approximateNumEntries(): number }).approximateNumEntries(), bytes }));
   }
 
   /**
@@ -402,6 +424,7 @@ export class StreamTask {
       for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
       this.punctuated = false;
+      this.committedStreamTimeMs = this.graph.streamTimeMs;
       this.lastCommit = Date.now();
       this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
     } finally {
@@ -422,6 +445,8 @@ export class StreamTask {
     this.state.rollback();
     this.graph.stateReset();
     this.checkpoint = this.state.checkpoint();
+    // The records that moved stream time since the commit will be processed again.
+    this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
   /** Rolls back what was not committed and closes the file and the output. */

@@ -94,9 +94,9 @@ export class TaskManager {
     }
   }
 
-  /** The assignment strategy of the group: whole tasks, sticky to where their state is. */
-  planner(): GroupAssignmentPlanner {
-    return taskPlanner(this.options.topology, this.options.config, this.options.logger, () => [...this.tasks.keys()]);
+  /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer`. */
+  planner(applicationServer: () => string | null): GroupAssignmentPlanner {
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer });
   }
 
   /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
@@ -345,6 +345,11 @@ export class TaskManager {
 
   count(): number {
     return this.tasks.size;
+  }
+
+  /** The task with this id, if this instance runs it. */
+  task(id: string): StreamTask | undefined {
+    return this.tasks.get(id);
   }
 
   all(): IterableIterator<StreamTask> {

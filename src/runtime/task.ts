@@ -39,11 +39,17 @@ export class Task {
   private readonly stores: ReadonlyMap<string, unknown>;
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
+  /** Records dropped as late (beyond their window's grace), by store. */
+  readonly lateDropped = new Map<string, number>();
+  /**
+   * Stream time: the largest timestamp of the records this task has processed, -1 before any. Kept in
+   * memory; the owner sets it when the task opens (from its stores) and after a rollback.
+   */
+  streamTimeMs = -1;
 
   private readonly onDrop: ((reason: string) => void) | undefined;
+  private readonly onLate: ((store: string) => void) | undefined;
 
-  /** Stream time: the largest record timestamp the task has processed; -1 (Kafka Streams' "unknown") before the first. */
-  streamTimeMs = -1;
   /** The wall clock processors see (`currentSystemTimeMs`, wall-clock punctuators); the TopologyTestDriver replaces it. */
   systemTimeMs: () => number = Date.now;
   /** Timers and punctuators. */
@@ -61,8 +67,10 @@ export class Task {
     sink: RecordSink,
     stores: ReadonlyMap<string, unknown> = new Map(),
     onDrop?: (reason: string) => void,
+    onLate?: (store: string) => void,
   ) {
     this.onDrop = onDrop;
+    this.onLate = onLate;
     this.subTopology = subTopology;
     this.partition = partition;
     this.applicationId = applicationId;
@@ -194,6 +202,8 @@ export class Task {
         timestamp: Number(message.timestamp),
         headers: (message.headers ?? {}),
       };
+      // Stream time advances before the record is processed, as in Kafka Streams: the record that
+      // moves it past a window's end + grace is the one that closes that window.
       if (record.timestamp > this.streamTimeMs) this.streamTimeMs = record.timestamp;
       try {
         next(record);
@@ -300,6 +310,10 @@ export class Task {
       schedule: (intervalMs, type, punctuator) => this.time.schedule(name, intervalMs, type, punctuator, this.systemTimeMs()),
       forwardDetached: (metadata, record) => this.forwardDetached(name, forward, metadata, record),
       failDetached: (metadata, error) => this.failDetached(name, metadata, error),
+      dropLateRecord: (store: string) => {
+        this.lateDropped.set(store, (this.lateDropped.get(store) ?? 0) + 1);
+        this.onLate?.(store);
+      },
     };
     if (timers) this.time.addTimers(name, timers, (timer: Timer<unknown>) => processor.onTimer!(timer, context));
     return context;

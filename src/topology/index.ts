@@ -1,7 +1,9 @@
 export { StreamsBuilder, type Consumed } from "./streams-builder.ts";
 export { KStream, type Named, type Produced, type ProcessOptions, type AsyncOptions } from "./kstream.ts";
 export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stream.ts";
-export { KTable } from "./ktable.ts";
+export { KTable, Suppressed, type SuppressOptions } from "./ktable.ts";
+export { TimeWindows, SlidingWindows, SessionWindows, type Duration } from "./windows.ts";
+export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type WindowedMaterialized, type LateRecords } from "./windowed-kstream.ts";
 export { GlobalKTable } from "./global-ktable.ts";
 export type { TableConsumed } from "./tables.ts";
 export type { JoinMaterialized } from "./joins.ts";

@@ -129,7 +129,7 @@ export function addTableTableJoin(
     throw new TopologyError(`${what} with { store: "${materialized.store}" } needs { value: serde }${keySerde ? "" : " and tables with a known key serde"}`);
   }
   const store = materialized.store;
-  graph.addStore({ name: store, keySerde, valueSerde: materialized.value });
+  graph.addStore({ name: store, kind: "keyValue", keySerde, valueSerde: materialized.value });
   graph.add({ kind: "processor", name: mergeName, supplier: () => new TableSourceProcessor(store), parents: [thisName, otherName], children: [], stores: [store] });
   return { node: mergeName, store };
 }

@@ -99,7 +99,7 @@ export class KStream<K, V> {
     // One processor is made here only to see whether it has onTimer; processors hold no resources before init.
     const usesTimers = typeof supplier().onTimer === "function";
     const timerStore = `${name}-timers`;
-    if (usesTimers) this.graph.addStore({ name: timerStore, ...timerStoreSerdes });
+    if (usesTimers) this.graph.addStore({ kind: "keyValue", name: timerStore, ...timerStoreSerdes });
     this.graph.add({
       kind: "processor",
       name,

@@ -57,7 +57,7 @@ export class StreamsBuilder {
    * in `process(supplier, { stores: [ref] })` and to `context.getStateStore(ref)`.
    */
   addStateStore<K, V>(store: { readonly name: string; readonly key: Serde<K>; readonly value: Serde<V> }): KeyValueStoreRef<K, V> {
-    this.graph.addStore({ name: store.name, keySerde: store.key, valueSerde: store.value });
+    this.graph.addStore({ kind: "keyValue", name: store.name, keySerde: store.key, valueSerde: store.value });
     return { name: store.name, keySerde: store.key, valueSerde: store.value };
   }
 

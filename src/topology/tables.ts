@@ -26,7 +26,7 @@ export function addTableSource<K, V>(graph: TopologyGraph, topic: string, consum
   const sourceName = consumed.name ?? graph.nextName("KSTREAM-SOURCE");
   const name = graph.nextName("KTABLE-SOURCE");
   const store = consumed.store ?? `${topic}-STATE-STORE-${name.slice(-10)}`;
-  graph.addStore({ name: store, keySerde: consumed.key, valueSerde: consumed.value });
+  graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value });
   graph.add({ kind: "source", name: sourceName, topics: [topic], keySerde: consumed.key, valueSerde: consumed.value, children: [] });
   graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store), parents: [sourceName], children: [], stores: [store] });
   return new KTable<K, V>(graph, name, { key: consumed.key, value: consumed.value }, store);
@@ -35,6 +35,6 @@ export function addTableSource<K, V>(graph: TopologyGraph, topic: string, consum
 /** A GlobalKTable over every partition of `topic`; the topic itself is the global store's changelog. */
 export function addGlobalTable<K, V>(graph: TopologyGraph, topic: string, consumed: TableConsumed<K, V> & { readonly store: string }): GlobalKTable<K, V> {
   if (topic.length === 0) throw new TopologyError("globalTable() needs a non-empty topic name");
-  graph.addStore({ name: consumed.store, keySerde: consumed.key, valueSerde: consumed.value, global: { topic } });
+  graph.addStore({ name: consumed.store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, global: { topic } });
   return new GlobalKTable<K, V>(graph, topic, consumed.store, consumed.key, consumed.value);
 }
