@@ -2,6 +2,7 @@
 // with the topology's global stores (GlobalStores, in memory unless given) visible to it, as in the runtime.
 import type { BatchMessage } from "../kafka/index.ts";
 import { GlobalStores } from "../runtime/global-store.ts";
+import { openStore } from "../runtime/open-store.ts";
 import { Task } from "../runtime/task.ts";
 import { serdes } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
@@ -16,6 +17,8 @@ export interface JoinTask {
   readonly task: Task;
   /** Outputs as [topic, key, value], decoded as UTF-8; a tombstone's value is null. */
   readonly outputs: [string, string | null, string | null][];
+  /** The outputs' timestamps, in the same order. */
+  readonly timestamps: number[];
   readonly pipe: (topic: string, key: string | null, value: string | null, timestamp?: number) => void;
   readonly store: (name: string) => KeyValueStore<string, string>;
 }
@@ -31,16 +34,22 @@ export function joinTask(build: (b: StreamsBuilder) => void, global?: GlobalStor
   const file = StateFile.inMemory({ cacheMaxBytes: 1 << 20 });
   const stores = new Map<string, unknown>();
   for (const def of sub.stores) {
-    stores.set(def.name, file.keyValueStore({ name: def.name, keySerde: def.keySerde, valueSerde: def.valueSerde, changelogTopic: Topology.changelogTopic("app", def.name), changelogPartition: 0 }));
+    stores.set(def.name, openStore(file, def, Topology.changelogTopic("app", def.name), 0));
   }
   const globals = global ?? GlobalStores.open(":memory:", topology.globalStores, 1 << 20);
   for (const [name, store] of globals.stores) stores.set(name, store);
   const outputs: JoinTask["outputs"] = [];
-  const task = new Task(sub, 0, "app", { collect: (r) => outputs.push([r.topic, r.key?.toString() ?? null, r.value?.toString() ?? null]) }, stores);
+  const timestamps: number[] = [];
+  const collect = (r: { topic: string; key: Buffer | null; value: Buffer | null; timestamp: number }) => {
+    outputs.push([r.topic, r.key?.toString() ?? null, r.value?.toString() ?? null]);
+    timestamps.push(r.timestamp);
+  };
+  const task = new Task(sub, 0, "app", { collect }, stores);
   return {
     topology,
     task,
     outputs,
+    timestamps,
     pipe: (topic, key, value, timestamp = 1000) => {
       const message: BatchMessage = {
         offset: String(offset++),

@@ -9,3 +9,5 @@ export type { TableConsumed } from "./tables.ts";
 export type { JoinMaterialized } from "./joins.ts";
 export { Topology } from "./topology.ts";
 export { TopologyError, type StoreDefinition, type SubTopology, type TopologyNode } from "./graph.ts";
+export { JoinWindows } from "./join-windows.ts";
+export type { StreamJoined } from "./stream-joins.ts";

@@ -9,6 +9,9 @@ import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { TopologyError } from "./graph.ts";
 import { GlobalKTable } from "./global-ktable.ts";
 import { addStreamGlobalJoin, addStreamTableJoin } from "./joins.ts";
+import { JoinWindows } from "./join-windows.ts";
+import { addStreamStreamJoin, type StreamJoined, type StreamSide } from "./stream-joins.ts";
+import type { StreamJoinKind } from "../processor/join-stream-stream.ts";
 import type { KTable } from "./ktable.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
@@ -135,7 +138,13 @@ export class KStream<K, V> {
    * No co-partitioning needed: every instance holds the whole global table.
    */
   join<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG) => VR, options?: Named): KStream<K, VR>;
-  join(other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+  /**
+   * Stream–stream windowed inner join: records of the same key whose timestamps are within `windows` of each
+   * other are joined, whichever arrives first. Both sides are buffered in window stores (co-partitioned).
+   */
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join(other: KTable<K, unknown> | GlobalKTable<unknown, unknown> | KStream<K, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    if (other instanceof KStream) return this.windowedJoin("inner", other, a, b, c);
     return this.lookupJoin(false, other, a, b, c);
   }
 
@@ -143,8 +152,37 @@ export class KStream<K, V> {
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, options?: Named): KStream<K, VR>;
   /** Stream–global-table left join: a record with no match (or a null derived key) is joined with null. */
   leftJoin<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG | null) => VR, options?: Named): KStream<K, VR>;
-  leftJoin(other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+  /**
+   * Stream–stream windowed left join: as `join`, and a left record that no right record joined is emitted
+   * with null once stream time has closed its window (never before: no spurious null results).
+   */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | null) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin(other: KTable<K, unknown> | GlobalKTable<unknown, unknown> | KStream<K, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    if (other instanceof KStream) return this.windowedJoin("left", other, a, b, c);
     return this.lookupJoin(true, other, a, b, c);
+  }
+
+  /** Stream–stream windowed outer join: unmatched records of either side are emitted with null once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | null, otherValue: VO | null) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.windowedJoin("outer", other, joiner, windows, joined) as KStream<K, VR>;
+  }
+
+  /** @internal What a stream–stream join needs of this stream. */
+  streamSide(): StreamSide {
+    return { graph: this.graph, nodeName: this.nodeName, keySerde: this.serdes.key, valueSerde: this.serdes.value };
+  }
+
+  private windowedJoin(kind: StreamJoinKind, other: KStream<K, unknown>, joiner: unknown, windows: unknown, joined: unknown): KStream<K, unknown> {
+    if (!(windows instanceof JoinWindows)) throw new TopologyError(`stream.${kind === "inner" ? "join" : `${kind}Join`}(stream) needs JoinWindows, e.g. JoinWindows.ofTimeDifferenceAndGrace("5m", "1m")`);
+    const node = addStreamStreamJoin(
+      this.streamSide(),
+      other.streamSide(),
+      kind,
+      joiner as (l: unknown, r: unknown) => unknown,
+      windows,
+      (joined ?? {}),
+    );
+    return new KStream<K, unknown>(this.graph, node, { key: this.serdes.key });
   }
 
   private lookupJoin(left: boolean, other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b: unknown, c: unknown): KStream<K, unknown> {
