@@ -78,7 +78,8 @@ export class GlobalUpdater {
       }
     };
     const started = performance.now();
-    logger.info({ topics, path, ends: Object.fromEntries(ends) }, "global store restore started");
+    const from = Object.fromEntries([...ends.keys()].map((key) => [key, global.position(key.slice(0, key.lastIndexOf(":")), Number(key.slice(key.lastIndexOf(":") + 1))) ?? "0"]));
+    logger.info({ topics, path, from, ends: Object.fromEntries(ends) }, "global store restore started");
     check();
     try {
       await consumer.start(
