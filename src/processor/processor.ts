@@ -7,8 +7,8 @@ export interface ProcessorContext<KOut, VOut> {
   readonly applicationId: string;
   /** The input record currently being processed, or undefined outside `process`. */
   recordMetadata(): RecordMetadata | undefined;
-  /** Sends a record to every child of this processor, synchronously. */
-  forward(record: StreamRecord<KOut, VOut>): void;
+  /** Sends a record to every child of this processor, or only to the child named `childName`, synchronously. */
+  forward(record: StreamRecord<KOut, VOut>, childName?: string): void;
   /** A store this processor declared; throws when it did not declare it. */
   getStateStore<S>(name: string): S;
   /** Drops the current record on purpose; the task counts it (and logs the first one) with the reason. */

@@ -4,7 +4,7 @@ import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { Processor, ProcessorContext } from "../processor/processor.ts";
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
 import type { Serde } from "../serdes/serde.ts";
-import type { SubTopology, TopologyNode } from "../topology/graph.ts";
+import type { SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
 import { WeirError } from "./errors.ts";
 
 export interface RecordSink {
@@ -32,6 +32,10 @@ export class Task {
   private readonly stores: ReadonlyMap<string, unknown>;
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
+  /** Topics a topic chooser picked: the runtime checks they exist before committing records to them. */
+  readonly chosenTopics = new Set<string>();
+  /** Per input topic, the largest event time extracted so far (Kafka Streams' partition time). */
+  private readonly partitionTimes = new Map<string, number>();
 
   private readonly onDrop: ((reason: string) => void) | undefined;
 
@@ -67,7 +71,8 @@ export class Task {
           forward = toChildren;
         } else {
           const processor = node.supplier();
-          processor.init?.(this.contextFor(node.name, node.stores, toChildren));
+          const byChild = new Map(node.children.map((c, i) => [c, children[i]!]));
+          processor.init?.(this.contextFor(node.name, node.stores, toChildren, byChild));
           this.processors.push(processor);
           const name = node.name;
           forward = (record) => {
@@ -84,7 +89,7 @@ export class Task {
     for (const node of subTopology.nodes) {
       if (node.kind !== "source") continue;
       const forward = build(node);
-      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node.name, node.keySerde, node.valueSerde, forward));
+      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node, forward));
     }
   }
 
@@ -109,7 +114,9 @@ export class Task {
     return c ? `${c.topic}-${c.partition}@${c.offset}` : "(no input record)";
   }
 
-  private sourceForward(name: string, keySerde: Serde<unknown>, valueSerde: Serde<unknown>, next: Forward): Forward {
+  private sourceForward(node: SourceNode, next: Forward): Forward {
+    const { name, keySerde, valueSerde, timestampExtractor } = node;
+    const onInvalid = node.onInvalidTimestamp ?? "fail";
     // The source receives the raw client message and builds the typed record once.
     return (raw) => {
       const message = raw as unknown as BatchMessage;
@@ -122,12 +129,28 @@ export class Task {
       } catch (err) {
         throw new WeirError("WEIR_DESERIALIZATION_FAILED", `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, { cause: err });
       }
-      const record: StreamRecord<unknown, unknown> = {
-        key,
-        value,
-        timestamp: Number(message.timestamp),
-        headers: (message.headers ?? {}),
-      };
+      const headers = message.headers ?? {};
+      let timestamp = Number(message.timestamp);
+      if (timestampExtractor) {
+        const partitionTime = this.partitionTimes.get(topic) ?? -1;
+        try {
+          timestamp = timestampExtractor({ topic, partition: this.partition, offset: message.offset, key, value, timestamp, headers }, partitionTime);
+        } catch (err) {
+          throw new WeirError("WEIR_PROCESSING_FAILED", `the timestamp extractor of source ${name} failed on record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      if (!(timestamp >= 0)) {
+        if (onInvalid === "fail") {
+          throw new WeirError(
+            "WEIR_INVALID_TIMESTAMP",
+            `source ${name}: record ${this.origin()} has event time ${timestamp}; a timestamp must be ≥ 0 (fix the producer or the extractor, or set onInvalidTimestamp: "skip" on the source)`,
+          );
+        }
+        this.drop("invalid timestamp");
+        return;
+      }
+      if (timestamp > (this.partitionTimes.get(topic) ?? -1)) this.partitionTimes.set(topic, timestamp);
+      const record: StreamRecord<unknown, unknown> = { key, value, timestamp, headers };
       try {
         next(record);
       } catch (err) {
@@ -137,15 +160,20 @@ export class Task {
     };
   }
 
-  private sinkForward(
-    name: string,
-    topic: string,
-    keySerde: Serde<unknown>,
-    valueSerde: Serde<unknown>,
-  ): Forward {
+  private sinkForward(name: string, to: string | TopicChooser<unknown, unknown>, keySerde: Serde<unknown>, valueSerde: Serde<unknown>): Forward {
+    const chooser = typeof to === "string" ? undefined : to;
     return (record) => {
       const previous = this.currentNode;
       this.currentNode = name;
+      let topic: string;
+      if (chooser) {
+        const c = this.current;
+        topic = chooser(record.key, record.value, { timestamp: record.timestamp, headers: record.headers, topic: c?.topic, partition: c?.partition, offset: c?.offset });
+        if (typeof topic !== "string" || topic.length === 0) throw new Error(`the topic chooser of sink ${name} returned ${JSON.stringify(topic)}, not a topic name`);
+        this.chosenTopics.add(topic);
+      } else {
+        topic = to as string;
+      }
       this.sink.collect({
         topic,
         key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, topic),
@@ -157,21 +185,28 @@ export class Task {
     };
   }
 
-  private contextFor(node: string, declared: readonly string[], forward: Forward): ProcessorContext<unknown, unknown> {
+  private drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+    this.onDrop?.(reason);
+  }
+
+  private contextFor(node: string, declared: readonly string[], toChildren: Forward, byChild: ReadonlyMap<string, Forward>): ProcessorContext<unknown, unknown> {
     return {
       taskId: this.id,
       applicationId: this.applicationId,
       recordMetadata: () => this.current,
-      forward,
+      forward: (record, childName) => {
+        if (childName === undefined) return toChildren(record);
+        const child = byChild.get(childName);
+        if (!child) throw new Error(`processor ${node} has no child ${childName} (it has: ${[...byChild.keys()].join(", ") || "none"})`);
+        child(record);
+      },
       getStateStore: <S>(name: string): S => {
         const store = declared.includes(name) ? this.stores.get(name) : undefined;
         if (store === undefined) throw new Error(`processor ${node} did not declare store ${name} (it has: ${declared.join(", ") || "none"})`);
         return store as S;
       },
-      dropRecord: (reason: string) => {
-        this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
-        this.onDrop?.(reason);
-      },
+      dropRecord: (reason: string) => this.drop(reason),
     };
   }
 }

@@ -5,6 +5,8 @@ import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KTable } from "./ktable.ts";
 
 export interface Grouped<K, V> {
+  /** Names the repartition topic `<applicationId>-<name>-repartition` when grouping needs one (the key changed). */
+  readonly name?: string;
   readonly key?: Serde<K>;
   readonly value?: Serde<V>;
 }

@@ -1,10 +1,20 @@
 // KStream: an unbounded stream of records; each operator adds a node to the topology graph.
-import { FilterProcessor, MapProcessor, MapValuesProcessor, PeekProcessor } from "../processor/stateless.ts";
+import {
+  FilterProcessor,
+  FlatMapProcessor,
+  FlatMapValuesProcessor,
+  ForeachProcessor,
+  MapProcessor,
+  MapValuesProcessor,
+  PassThroughStreamProcessor,
+  PeekProcessor,
+} from "../processor/stateless.ts";
 import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
-import type { TopologyGraph } from "./graph.ts";
+import { BranchedKStream } from "./branched-kstream.ts";
+import { TopologyError, type TopicChooser, type TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
-import { TopologyError } from "./graph.ts";
+import { addRepartition } from "./repartition.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
 export interface Named {
@@ -14,6 +24,15 @@ export interface Named {
 export interface Produced<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+}
+
+/** KStream.repartition(): the topic is `<applicationId>-<name>-repartition`, created by Weir at start. */
+export interface Repartitioned<K, V> extends Named {
+  /** Default: the partition count of the topics the writing sub-topology reads. */
+  readonly partitions?: number;
+  /** Needed when an operator before changed the key or value type (the stream's serdes are unknown there). */
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
 }
 
 /** The serdes a stream's records are known to have: set by a source, kept by operators that keep keys or values. */
@@ -26,65 +45,151 @@ export class KStream<K, V> {
   private readonly graph: TopologyGraph;
   private readonly nodeName: string;
   private readonly serdes: KnownSerdes<K, V>;
+  /** An operator may have changed the key: grouping must first send the records through a repartition topic. */
+  private readonly keyChanged: boolean;
 
   /** @internal Built by StreamsBuilder and by other operators, never by users. */
-  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V> = {}) {
+  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V> = {}, keyChanged = false) {
     this.graph = graph;
     this.nodeName = nodeName;
     this.serdes = serdes;
+    this.keyChanged = keyChanged;
   }
 
   /** Transforms each value; the key and timestamp stay. */
   mapValues<VOut>(mapper: (value: V, key: K) => VOut, options?: Named): KStream<K, VOut> {
-    return this.addProcessor("KSTREAM-MAPVALUES", () => new MapValuesProcessor(mapper), options, { key: this.serdes.key });
+    return this.addProcessor("KSTREAM-MAPVALUES", () => new MapValuesProcessor(mapper), options, { key: this.serdes.key }, this.keyChanged);
   }
 
   /** Transforms each record into a new key and value. */
   map<KOut, VOut>(mapper: (key: K, value: V) => readonly [KOut, VOut], options?: Named): KStream<KOut, VOut> {
-    return this.addProcessor("KSTREAM-MAP", () => new MapProcessor(mapper), options);
+    return this.addProcessor("KSTREAM-MAP", () => new MapProcessor(mapper), options, {}, true);
   }
 
-  /** Keeps the records for which `predicate` is true. */
+  /** Turns each record into zero or more records with new keys and values. */
+  flatMap<KOut, VOut>(mapper: (key: K, value: V) => Iterable<readonly [KOut, VOut]>, options?: Named): KStream<KOut, VOut> {
+    return this.addProcessor("KSTREAM-FLATMAP", () => new FlatMapProcessor(mapper), options, {}, true);
+  }
+
+  /** Turns each value into zero or more values under the same key. */
+  flatMapValues<VOut>(mapper: (value: V, key: K) => Iterable<VOut>, options?: Named): KStream<K, VOut> {
+    return this.addProcessor("KSTREAM-FLATMAPVALUES", () => new FlatMapValuesProcessor(mapper), options, { key: this.serdes.key }, this.keyChanged);
+  }
+
+  /** Gives each record a new key computed from it; the value stays. */
+  selectKey<KOut>(selector: (key: K, value: V) => KOut, options?: Named): KStream<KOut, V> {
+    return this.addProcessor("KSTREAM-KEY-SELECT", () => new MapProcessor((k: K, v: V) => [selector(k, v), v] as const), options, { value: this.serdes.value }, true);
+  }
+
+  /** Keeps the records for which `predicate` is true; a type guard narrows the value type. */
+  filter<VOut extends V>(predicate: (key: K, value: V) => value is VOut, options?: Named): KStream<K, VOut>;
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V>;
   filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
-    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, true), options, this.serdes);
+    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, true), options, this.serdes, this.keyChanged);
   }
 
   /** Keeps the records for which `predicate` is false. */
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
-    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, false), options, this.serdes);
+    return this.addProcessor("KSTREAM-FILTER", () => new FilterProcessor(predicate, false), options, this.serdes, this.keyChanged);
   }
 
   /** Calls `action` for each record and passes the record on unchanged. */
   peek(action: (key: K, value: V) => void, options?: Named): KStream<K, V> {
-    return this.addProcessor("KSTREAM-PEEK", () => new PeekProcessor(action), options, this.serdes);
+    return this.addProcessor("KSTREAM-PEEK", () => new PeekProcessor(action), options, this.serdes, this.keyChanged);
   }
 
-  /** Runs a user processor (the Processor API). */
+  /** Calls `action` for each record; a terminal operation (nothing follows it). */
+  foreach(action: (key: K, value: V) => void, options?: Named): void {
+    this.addProcessor("KSTREAM-FOREACH", () => new ForeachProcessor(action), options);
+  }
+
+  /** Runs a user processor (the Processor API). It may change the key, so a grouping after it repartitions. */
   process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options?: Named): KStream<KOut, VOut> {
-    return this.addProcessor("KSTREAM-PROCESSOR", supplier, options);
+    return this.addProcessor("KSTREAM-PROCESSOR", supplier, options, {}, true);
   }
 
   /**
-   * Groups the records by their current key, for an aggregation. The key serde is the stream's own
-   * unless an operator changed the key (then pass `{ key }`); the value serde is needed only by `reduce`.
+   * Splits the stream into branches: each record goes to the first branch whose predicate holds, else to
+   * the default branch, else nowhere. `name` prefixes the names of the branches in the result.
+   */
+  split<P extends string = "">(named?: { readonly name?: P }): BranchedKStream<K, V, P> {
+    const name = named?.name ?? this.graph.nextName("KSTREAM-BRANCH");
+    return new BranchedKStream<K, V, P>(this.graph, this.nodeName, name, (named?.name ?? "") as P, (node) => new KStream<K, V>(this.graph, node, this.serdes, this.keyChanged));
+  }
+
+  /** One stream of the records of both; a serde stays known when both streams have the same one. */
+  merge(other: KStream<K, V>, options?: Named): KStream<K, V> {
+    const name = options?.name ?? this.graph.nextName("KSTREAM-MERGE");
+    this.graph.add({
+      kind: "processor",
+      name,
+      supplier: () => new PassThroughStreamProcessor<K, V>(),
+      parents: [this.nodeName, other.nodeName],
+      children: [],
+      stores: [],
+    });
+    const serdes: KnownSerdes<K, V> = {
+      key: this.serdes.key === other.serdes.key ? this.serdes.key : undefined,
+      value: this.serdes.value === other.serdes.value ? this.serdes.value : undefined,
+    };
+    return new KStream<K, V>(this.graph, name, serdes, this.keyChanged || other.keyChanged);
+  }
+
+  /**
+   * Sends the records through the topic `<applicationId>-<name>-repartition` (Weir creates it), partitioned
+   * by the current key; what follows runs in a new sub-topology, on the task owning each key's partition.
+   */
+  repartition(repartitioned: Repartitioned<K, V> = {}): KStream<K, V> {
+    const serdes = { key: repartitioned.key ?? this.serdes.key, value: repartitioned.value ?? this.serdes.value };
+    const source = this.repartitionTo(repartitioned.name, repartitioned.partitions, serdes, false, "repartition()");
+    return new KStream<K, V>(this.graph, source, serdes, false);
+  }
+
+  /**
+   * Groups the records by their current key, for an aggregation. When an operator before changed the key
+   * (map, selectKey, flatMap, process), the records first go through a repartition topic
+   * (`<applicationId>-<name>-repartition`; name it with `{ name }`), which needs both serdes.
    */
   groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
     const key = grouped.key ?? this.serdes.key;
     if (!key) {
       throw new TopologyError(`groupByKey() after ${this.nodeName} needs { key: serde }: an operator there changed the key`);
     }
-    return new KGroupedStream<K, V>(this.graph, this.nodeName, key, grouped.value ?? this.serdes.value);
+    const value = grouped.value ?? this.serdes.value;
+    if (!this.keyChanged) return new KGroupedStream<K, V>(this.graph, this.nodeName, key, value);
+    const source = this.repartitionTo(grouped.name, undefined, { key, value }, true, "grouping by a new key");
+    return new KGroupedStream<K, V>(this.graph, source, key, value);
   }
 
-  /** Writes the stream to `topic`, which must exist. */
-  to(topic: string, produced: Produced<K, V>): void {
+  /** Groups the records by a new key computed from each: a key selection, then groupByKey (with a repartition). */
+  groupBy<KOut>(selector: (key: K, value: V) => KOut, grouped: Grouped<KOut, V> & { readonly key: Serde<KOut> }): KGroupedStream<KOut, V> {
+    return this.selectKey(selector).groupByKey(grouped);
+  }
+
+  /** Writes the stream to `topic`, or to the topic `topic(key, value, record)` picks per record; topics must exist. */
+  to(topic: string | TopicChooser<K, V>, produced: Produced<K, V>): void {
+    if (typeof topic === "string" && topic.length === 0) throw new TopologyError("to() needs a non-empty topic name");
     this.graph.add({
       kind: "sink",
       name: produced.name ?? this.graph.nextName("KSTREAM-SINK"),
-      topic,
-      keySerde: produced.key,
-      valueSerde: produced.value,
+      topic: topic as string | TopicChooser<unknown, unknown>,
+      keySerde: produced.key as Serde<unknown>,
+      valueSerde: produced.value as Serde<unknown>,
       parents: [this.nodeName],
+    });
+  }
+
+  private repartitionTo(name: string | undefined, partitions: number | undefined, serdes: KnownSerdes<K, V>, dropNullKeys: boolean, why: string): string {
+    if (!serdes.key || !serdes.value) {
+      const missing = [!serdes.key && "key", !serdes.value && "value"].filter(Boolean).join(" and ");
+      throw new TopologyError(`${why} after ${this.nodeName} writes a repartition topic and needs { ${missing}: serde }: an operator there changed the type`);
+    }
+    return addRepartition(this.graph, this.nodeName, {
+      name,
+      partitions,
+      keySerde: serdes.key as Serde<unknown>,
+      valueSerde: serdes.value as Serde<unknown>,
+      dropNullKeys,
     });
   }
 
@@ -93,16 +198,17 @@ export class KStream<K, V> {
     supplier: ProcessorSupplier<K, V, KOut, VOut>,
     options: Named | undefined,
     serdes: KnownSerdes<KOut, VOut> = {},
+    keyChanged = false,
   ): KStream<KOut, VOut> {
     const name = options?.name ?? this.graph.nextName(prefix);
     this.graph.add({
       kind: "processor",
       name,
-      supplier,
+      supplier: supplier as ProcessorSupplier<unknown, unknown, unknown, unknown>,
       parents: [this.nodeName],
       children: [],
       stores: [],
     });
-    return new KStream<KOut, VOut>(this.graph, name, serdes);
+    return new KStream<KOut, VOut>(this.graph, name, serdes, keyChanged);
   }
 }
