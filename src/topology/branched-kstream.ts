@@ -11,7 +11,7 @@ export interface Branched<N extends string> {
 
 type Predicate<K, V> = (key: K, value: V) => boolean;
 
-export class BranchedKStream<K, V, P extends string, B = {}> {
+export class BranchedKStream<K, V, P extends string, B = Record<never, never>> {
   private readonly graph: TopologyGraph;
   private readonly splitter: string;
   private readonly prefix: P;

@@ -1,6 +1,17 @@
 export { StreamsBuilder, type Consumed } from "./streams-builder.ts";
-export { KStream, type Named, type Produced } from "./kstream.ts";
+export { KStream, type Named, type Produced, type Repartitioned } from "./kstream.ts";
+export { BranchedKStream, type Branched } from "./branched-kstream.ts";
 export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stream.ts";
 export { KTable } from "./ktable.ts";
 export { Topology } from "./topology.ts";
-export { TopologyError, type StoreDefinition, type SubTopology, type TopologyNode } from "./graph.ts";
+export {
+  TopologyError,
+  type ConsumedRecordView,
+  type InvalidTimestampHandling,
+  type RecordContext,
+  type StoreDefinition,
+  type SubTopology,
+  type TimestampExtractor,
+  type TopicChooser,
+  type TopologyNode,
+} from "./graph.ts";

@@ -118,7 +118,7 @@ export class KStream<K, V> {
   }
 
   /** One stream of the records of both; a serde stays known when both streams have the same one. */
-  merge(other: KStream<K, V>, options?: Named): KStream<K, V> {
+  merge<VOther extends V>(other: KStream<K, VOther>, options?: Named): KStream<K, V> {
     const name = options?.name ?? this.graph.nextName("KSTREAM-MERGE");
     this.graph.add({
       kind: "processor",
@@ -130,7 +130,7 @@ export class KStream<K, V> {
     });
     const serdes: KnownSerdes<K, V> = {
       key: this.serdes.key === other.serdes.key ? this.serdes.key : undefined,
-      value: this.serdes.value === other.serdes.value ? this.serdes.value : undefined,
+      value: (this.serdes.value as unknown) === other.serdes.value ? this.serdes.value : undefined,
     };
     return new KStream<K, V>(this.graph, name, serdes, this.keyChanged || other.keyChanged);
   }
@@ -173,8 +173,8 @@ export class KStream<K, V> {
       kind: "sink",
       name: produced.name ?? this.graph.nextName("KSTREAM-SINK"),
       topic: topic as string | TopicChooser<unknown, unknown>,
-      keySerde: produced.key as Serde<unknown>,
-      valueSerde: produced.value as Serde<unknown>,
+      keySerde: produced.key,
+      valueSerde: produced.value,
       parents: [this.nodeName],
     });
   }
@@ -187,8 +187,8 @@ export class KStream<K, V> {
     return addRepartition(this.graph, this.nodeName, {
       name,
       partitions,
-      keySerde: serdes.key as Serde<unknown>,
-      valueSerde: serdes.value as Serde<unknown>,
+      keySerde: serdes.key,
+      valueSerde: serdes.value,
       dropNullKeys,
     });
   }
@@ -204,7 +204,7 @@ export class KStream<K, V> {
     this.graph.add({
       kind: "processor",
       name,
-      supplier: supplier as ProcessorSupplier<unknown, unknown, unknown, unknown>,
+      supplier: supplier,
       parents: [this.nodeName],
       children: [],
       stores: [],
