@@ -210,6 +210,11 @@ export class StreamTask {
     while (this.committing) await this.committing;
   }
 
+  /** The topics topic choosers have picked so far (checked to exist before a commit writes to them). */
+  chosenTopics(): ReadonlySet<string> {
+    return this.graph.chosenTopics;
+  }
+
   /** Notes an input partition's end offset as of its latest fetch, for lag. */
   noteHighWatermark(topic: string, highWatermark: string): void {
     this.highWatermarks.set(topic, highWatermark);

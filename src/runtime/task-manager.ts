@@ -8,6 +8,7 @@ import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, Partit
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
+import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
@@ -47,6 +48,8 @@ export class TaskManager {
   private readonly failedCommits = new Map<string, number>();
   /** True once the group has given this instance an assignment (possibly an empty one). */
   private assigned = false;
+  /** Output topics known to exist: the fixed sink topics (checked at start) and chosen ones found on the cluster. */
+  private readonly knownOutputTopics: Set<string>;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -54,6 +57,7 @@ export class TaskManager {
     this.changelogTopics = new Set(
       topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))),
     );
+    this.knownOutputTopics = new Set([...topology.sinkTopics(), ...topology.repartitionTopics.map((r) => r.name)]);
   }
 
   /** Every topic the group consumer subscribes to: the inputs and the changelogs. */
@@ -258,6 +262,11 @@ export class TaskManager {
   /** Commits one task; the error when the commit failed and the task's state was rolled back. */
   private async commitOnce(task: StreamTask): Promise<Error | undefined> {
     const offsets = new Map(task.uncommittedOffsets().map((o) => [`${o.topic}:${o.partition}`, o.offset]));
+    const missing = await this.missingChosenTopics(task);
+    if (missing) {
+      this.options.fail(missing);
+      return missing;
+    }
     try {
       await task.commit();
       this.options.committed?.(task, offsets);
@@ -266,6 +275,24 @@ export class TaskManager {
       this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }
+  }
+
+  /**
+   * A topic chooser may pick any name; as in Kafka Streams the topic must exist. Weir checks each new one
+   * against the cluster before the commit that would write to it, and stops the app naming it if it does
+   * not (rather than letting the producer retry a missing topic until the commit times out).
+   */
+  private async missingChosenTopics(task: StreamTask): Promise<WeirError | undefined> {
+    const unknown = [...task.chosenTopics()].filter((t) => !this.knownOutputTopics.has(t));
+    if (unknown.length === 0) return undefined;
+    const counts = await this.options.admin.partitionCounts(unknown);
+    for (const topic of counts.keys()) this.knownOutputTopics.add(topic);
+    const missing = unknown.filter((t) => !counts.has(t));
+    if (missing.length === 0) return undefined;
+    return new WeirError(
+      "WEIR_TOPIC_MISSING",
+      `task ${task.id}: a topic chooser picked ${missing.map((t) => `"${t}"`).join(", ")}, which ${missing.length === 1 ? "does" : "do"} not exist; create ${missing.length === 1 ? "it" : "them"} first (Weir creates only its own internal topics)`,
+    );
   }
 
   /** Commits every task with uncommitted work. */
@@ -338,6 +365,7 @@ const maxConsecutiveFailedCommits = 5;
 
 /** Production errors that the same records will meet again: retrying the commit cannot help. */
 function recursOnRetry(error: Error): boolean {
+  if (error instanceof WeirError) return true;
   const type = (error as { type?: unknown }).type;
   return (
     type === "MESSAGE_TOO_LARGE" ||
