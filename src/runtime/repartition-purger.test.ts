@@ -3,34 +3,45 @@ import assert from "node:assert/strict";
 import { createLogger } from "./logger.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 
-function setup() {
+function setup(intervalMs: number) {
   const deletes: [string, Record<number, string>][] = [];
-  let clock = 1_000;
   const admin = {
     deleteRecordsBefore: (topic: string, offsets: ReadonlyMap<number, string>) => {
       deletes.push([topic, Object.fromEntries(offsets)]);
       return Promise.resolve();
     },
   };
-  const purger = new RepartitionPurger(admin, ["app-x-repartition"], 100, createLogger("silent", {}), () => clock);
-  return { purger, deletes, advance: (ms: number) => (clock += ms) };
+  const purger = new RepartitionPurger(admin, ["app-x-repartition"], intervalMs, createLogger("silent", {}));
+  return { purger, deletes };
 }
 
-test("committed offsets of repartition topics are purged once per interval, up to the latest offset per partition", async () => {
-  const { purger, deletes, advance } = setup();
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
+
+test("commits within one interval become one purge, up to the latest committed offset per partition", async () => {
+  const { purger, deletes } = setup(200);
   purger.committed(new Map([["app-x-repartition:0", "5"], ["input:0", "9"]]));
-  assert.equal(deletes.length, 0, "not before the interval has passed");
   purger.committed(new Map([["app-x-repartition:0", "8"], ["app-x-repartition:1", "3"]]));
-  advance(100);
-  purger.committed(new Map([["app-x-repartition:1", "4"]]));
+  assert.equal(deletes.length, 0, "nothing is deleted before the interval has passed");
+  await until(() => deletes.length > 0);
   await purger.close();
-  assert.deepEqual(deletes, [["app-x-repartition", { 0: "8", 1: "4" }]]);
+  assert.deepEqual(deletes, [["app-x-repartition", { 0: "8", 1: "3" }]]);
 });
 
 test("an input topic that is not a repartition topic is never purged", async () => {
-  const { purger, deletes, advance } = setup();
-  advance(1_000);
+  const { purger, deletes } = setup(1);
   purger.committed(new Map([["input:0", "9"]]));
+  await new Promise((r) => setTimeout(r, 30));
   await purger.close();
+  assert.deepEqual(deletes, []);
+});
+
+test("close() stops a pending purge", async () => {
+  const { purger, deletes } = setup(20);
+  purger.committed(new Map([["app-x-repartition:0", "5"]]));
+  await purger.close();
+  await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(deletes, []);
 });

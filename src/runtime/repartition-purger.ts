@@ -1,6 +1,7 @@
 // Purges consumed repartition records: after a task commits, the records it read from a repartition topic
 // are no longer needed by anyone (the committed offset is past them), so they are deleted, as Kafka Streams
-// does. Deletes are batched: at most one round per `intervalMs`, with the latest committed offset per partition.
+// does. Deletes are batched: at most one round per `intervalMs`, with the latest committed offset per partition;
+// offsets committed since the last round are purged at most `intervalMs` later, even if no commit follows.
 import type { Logger } from "./logger.ts";
 
 export interface RecordDeleter {
@@ -12,19 +13,19 @@ export class RepartitionPurger {
   private readonly topics: ReadonlySet<string>;
   private readonly intervalMs: number;
   private readonly logger: Logger;
-  private readonly now: () => number;
   /** Per topic, per partition: the committed offset not purged yet. */
   private readonly pending = new Map<string, Map<number, string>>();
   private lastRound: number;
   private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-  constructor(admin: RecordDeleter, topics: Iterable<string>, intervalMs: number, logger: Logger, now: () => number = Date.now) {
+  constructor(admin: RecordDeleter, topics: Iterable<string>, intervalMs: number, logger: Logger) {
     this.admin = admin;
     this.topics = new Set(topics);
     this.intervalMs = intervalMs;
     this.logger = logger;
-    this.now = now;
-    this.lastRound = now();
+    this.lastRound = Date.now();
   }
 
   /** A task committed these input offsets (`topic:partition` → next offset); those of repartition topics are purged later. */
@@ -40,16 +41,32 @@ export class RepartitionPurger {
       const previous = partitions.get(partition);
       if (previous === undefined || BigInt(offset) > BigInt(previous)) partitions.set(partition, offset);
     }
-    if (this.pending.size > 0 && !this.running && this.now() - this.lastRound >= this.intervalMs) this.running = this.round();
+    this.schedule();
   }
 
-  /** Waits for a round in flight (at shutdown, before the admin client closes). */
+  /** Stops the timer and waits for a round in flight (at shutdown, before the admin client closes). */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     await this.running;
   }
 
+  private schedule(): void {
+    if (this.closed || this.pending.size === 0 || this.running || this.timer) return;
+    const wait = this.lastRound + this.intervalMs - Date.now();
+    if (wait <= 0) {
+      this.running = this.round();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, wait);
+  }
+
   private async round(): Promise<void> {
-    this.lastRound = this.now();
+    this.lastRound = Date.now();
     const batch = [...this.pending];
     this.pending.clear();
     try {
@@ -62,6 +79,7 @@ export class RepartitionPurger {
       this.logger.warn({ err }, "purging consumed repartition records failed; will retry at the next round");
     } finally {
       this.running = undefined;
+      this.schedule();
     }
   }
 }
