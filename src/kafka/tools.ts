@@ -121,6 +121,17 @@ export async function partitionOffsets(connection: Connection, topic: string): P
   }
 }
 
+/** The group's committed offset of each partition of `topic` ("-1" where none). */
+export async function committedOffsets(connection: Connection, groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    const offsets = await admin.committedOffsets(groupId, [topic]);
+    return new Map([...offsets].map(([key, offset]) => [Number(key.slice(key.lastIndexOf(":") + 1)), offset]));
+  } finally {
+    await admin.close();
+  }
+}
+
 export async function createTopics(connection: Connection, specs: readonly TopicSpec[]): Promise<void> {
   const admin = new TopicAdmin(kafkaFor(connection));
   try {
