@@ -210,7 +210,7 @@ export class StreamTask {
     while (this.committing) await this.committing;
   }
 
-  /** The topics topic choosers have picked so far (checked to exist before a commit writes to them). */
+  /** The topics topic choosers have picked so far (the task manager checks that they exist). */
   chosenTopics(): ReadonlySet<string> {
     return this.graph.chosenTopics;
   }

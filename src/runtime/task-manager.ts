@@ -228,6 +228,14 @@ export class TaskManager {
     metrics.recordsConsumed(batch.topic, processed);
     metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
     task.noteHighWatermark(batch.topic, batch.highWatermark);
+    // Off the commit path, so a task without topic choosers commits exactly as before (no await in between).
+    if (this.unknownChosenTopics(task).length > 0) {
+      const missing = await this.missingChosenTopics(task);
+      if (missing) {
+        this.options.fail(missing);
+        return;
+      }
+    }
     const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
   }
@@ -262,11 +270,6 @@ export class TaskManager {
   /** Commits one task; the error when the commit failed and the task's state was rolled back. */
   private async commitOnce(task: StreamTask): Promise<Error | undefined> {
     const offsets = new Map(task.uncommittedOffsets().map((o) => [`${o.topic}:${o.partition}`, o.offset]));
-    const missing = await this.missingChosenTopics(task);
-    if (missing) {
-      this.options.fail(missing);
-      return missing;
-    }
     try {
       await task.commit();
       this.options.committed?.(task, offsets);
@@ -279,11 +282,11 @@ export class TaskManager {
 
   /**
    * A topic chooser may pick any name; as in Kafka Streams the topic must exist. Weir checks each new one
-   * against the cluster before the commit that would write to it, and stops the app naming it if it does
-   * not (rather than letting the producer retry a missing topic until the commit times out).
+   * against the cluster after the batch that chose it, and stops the app naming it if it does not (rather
+   * than letting the producer retry a missing topic until the commit fails).
    */
   private async missingChosenTopics(task: StreamTask): Promise<WeirError | undefined> {
-    const unknown = [...task.chosenTopics()].filter((t) => !this.knownOutputTopics.has(t));
+    const unknown = this.unknownChosenTopics(task);
     if (unknown.length === 0) return undefined;
     const counts = await this.options.admin.partitionCounts(unknown);
     for (const topic of counts.keys()) this.knownOutputTopics.add(topic);
@@ -293,6 +296,12 @@ export class TaskManager {
       "WEIR_TOPIC_MISSING",
       `task ${task.id}: a topic chooser picked ${missing.map((t) => `"${t}"`).join(", ")}, which ${missing.length === 1 ? "does" : "do"} not exist; create ${missing.length === 1 ? "it" : "them"} first (Weir creates only its own internal topics)`,
     );
+  }
+
+  private unknownChosenTopics(task: StreamTask): string[] {
+    const chosen = task.chosenTopics();
+    if (chosen.size === 0) return [];
+    return [...chosen].filter((t) => !this.knownOutputTopics.has(t));
   }
 
   /** Commits every task with uncommitted work. */
@@ -365,7 +374,6 @@ const maxConsecutiveFailedCommits = 5;
 
 /** Production errors that the same records will meet again: retrying the commit cannot help. */
 function recursOnRetry(error: Error): boolean {
-  if (error instanceof WeirError) return true;
   const type = (error as { type?: unknown }).type;
   return (
     type === "MESSAGE_TOO_LARGE" ||
