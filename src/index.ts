@@ -7,6 +7,10 @@ export {
   BranchedKStream,
   Topology,
   TopologyError,
+  TimeWindows,
+  SlidingWindows,
+  SessionWindows,
+  Suppressed,
   type Branched,
   type Consumed,
   type ConsumedRecordView,
@@ -19,12 +23,21 @@ export {
   type Repartitioned,
   type TimestampExtractor,
   type TopicChooser,
+  type ProcessOptions,
+  type AsyncOptions,
+  type Duration,
+  type WindowedOptions,
+  type WindowedMaterialized,
 } from "./topology/index.ts";
-export { serdes, SerdeError, type Serde } from "./serdes/index.ts";
-export type { Processor, ProcessorContext, ProcessorSupplier } from "./processor/processor.ts";
+export type { Window, Windowed } from "./processor/windowed.ts";
+export { serdes, SerdeError, type Serde, type WindowedSerde } from "./serdes/index.ts";
+export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStoreRef } from "./processor/processor.ts";
+export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/timers.ts";
+export type { Cancellable, PunctuationType, Punctuator } from "./processor/punctuators.ts";
+export type { KeyValueStore, KeyValueIterator } from "./state/types.ts";
 export type { StreamRecord, RecordMetadata, Headers } from "./processor/record.ts";
+export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStreams, type Match, type TimedOutMatch, type Condition, type ConditionContext, type AfterMatchSkip } from "./cep/index.ts";
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";
 export { WeirError, type WeirErrorCode } from "./runtime/errors.ts";
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TopologyTestDriverOptions, type KeyValue, type TestRecord } from "./testing/index.ts";
-export type { KeyValueStore } from "./state/types.ts";

@@ -16,12 +16,20 @@ import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigIn
 import { WeirMetrics } from "../metrics/metrics.ts";
 import { startHttpServer, type AppView, type HttpServer, type TasksView, type TopologyView } from "../server/http-server.ts";
 import { WeirError } from "./errors.ts";
+import { hostname } from "node:os";
+import { InstanceDirectory } from "./instance-directory.ts";
+import { instancesView } from "./instances-view.ts";
+import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
 
 const appBrand = Symbol.for("weir.app");
+/** The longest an interactive query waits for a task's commit or another instance's answer. */
+const queryTimeoutMs = 5000;
+/** The longest /tasks waits for another instance's tasks. */
+const instancesTimeoutMs = 2000;
 
 /** What a topology module exports by default: the topology and the settings it was written for. */
 export interface AppDefinition {
@@ -58,6 +66,9 @@ export class App {
   readonly metrics: WeirMetrics;
   private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
+  /** The group's task → instance map, for interactive queries and the multi-instance /tasks. */
+  private readonly directory: InstanceDirectory;
+  private readonly queries: InteractiveQueries;
   private shared: SharedProducer | undefined;
   private state: State = "created";
   private batchesInFlight = 0;
@@ -97,6 +108,17 @@ export class App {
         this.purger.committed(offsets);
       },
     });
+    this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
+    this.queries = new InteractiveQueries({
+      topology: this.topology,
+      applicationId: this.config.applicationId,
+      timeoutMs: queryTimeoutMs,
+      host: {
+        applicationServer: () => this.applicationServer(),
+        instanceMap: () => this.directory.current(),
+        task: (id) => this.tasks.task(id),
+      },
+    });
   }
 
   /** Checks and prepares the topics, joins the group and starts processing; resolves once the consumer runs. */
@@ -129,7 +151,7 @@ export class App {
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
-        planner: this.tasks.planner(),
+        planner: this.tasks.planner(() => this.applicationServer()),
       },
       this.logger,
     );
@@ -137,7 +159,10 @@ export class App {
     await this.consumer.start(
       this.tasks.subscribedTopics(),
       (batch, control) => this.onBatch(batch, control),
-      (assignment) => this.tasks.onAssignment(assignment),
+      (assignment) => {
+        this.tasks.onAssignment(assignment);
+        void this.directory.assigned();
+      },
       (end) => this.tasks.onBatchEnd(end),
     );
     this.state = "running";
@@ -155,6 +180,7 @@ export class App {
     const wasRunning = this.state === "running" || this.state === "starting";
     this.state = "stopping";
     clearInterval(this.boundedCheck);
+    this.directory.close();
     this.logger.info("app stopping");
     try {
       if (this.consumer && wasRunning) {
@@ -194,6 +220,14 @@ export class App {
     return this.http?.port;
   }
 
+  /** Where other instances reach this one: `applicationServer`, else the HTTP server's own address; null without either. */
+  applicationServer(): string | null {
+    if (this.config.applicationServer) return this.config.applicationServer;
+    if (!this.http) return null;
+    const host = this.config.httpHost === "0.0.0.0" || this.config.httpHost === "::" ? hostname() : this.config.httpHost;
+    return `${host.includes(":") ? `[${host}]` : host}:${this.http.port}`;
+  }
+
   private view(): AppView {
     return {
       health: () => {
@@ -202,7 +236,11 @@ export class App {
       },
       readiness: () => (this.state === "running" ? this.tasks.readiness() : { ready: false, reason: `the app is ${this.state}` }),
       topology: () => this.topologyView(),
-      tasks: () => this.tasksView(),
+      tasks: async (scope) => {
+        const local = this.tasksView();
+        return scope === "local" ? local : instancesView(local, this.directory.current(), this.applicationServer(), instancesTimeoutMs);
+      },
+      query: (request) => this.queries.query(request),
       metrics: () => this.metrics.text(),
       metricsContentType: this.metrics.contentType,
     };
@@ -220,12 +258,12 @@ export class App {
 
   private tasksView(): TasksView {
     const tasks = this.tasks.snapshots();
-    const server = this.http ? `${this.config.httpHost}:${this.http.port}` : null;
+    const server = this.applicationServer();
     return {
       applicationId: this.config.applicationId,
       instance: this.config.clientId,
       state: this.state,
-      instances: [{ instance: this.config.clientId, applicationServer: server, tasks: tasks.map((t) => t.id) }],
+      instances: [{ instance: this.config.clientId, applicationServer: server, state: this.state, tasks: tasks.map((t) => t.id) }],
       tasks,
     };
   }

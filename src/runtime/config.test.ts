@@ -45,3 +45,10 @@ test("a WEIR_* number that is not one fails validation naming the setting", () =
 test("a comma-separated bootstrapServers becomes a broker list", () => {
   assert.deepEqual(resolveConfig({ ...base, bootstrapServers: "a:1, b:2" }).brokers, ["a:1", "b:2"]);
 });
+
+test("applicationServer is host:port, from WEIR_APPLICATION_SERVER too; anything else is refused naming it", () => {
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_APPLICATION_SERVER: "weir-1.internal:8080" })).applicationServer, "weir-1.internal:8080");
+  assert.equal(resolveConfig({ ...base, applicationServer: "[::1]:9000" }).applicationServer, "[::1]:9000");
+  assert.equal(resolveConfig(base).applicationServer, undefined);
+  assert.throws(() => resolveConfig({ ...base, applicationServer: "http://x:1" }), /applicationServer: host:port.*got "http:\/\/x:1"/);
+});

@@ -15,6 +15,9 @@ import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type TaskRef } from "./group-planner.ts";
 import { taskId } from "./task.ts";
 
+/** How often processing-time timers and wall-clock punctuators are checked. */
+const wallClockTickMs = 50;
+
 export interface PartitionControl {
   pause(partitions: ReadonlyMap<string, readonly number[]>): void;
   resume(partitions: ReadonlyMap<string, readonly number[]>): void;
@@ -50,6 +53,8 @@ export class TaskManager {
   private assigned = false;
   /** Output topics known to exist: the fixed sink topics (checked at start) and chosen ones found on the cluster. */
   private readonly knownOutputTopics: Set<string>;
+  /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -67,11 +72,32 @@ export class TaskManager {
 
   attach(control: PartitionControl): void {
     this.control = control;
+    this.ticker ??= setInterval(() => this.tick(), wallClockTickMs);
   }
 
-  /** The assignment strategy of the group: whole tasks, sticky to where their state is. */
-  planner(): GroupAssignmentPlanner {
-    return taskPlanner(this.options.topology, this.options.config, this.options.logger, () => [...this.tasks.keys()]);
+  /**
+   * Fires each running task's processing-time timers and wall-clock punctuators that are due. A task in a
+   * batch, in a commit or restoring is skipped (StreamTask.punctuate); a task whose tick forwarded or wrote
+   * something commits once its commit interval has passed, as if a batch had ended.
+   */
+  private tick(): void {
+    const now = Date.now();
+    for (const task of this.tasks.values()) {
+      try {
+        task.punctuate(now);
+      } catch (err) {
+        this.options.fail(err as Error);
+        return;
+      }
+      if (!task.busy() && task.punctuationCommitDue(now, this.options.config.commitIntervalMs)) {
+        this.commit(task).catch((err: unknown) => this.options.fail(err as Error));
+      }
+    }
+  }
+
+  /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer`. */
+  planner(applicationServer: () => string | null): GroupAssignmentPlanner {
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer });
   }
 
   /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
@@ -212,7 +238,7 @@ export class TaskManager {
     let processed: number;
     const started = performance.now();
     try {
-      processed = task.process(batch.topic, batch.messages);
+      processed = await task.process(batch.topic, batch.messages);
     } catch (err) {
       // Nothing past the failing record is committed: the task's uncommitted work is dropped with it.
       this.options.fail(err as Error);
@@ -258,6 +284,8 @@ export class TaskManager {
       this.failedCommits.delete(task.id);
       return;
     }
+    // A processing error: commitOnce has stopped the app.
+    if (error instanceof WeirError) return;
     const failures = (this.failedCommits.get(task.id) ?? 0) + 1;
     this.failedCommits.set(task.id, failures);
     if (recursOnRetry(error) || failures >= maxConsecutiveFailedCommits) {
@@ -275,7 +303,9 @@ export class TaskManager {
       this.options.committed?.(task, offsets);
       return undefined;
     } catch (err) {
-      this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
+      // Async work (mapValuesAsync) that failed before the commit: a processing error, which stops the app.
+      if (err instanceof WeirError) this.options.fail(err);
+      else this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }
   }
@@ -349,6 +379,11 @@ export class TaskManager {
     return this.tasks.size;
   }
 
+  /** The task with this id, if this instance runs it. */
+  task(id: string): StreamTask | undefined {
+    return this.tasks.get(id);
+  }
+
   all(): IterableIterator<StreamTask> {
     return this.tasks.values();
   }
@@ -356,6 +391,7 @@ export class TaskManager {
   /** Closes every task (uncommitted work is rolled back: commit first to keep it). */
   async closeAll(): Promise<void> {
     this.closed = true;
+    clearInterval(this.ticker);
     this.generation += 1;
     await this.reconciling;
     const tasks = [...this.tasks.values()];

@@ -3,6 +3,7 @@
 // count, and every store has its compacted changelog.
 import type { TopicAdmin } from "../kafka/index.ts";
 import { repartitionPartitionCounts } from "../topology/repartition.ts";
+import type { StoreDefinition } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { WeirError } from "./errors.ts";
 
@@ -43,11 +44,23 @@ export async function prepareTopics(admin: TopicAdmin, topology: Topology, appli
       );
     }
     const partitions = counts.get(sub.sourceTopics[0]!)!;
-    for (const store of sub.stores) changelogs.push({ name: Topology.changelogTopic(applicationId, store.name), partitions });
+    for (const store of sub.stores) changelogs.push({ name: Topology.changelogTopic(applicationId, store.name), partitions, config: changelogConfig(store) });
   }
   const problems = await admin.ensureCompactedTopics(changelogs);
   if (problems.length > 0) {
     throw new WeirError("WEIR_TOPOLOGY_INVALID", `changelog topics do not fit the topology: ${problems.join("; ")}; delete them (weir reset) or fix them`);
   }
   return new Map(topology.sourceTopics().map((t) => [t, counts.get(t)!]));
+}
+
+/** Kafka Streams' `windowstore.changelog.additional.retention.ms`: a changelog keeps windows a day past the store. */
+const CHANGELOG_ADDITIONAL_RETENTION_MS = 86_400_000;
+
+/**
+ * Window and session stores expire rows without tombstones, as Kafka Streams does: their changelogs
+ * are `compact,delete` with a retention past the store's, so the broker drops expired windows too.
+ */
+function changelogConfig(store: StoreDefinition): Record<string, string> | undefined {
+  if ((store.kind !== "window" && store.kind !== "session") || store.retentionMs === undefined || !Number.isFinite(store.retentionMs)) return undefined;
+  return { "cleanup.policy": "compact,delete", "retention.ms": String(store.retentionMs + CHANGELOG_ADDITIONAL_RETENTION_MS) };
 }

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { Processor, ProcessorContext } from "../processor/processor.ts";
 import { serdes } from "../serdes/serde.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { TopologyTestDriver } from "./topology-test-driver.ts";
@@ -241,5 +242,25 @@ test("an input topic the topology does not read is refused", () => {
   b.stream("in", strings).to("out", strings);
   const driver = new TopologyTestDriver(b.build());
   assert.throws(() => driver.createInputTopic("other", serdes.string(), serdes.string()), /does not read topic other/);
+  driver.close();
+});
+
+test("advanceWallClockTime fires wall-clock punctuators, which see the driver's clock, and their output is readable", () => {
+  class Heartbeat implements Processor<string, string, string, string> {
+    init(context: ProcessorContext<string, string>): void {
+      context.schedule(1_000, "wallClockTime", (now) => context.forward({ key: "tick", value: String(now), timestamp: now, headers: {} }));
+    }
+    process(): void {}
+  }
+  const b = new StreamsBuilder();
+  b.stream("in", strings).process(() => new Heartbeat()).to("out", strings);
+  const driver = new TopologyTestDriver(b.build(), { initialWallClockTimeMs: 50_000 });
+  driver.createInputTopic("in", serdes.string(), serdes.string()).pipeInput("a", "x");
+  const out = driver.createOutputTopic("out", serdes.string(), serdes.string());
+  assert.ok(out.isEmpty());
+  driver.advanceWallClockTime(999);
+  assert.ok(out.isEmpty(), "not before the interval has passed");
+  driver.advanceWallClockTime(1);
+  assert.deepEqual(out.readKeyValuesToList(), [{ key: "tick", value: "51000" }]);
   driver.close();
 });

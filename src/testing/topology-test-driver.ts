@@ -52,7 +52,9 @@ export class TopologyTestDriver implements RecordPipe {
         stores.set(def.name, store);
         this.stores.set(def.name, store);
       }
-      const entry = { task: new Task(sub, 0, applicationId, sink, stores), state };
+      // Processors see the driver's clock (currentSystemTimeMs, processing-time timers, wall-clock punctuators).
+      const task = new Task(sub, 0, applicationId, sink, stores, undefined, undefined, () => this.wallClock);
+      const entry = { task, state };
       this.tasks.push(entry);
       for (const topic of sub.sourceTopics) this.taskOfTopic.set(topic, entry);
     }
@@ -83,21 +85,32 @@ export class TopologyTestDriver implements RecordPipe {
     return this.wallClock;
   }
 
-  /** Moves the wall clock forward. */
+  /** Moves the wall clock forward, firing the processing-time timers and wall-clock punctuators now due. */
   advanceWallClockTime(ms: number): void {
     if (!(ms >= 0)) throw new Error(`advanceWallClockTime needs a duration ≥ 0, got ${ms}`);
     this.wallClock += ms;
+    this.step(() => {
+      for (const { task } of this.tasks) task.punctuateWallClock(this.wallClock);
+    });
   }
 
   /** @internal Used by TestInputTopic: one record through its task, then everything it caused, then a commit. */
   pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number | undefined, headers: Headers): void {
+    this.step(() => this.process({ topic, key, value, timestamp: timestamp ?? this.wallClock, headers }));
+  }
+
+  /** Runs `action`, then the records it wrote to topics the topology reads, then commits; an error rolls back. */
+  private step(action: () => void): void {
     if (this.closed) throw new Error("the driver is closed");
     try {
-      this.process({ topic, key, value, timestamp: timestamp ?? this.wallClock, headers });
+      action();
       for (let next = this.pending.shift(); next; next = this.pending.shift()) this.process(next);
     } catch (err) {
       this.pending.length = 0;
-      for (const { state } of this.tasks) state.rollback();
+      for (const { task, state } of this.tasks) {
+        state.rollback();
+        task.stateReset();
+      }
       throw err;
     }
     // As the runtime commits, minus Kafka: the stores' writes become the committed state.
@@ -120,6 +133,8 @@ export class TopologyTestDriver implements RecordPipe {
 
   private process(record: ProducedRecord): void {
     const entry = this.taskOfTopic.get(record.topic)!;
+    // mapValuesAsync results arrive after an await: the synchronous driver cannot wait for them.
+    if (entry.task.hasAsyncWork) throw new Error(`the TopologyTestDriver runs synchronously and does not support mapValuesAsync (task ${entry.task.id})`);
     const offset = this.offsets.get(record.topic) ?? 0n;
     this.offsets.set(record.topic, offset + 1n);
     const message: BatchMessage = { offset: offset.toString(), key: record.key, value: record.value, timestamp: String(record.timestamp), headers: record.headers };

@@ -57,13 +57,25 @@ export interface ProcessorNode {
   readonly children: string[];
   /** Names of the state stores this processor reads and writes. */
   readonly stores: readonly string[];
+  /** A process() node's per-key timers: their store (also in `stores`) and the serde of their keys, when known. */
+  readonly timers?: { readonly store: string; readonly keySerde: Serde<unknown> | undefined };
 }
 
-/** A key-value store declared by the topology; each task gets its own instance, backed by a changelog. */
+/**
+ * A store declared by the topology; each task gets its own instance, backed by a changelog.
+ * - `keyValue`: the latest value per key (aggregations, tables).
+ * - `window`: aggregates per key and window start (time and sliding windows), with `windowSizeMs`.
+ * - `session`: aggregates per key and session.
+ * - `timeOrderedBuffer`: the records a `suppress` holds back until their time.
+ * Window and session stores drop what is older than `retentionMs` (Infinity = keep).
+ */
 export interface StoreDefinition {
   readonly name: string;
+  readonly kind: "keyValue" | "window" | "session" | "timeOrderedBuffer";
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
+  readonly windowSizeMs?: number;
+  readonly retentionMs?: number;
 }
 
 export interface SinkNode {

@@ -1,8 +1,10 @@
 export { StreamsBuilder, type Consumed } from "./streams-builder.ts";
-export { KStream, type Named, type Produced, type Repartitioned } from "./kstream.ts";
+export { KStream, type Named, type Produced, type Repartitioned, type ProcessOptions, type AsyncOptions } from "./kstream.ts";
 export { BranchedKStream, type Branched } from "./branched-kstream.ts";
 export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stream.ts";
-export { KTable } from "./ktable.ts";
+export { KTable, Suppressed, type SuppressOptions } from "./ktable.ts";
+export { TimeWindows, SlidingWindows, SessionWindows, type Duration } from "./windows.ts";
+export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type WindowedMaterialized, type LateRecords } from "./windowed-kstream.ts";
 export { Topology } from "./topology.ts";
 export {
   TopologyError,

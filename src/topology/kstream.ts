@@ -9,10 +9,12 @@ import {
   PassThroughStreamProcessor,
   PeekProcessor,
 } from "../processor/stateless.ts";
+import { AsyncMapValuesProcessor } from "../processor/async-map-values.ts";
 import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
+import { timerStoreSerdes } from "../state/timer-store.ts";
 import { BranchedKStream } from "./branched-kstream.ts";
-import { TopologyError, type TopicChooser, type TopologyGraph } from "./graph.ts";
+import { TopologyError, type StoreDefinition, type TopicChooser, type TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { addRepartition } from "./repartition.ts";
 
@@ -33,6 +35,20 @@ export interface Repartitioned<K, V> extends Named {
   /** Needed when an operator before changed the key or value type (the stream's serdes are unknown there). */
   readonly key?: Serde<K>;
   readonly value?: Serde<V>;
+}
+
+/** Options of `process()`. */
+export interface ProcessOptions<K> extends Named {
+  /** Stores the processor uses: names or references from `builder.addStateStore`. */
+  readonly stores?: readonly (string | { readonly name: string })[];
+  /** The serde of the input keys, for timers; needed only when an operator before changed the key. */
+  readonly key?: Serde<K>;
+}
+
+/** Options of `mapValuesAsync()`. */
+export interface AsyncOptions extends Named {
+  /** Calls in flight per task at most; the task takes no more records until one settles. */
+  readonly concurrency: number;
 }
 
 /** The serdes a stream's records are known to have: set by a source, kept by operators that keep keys or values. */
@@ -103,9 +119,39 @@ export class KStream<K, V> {
     this.addProcessor("KSTREAM-FOREACH", () => new ForeachProcessor(action), options);
   }
 
-  /** Runs a user processor (the Processor API). It may change the key, so a grouping after it repartitions. */
-  process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options?: Named): KStream<KOut, VOut> {
-    return this.addProcessor("KSTREAM-PROCESSOR", supplier, options, {}, true);
+  /**
+   * Transforms each value with an async function (a lookup, a model) with at most `concurrency` calls in
+   * flight per task; results go downstream in input order. A task commits only once its calls have settled.
+   */
+  mapValuesAsync<VOut>(mapper: (value: V, key: K) => Promise<VOut>, options: AsyncOptions): KStream<K, VOut> {
+    const { concurrency } = options;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TopologyError(`mapValuesAsync needs { concurrency } ≥ 1, got ${concurrency}`);
+    return this.addProcessor("KSTREAM-MAPVALUES-ASYNC", () => new AsyncMapValuesProcessor(mapper, concurrency), options, { key: this.serdes.key }, this.keyChanged);
+  }
+
+  /**
+   * Runs a user processor (the Processor API) with access to the `stores` it declares. A processor with an
+   * `onTimer` method also gets per-key timers, kept in the store `<name>-timers` (changelog
+   * `<applicationId>-<name>-timers-changelog`); one without gets no timer store and no topic. It may change
+   * the key, so a grouping after it repartitions.
+   */
+  process<KOut, VOut>(supplier: ProcessorSupplier<K, V, KOut, VOut>, options: ProcessOptions<K> = {}): KStream<KOut, VOut> {
+    const name = options.name ?? this.graph.nextName("KSTREAM-PROCESSOR");
+    const stores = (options.stores ?? []).map((s) => (typeof s === "string" ? s : s.name));
+    // One processor is made here only to see whether it has onTimer; processors hold no resources before init.
+    const usesTimers = typeof supplier().onTimer === "function";
+    const timerStore = `${name}-timers`;
+    if (usesTimers) this.graph.addStore({ kind: "keyValue", name: timerStore, ...timerStoreSerdes });
+    this.graph.add({
+      kind: "processor",
+      name,
+      supplier: supplier,
+      parents: [this.nodeName],
+      children: [],
+      stores: usesTimers ? [...stores, timerStore] : stores,
+      ...(usesTimers ? { timers: { store: timerStore, keySerde: (options.key ?? this.serdes.key) as Serde<unknown> | undefined } } : {}),
+    });
+    return new KStream<KOut, VOut>(this.graph, name, {}, true);
   }
 
   /**
@@ -193,12 +239,33 @@ export class KStream<K, V> {
     });
   }
 
+  /**
+   * @internal For operators built outside topology/ (CEP): declares `stores` and adds a processor that
+   * uses them, fed by this stream.
+   */
+  addStatefulProcessor<KOut, VOut>(
+    prefix: string,
+    supplier: ProcessorSupplier<K, V, KOut, VOut>,
+    stores: readonly StoreDefinition[],
+    options: Named | undefined,
+    serdes: KnownSerdes<KOut, VOut> = {},
+  ): KStream<KOut, VOut> {
+    for (const store of stores) this.graph.addStore(store);
+    return this.addProcessor(prefix, supplier, options, serdes, false, stores.map((s) => s.name));
+  }
+
+  /** @internal The serdes this stream's records are known to have. */
+  knownSerdes(): KnownSerdes<K, V> {
+    return this.serdes;
+  }
+
   private addProcessor<KOut, VOut>(
     prefix: string,
     supplier: ProcessorSupplier<K, V, KOut, VOut>,
     options: Named | undefined,
     serdes: KnownSerdes<KOut, VOut> = {},
     keyChanged = false,
+    stores: readonly string[] = [],
   ): KStream<KOut, VOut> {
     const name = options?.name ?? this.graph.nextName(prefix);
     this.graph.add({
@@ -207,7 +274,7 @@ export class KStream<K, V> {
       supplier: supplier,
       parents: [this.nodeName],
       children: [],
-      stores: [],
+      stores,
     });
     return new KStream<KOut, VOut>(this.graph, name, serdes, keyChanged);
   }

@@ -1,4 +1,5 @@
 // StreamsBuilder: where a topology starts. Serdes given here fix the stream's key and value types.
+import type { KeyValueStoreRef } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { TopologyError, TopologyGraph, type InvalidTimestampHandling, type TimestampExtractor } from "./graph.ts";
 import { KStream, type Named } from "./kstream.ts";
@@ -35,6 +36,16 @@ export class StreamsBuilder {
       onInvalidTimestamp: consumed.onInvalidTimestamp,
     });
     return new KStream<K, V>(this.graph, name, { key: consumed.key, value: consumed.value });
+  }
+
+  /**
+   * Declares a key-value store for `process()` processors: each task gets its own instance in its state
+   * file, backed by the compacted changelog `<applicationId>-<name>-changelog`. Pass the returned reference
+   * in `process(supplier, { stores: [ref] })` and to `context.getStateStore(ref)`.
+   */
+  addStateStore<K, V>(store: { readonly name: string; readonly key: Serde<K>; readonly value: Serde<V> }): KeyValueStoreRef<K, V> {
+    this.graph.addStore({ kind: "keyValue", name: store.name, keySerde: store.key, valueSerde: store.value });
+    return { name: store.name, keySerde: store.key, valueSerde: store.value };
   }
 
   build(): Topology {
