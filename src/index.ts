@@ -2,21 +2,32 @@
 export {
   StreamsBuilder,
   KStream,
+  KGroupedStream,
   KTable,
   GlobalKTable,
   JoinWindows,
+  BranchedKStream,
   Topology,
   TopologyError,
   TimeWindows,
   SlidingWindows,
   SessionWindows,
   Suppressed,
+  type Branched,
   type Consumed,
   type TableConsumed,
   type JoinMaterialized,
   type StreamJoined,
-  type Produced,
+  type ConsumedRecordView,
+  type Grouped,
+  type InvalidTimestampHandling,
+  type Materialized,
   type Named,
+  type Produced,
+  type RecordContext,
+  type Repartitioned,
+  type TimestampExtractor,
+  type TopicChooser,
   type ProcessOptions,
   type AsyncOptions,
   type Duration,
@@ -34,3 +45,4 @@ export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStre
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";
 export { WeirError, type WeirErrorCode } from "./runtime/errors.ts";
+export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TopologyTestDriverOptions, type KeyValue, type TestRecord } from "./testing/index.ts";

@@ -123,8 +123,16 @@ test("a stream–stream join puts both streams in one sub-topology with a window
   ]);
 });
 
-test("a stream–stream join of a stream whose value serde is unknown asks for it", () => {
+test("a stream–stream join after a key change repartitions that side first, with the serdes given to the join", () => {
   const b = new StreamsBuilder();
   const mapped = b.stream("L", strings).map((k, v): [string, string] => [v, k]);
-  assert.throws(() => mapped.join(b.stream("R", strings), (l, r) => `${l}${r}`, JoinWindows.ofTimeDifferenceWithNoGrace(10)), /pass \{ value \} in its options/);
+  assert.throws(() => mapped.join(b.stream("R", strings), (l, r) => `${l}${r}`, JoinWindows.ofTimeDifferenceWithNoGrace(10)), /a join on a new key .* needs \{ key and value: serde \}/);
+  const b2 = new StreamsBuilder();
+  b2.stream("L", strings)
+    .map((k, v): [string, string] => [v, k])
+    .join(b2.stream("R", strings), (l, r) => `${l}${r}`, JoinWindows.ofTimeDifferenceWithNoGrace(10), strings)
+    .to("out", strings);
+  const topology = b2.build();
+  assert.equal(topology.subTopologies.length, 2);
+  assert.equal(topology.repartitionTopics.length, 1);
 });

@@ -15,6 +15,7 @@ import type { Topology } from "../topology/topology.ts";
 import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigInput } from "./config.ts";
 import { WeirMetrics } from "../metrics/metrics.ts";
 import { startHttpServer, type AppView, type HttpServer, type TasksView, type TopologyView } from "../server/http-server.ts";
+import { WeirError } from "./errors.ts";
 import { hostname } from "node:os";
 import { InstanceDirectory } from "./instance-directory.ts";
 import { instancesView } from "./instances-view.ts";
@@ -22,6 +23,7 @@ import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
 import { GlobalUpdater } from "./global-updater.ts";
+import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
 
 const appBrand = Symbol.for("weir.app");
@@ -56,7 +58,9 @@ export interface RunOptions {
 export class App {
   readonly config: WeirConfig;
   readonly logger: Logger;
-  private readonly definition: AppDefinition;
+  /** The definition's topology with its repartition topics named for this application id. */
+  private readonly topology: Topology;
+  private readonly purger: RepartitionPurger;
   private readonly kafka: Kafka;
   private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
@@ -83,30 +87,34 @@ export class App {
    * (the CLI's flags). `bootstrapServers` falls back to KAFKA_BOOTSTRAP_SERVERS.
    */
   constructor(definition: AppDefinition, overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env) {
-    this.definition = definition;
     const fallback = env.KAFKA_BOOTSTRAP_SERVERS ? { bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS } : {};
     this.config = resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
     this.logger = createLogger(this.config.logLevel, { app: this.config.applicationId });
     this.kafka = createKafka({ ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
     this.admin = new TopicAdmin(this.kafka);
+    this.topology = definition.topology.forApplication(this.config.applicationId);
+    this.purger = new RepartitionPurger(this.admin, this.topology.repartitionTopics.map((r) => r.name), this.config.repartitionPurgeIntervalMs, this.logger);
     this.metrics = new WeirMetrics(this.config.applicationId, {
       tasksOwned: () => this.tasks.count(),
       stores: () => this.tasks.storeSizes(),
     });
     this.tasks = new TaskManager({
       metrics: this.metrics,
-      topology: definition.topology,
+      topology: this.topology,
       config: this.config,
       logger: this.logger,
       admin: this.admin,
       outputFor: (taskId) => this.outputFor(taskId),
       fail: (error) => this.fail(error),
-      committed: (_task, offsets) => this.noteCommitted(offsets),
+      committed: (_task, offsets) => {
+        this.noteCommitted(offsets);
+        this.purger.committed(offsets);
+      },
       globalStores: () => this.global?.stores,
     });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({
-      topology: definition.topology,
+      topology: this.topology,
       applicationId: this.config.applicationId,
       timeoutMs: queryTimeoutMs,
       host: {
@@ -121,7 +129,12 @@ export class App {
   async start(options: RunOptions = {}): Promise<void> {
     if (this.state !== "created") throw new Error(`start() called on an app that is ${this.state}`);
     this.state = "starting";
-    const topology = this.definition.topology;
+    const topology = this.topology;
+    if (options.untilEnd && topology.repartitionTopics.length > 0) {
+      // The end of a repartition topic is not known at start (the app itself writes it), and its transaction
+      // markers keep a committed offset below its end offset: a bounded run could never tell it is done.
+      throw new WeirError("WEIR_CONFIG_INVALID", `--until-end does not support topologies with repartition topics yet (${topology.repartitionTopics.map((r) => r.name).join(", ")})`);
+    }
     // Up before the group join, so that /health and /ready answer while tasks restore.
     if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
     await prepareTopics(this.admin, topology, this.config.applicationId, this.config.brokers);
@@ -190,6 +203,7 @@ export class App {
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
       await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
+      await this.purger.close();
       await this.admin.close().catch(() => undefined);
       await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, "http server did not close cleanly"));
       this.state = this.failure ? "failed" : "stopped";
@@ -240,7 +254,7 @@ export class App {
   }
 
   private topologyView(): TopologyView {
-    const topology = this.definition.topology;
+    const topology = this.topology;
     return {
       applicationId: this.config.applicationId,
       text: topology.describe(),

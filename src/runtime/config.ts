@@ -35,6 +35,8 @@ export const configSchema = z
     /** A producer's transaction left open (its owner died mid-commit) is aborted by the broker after this. */
     transactionTimeoutMs: z.number().int().min(1000).default(10000),
     stateDir: z.string().min(1).default(join(tmpdir(), "weir")),
+    /** Kafka Streams' repartition.purge.interval.ms: how often consumed repartition records are deleted. */
+    repartitionPurgeIntervalMs: z.number().int().min(1).default(30000),
     clientId: z.string().min(1).optional(),
     logLevel: z.enum(logLevels).default("info"),
     sessionTimeoutMs: z.number().int().min(1000).default(45000),
@@ -86,6 +88,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   cacheMaxBytes: "number",
   transactionTimeoutMs: "number",
   stateDir: "string",
+  repartitionPurgeIntervalMs: "number",
   clientId: "string",
   logLevel: "string",
   sessionTimeoutMs: "number",

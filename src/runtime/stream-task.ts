@@ -260,6 +260,11 @@ export class StreamTask {
     return this.punctuated && this.commitDue(now, intervalMs);
   }
 
+  /** The topics topic choosers have picked so far (the task manager checks that they exist). */
+  chosenTopics(): ReadonlySet<string> {
+    return this.graph.chosenTopics;
+  }
+
   /** Notes an input partition's end offset as of its latest fetch, for lag. */
   noteHighWatermark(topic: string, highWatermark: string): void {
     this.highWatermarks.set(topic, highWatermark);

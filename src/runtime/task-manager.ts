@@ -8,12 +8,12 @@ import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, Partit
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
+import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type TaskRef } from "./group-planner.ts";
 import { taskId } from "./task.ts";
-import { WeirError } from "./errors.ts";
 
 /** How often processing-time timers and wall-clock punctuators are checked. */
 const wallClockTickMs = 50;
@@ -53,6 +53,8 @@ export class TaskManager {
   private readonly failedCommits = new Map<string, number>();
   /** True once the group has given this instance an assignment (possibly an empty one). */
   private assigned = false;
+  /** Output topics known to exist: the fixed sink topics (checked at start) and chosen ones found on the cluster. */
+  private readonly knownOutputTopics: Set<string>;
   /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
   private ticker: NodeJS.Timeout | undefined;
 
@@ -62,6 +64,7 @@ export class TaskManager {
     this.changelogTopics = new Set(
       topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))),
     );
+    this.knownOutputTopics = new Set([...topology.sinkTopics(), ...topology.repartitionTopics.map((r) => r.name)]);
   }
 
   /** Every topic the group consumer subscribes to: the inputs and the changelogs. */
@@ -254,6 +257,14 @@ export class TaskManager {
     metrics.recordsConsumed(batch.topic, processed);
     metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
     task.noteHighWatermark(batch.topic, batch.highWatermark);
+    // Off the commit path, so a task without topic choosers commits exactly as before (no await in between).
+    if (this.unknownChosenTopics(task).length > 0) {
+      const missing = await this.missingChosenTopics(task);
+      if (missing) {
+        this.options.fail(missing);
+        return;
+      }
+    }
     const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
   }
@@ -300,6 +311,30 @@ export class TaskManager {
       else this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }
+  }
+
+  /**
+   * A topic chooser may pick any name; as in Kafka Streams the topic must exist. Weir checks each new one
+   * against the cluster after the batch that chose it, and stops the app naming it if it does not (rather
+   * than letting the producer retry a missing topic until the commit fails).
+   */
+  private async missingChosenTopics(task: StreamTask): Promise<WeirError | undefined> {
+    const unknown = this.unknownChosenTopics(task);
+    if (unknown.length === 0) return undefined;
+    const counts = await this.options.admin.partitionCounts(unknown);
+    for (const topic of counts.keys()) this.knownOutputTopics.add(topic);
+    const missing = unknown.filter((t) => !counts.has(t));
+    if (missing.length === 0) return undefined;
+    return new WeirError(
+      "WEIR_TOPIC_MISSING",
+      `task ${task.id}: a topic chooser picked ${missing.map((t) => `"${t}"`).join(", ")}, which ${missing.length === 1 ? "does" : "do"} not exist; create ${missing.length === 1 ? "it" : "them"} first (Weir creates only its own internal topics)`,
+    );
+  }
+
+  private unknownChosenTopics(task: StreamTask): string[] {
+    const chosen = task.chosenTopics();
+    if (chosen.size === 0) return [];
+    return [...chosen].filter((t) => !this.knownOutputTopics.has(t));
   }
 
   /** Commits every task with uncommitted work. */

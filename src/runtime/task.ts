@@ -7,7 +7,7 @@ import { ProcessorTimers, type Timer, type TimerService } from "../processor/tim
 import type { Serde } from "../serdes/serde.ts";
 import { TimerStore, type TimerValue } from "../state/timer-store.ts";
 import type { KeyValueStore } from "../state/types.ts";
-import type { ProcessorNode, SubTopology, TopologyNode } from "../topology/graph.ts";
+import type { ProcessorNode, SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { WeirError } from "./errors.ts";
 import { TaskTime } from "./task-time.ts";
@@ -39,6 +39,10 @@ export class Task {
   private readonly stores: ReadonlyMap<string, unknown>;
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
+  /** Topics a topic chooser picked: the runtime checks they exist before committing records to them. */
+  readonly chosenTopics = new Set<string>();
+  /** Per input topic, the largest event time extracted so far (Kafka Streams' partition time). */
+  private readonly partitionTimes = new Map<string, number>();
   /** Records dropped as late (beyond their window's grace), by store. */
   readonly lateDropped = new Map<string, number>();
   /**
@@ -68,7 +72,10 @@ export class Task {
     stores: ReadonlyMap<string, unknown> = new Map(),
     onDrop?: (reason: string) => void,
     onLate?: (store: string) => void,
+    /** The wall clock, set before the processors' init (which may schedule wall-clock punctuators). */
+    systemTimeMs: () => number = Date.now,
   ) {
+    this.systemTimeMs = systemTimeMs;
     this.onDrop = onDrop;
     this.onLate = onLate;
     this.subTopology = subTopology;
@@ -112,7 +119,7 @@ export class Task {
     for (const node of subTopology.nodes) {
       if (node.kind !== "source") continue;
       const forward = build(node);
-      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node.name, node.keySerde, node.valueSerde, forward));
+      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node, forward));
     }
   }
 
@@ -183,7 +190,9 @@ export class Task {
     return c ? `${c.topic}-${c.partition}@${c.offset}` : "(no input record)";
   }
 
-  private sourceForward(name: string, keySerde: Serde<unknown>, valueSerde: Serde<unknown>, next: Forward): Forward {
+  private sourceForward(node: SourceNode, next: Forward): Forward {
+    const { name, keySerde, valueSerde, timestampExtractor } = node;
+    const onInvalid = node.onInvalidTimestamp ?? "fail";
     // The source receives the raw client message and builds the typed record once.
     return (raw) => {
       const message = raw as unknown as BatchMessage;
@@ -196,15 +205,31 @@ export class Task {
       } catch (err) {
         throw new WeirError("WEIR_DESERIALIZATION_FAILED", `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, { cause: err });
       }
-      const record: StreamRecord<unknown, unknown> = {
-        key,
-        value,
-        timestamp: Number(message.timestamp),
-        headers: (message.headers ?? {}),
-      };
+      const headers = message.headers ?? {};
+      let timestamp = Number(message.timestamp);
+      if (timestampExtractor) {
+        const partitionTime = this.partitionTimes.get(topic) ?? -1;
+        try {
+          timestamp = timestampExtractor({ topic, partition: this.partition, offset: message.offset, key, value, timestamp, headers }, partitionTime);
+        } catch (err) {
+          throw new WeirError("WEIR_PROCESSING_FAILED", `the timestamp extractor of source ${name} failed on record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      if (!(timestamp >= 0)) {
+        if (onInvalid === "fail") {
+          throw new WeirError(
+            "WEIR_INVALID_TIMESTAMP",
+            `source ${name}: record ${this.origin()} has event time ${timestamp}; a timestamp must be ≥ 0 (fix the producer or the extractor, or set onInvalidTimestamp: "skip" on the source)`,
+          );
+        }
+        this.drop("invalid timestamp");
+        return;
+      }
+      if (timestamp > (this.partitionTimes.get(topic) ?? -1)) this.partitionTimes.set(topic, timestamp);
+      const record: StreamRecord<unknown, unknown> = { key, value, timestamp, headers };
       // Stream time advances before the record is processed, as in Kafka Streams: the record that
       // moves it past a window's end + grace is the one that closes that window.
-      if (record.timestamp > this.streamTimeMs) this.streamTimeMs = record.timestamp;
+      if (timestamp > this.streamTimeMs) this.streamTimeMs = timestamp;
       try {
         next(record);
       } catch (err) {
@@ -214,15 +239,20 @@ export class Task {
     };
   }
 
-  private sinkForward(
-    name: string,
-    topic: string,
-    keySerde: Serde<unknown>,
-    valueSerde: Serde<unknown>,
-  ): Forward {
+  private sinkForward(name: string, to: string | TopicChooser<unknown, unknown>, keySerde: Serde<unknown>, valueSerde: Serde<unknown>): Forward {
+    const chooser = typeof to === "string" ? undefined : to;
     return (record) => {
       const previous = this.currentNode;
       this.currentNode = name;
+      let topic: string;
+      if (chooser) {
+        const c = this.current;
+        topic = chooser(record.key, record.value, { timestamp: record.timestamp, headers: record.headers, topic: c?.topic, partition: c?.partition, offset: c?.offset });
+        if (typeof topic !== "string" || topic.length === 0) throw new Error(`the topic chooser of sink ${name} returned ${JSON.stringify(topic)}, not a topic name`);
+        this.chosenTopics.add(topic);
+      } else {
+        topic = to as string;
+      }
       this.sink.collect({
         topic,
         key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, topic),
@@ -232,6 +262,11 @@ export class Task {
       });
       this.currentNode = previous;
     };
+  }
+
+  private drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+    this.onDrop?.(reason);
   }
 
   /** Runs `call` as `node`; an error names the processor, `what` it was doing, and the input record if any. */
@@ -295,10 +330,7 @@ export class Task {
         if (found === undefined) throw new Error(`processor ${name} did not declare store ${storeName} (it has: ${declared.join(", ") || "none"})`);
         return found;
       }) as ProcessorContext<unknown, unknown>["getStateStore"],
-      dropRecord: (reason: string) => {
-        this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
-        this.onDrop?.(reason);
-      },
+      dropRecord: (reason: string) => this.drop(reason),
       currentStreamTimeMs: () => this.streamTimeMs,
       currentSystemTimeMs: () => this.systemTimeMs(),
       get timers(): TimerService<unknown> {

@@ -1,6 +1,20 @@
 // The topology as a graph of named nodes (sources, processors, sinks) and its split into sub-topologies.
 import type { ProcessorSupplier } from "../processor/processor.ts";
+import type { Headers } from "../processor/record.ts";
 import type { Serde } from "../serdes/serde.ts";
+
+/** What a topic chooser sees of the record besides its key and value (Kafka Streams' RecordContext). */
+export interface RecordContext {
+  readonly timestamp: number;
+  readonly headers: Headers;
+  /** Where the input record being processed came from; absent for records a punctuator creates. */
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: string;
+}
+
+/** Picks the output topic of each record (Kafka Streams' TopicNameExtractor). The topic must exist. */
+export type TopicChooser<K, V> = (key: K, value: V, record: RecordContext) => string;
 
 export interface SourceNode {
   readonly kind: "source";
@@ -9,7 +23,31 @@ export interface SourceNode {
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly children: string[];
+  /** Event time of each record; default: the record's timestamp. */
+  readonly timestampExtractor?: TimestampExtractor;
+  /** A negative event time fails the task (default) or drops the record and counts it. */
+  readonly onInvalidTimestamp?: InvalidTimestampHandling;
 }
+
+/** What a timestamp extractor sees: the deserialized record and where it came from. */
+export interface ConsumedRecordView {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: unknown;
+  readonly value: unknown;
+  /** The timestamp the record carries (producer or broker time). */
+  readonly timestamp: number;
+  readonly headers: Headers;
+}
+
+/**
+ * Kafka Streams' TimestampExtractor: the record's event time in epoch ms. `partitionTime` is the largest
+ * event time extracted so far on this input partition (-1 before the first), e.g. to stand in for a missing one.
+ */
+export type TimestampExtractor = (record: ConsumedRecordView, partitionTime: number) => number;
+
+export type InvalidTimestampHandling = "fail" | "skip";
 
 export interface ProcessorNode {
   readonly kind: "processor";
@@ -45,7 +83,8 @@ export interface StoreDefinition {
 export interface SinkNode {
   readonly kind: "sink";
   readonly name: string;
-  readonly topic: string;
+  /** A fixed topic, or a function choosing one per record. */
+  readonly topic: string | TopicChooser<unknown, unknown>;
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly parents: readonly string[];
@@ -53,9 +92,20 @@ export interface SinkNode {
 
 export type TopologyNode = SourceNode | ProcessorNode | SinkNode;
 
+/**
+ * An internal topic that cuts the graph: a sink writes it, a source of another sub-topology reads it.
+ * `name` is `<name>-repartition` until the application id is known, `<applicationId>-<name>-repartition` after.
+ */
+export interface RepartitionTopic {
+  readonly name: string;
+  /** Explicit partition count; by default that of the writing sub-topology's inputs. */
+  readonly partitions?: number;
+}
+
 export interface SubTopology {
   readonly id: number;
   readonly sourceTopics: readonly string[];
+  /** The fixed topics its sinks write (a topic chooser's topics are known only per record). */
   readonly sinkTopics: readonly string[];
   /** Every node of the sub-topology, parents before children. */
   readonly nodes: readonly TopologyNode[];
@@ -67,6 +117,7 @@ export interface SubTopology {
 export class TopologyGraph {
   private readonly nodes = new Map<string, TopologyNode>();
   private readonly stores = new Map<string, StoreDefinition>();
+  private readonly repartitions = new Map<string, RepartitionTopic>();
   private counter = 0;
 
   /** Kafka Streams' naming: `KSTREAM-MAPVALUES-0000000001`, so `describe()` reads familiar. */
@@ -106,6 +157,15 @@ export class TopologyGraph {
     return this.stores;
   }
 
+  addRepartitionTopic(topic: RepartitionTopic): void {
+    if (this.repartitions.has(topic.name)) throw new TopologyError(`two repartition topics are named ${topic.name}; repartition names must be unique`);
+    this.repartitions.set(topic.name, topic);
+  }
+
+  repartitionTopics(): readonly RepartitionTopic[] {
+    return [...this.repartitions.values()];
+  }
+
   get(name: string): TopologyNode | undefined {
     return this.nodes.get(name);
   }
@@ -125,7 +185,9 @@ export class TopologyError extends Error {
 }
 
 /**
- * Connected components of the graph; each becomes one sub-topology, numbered in order of first node.
+ * Connected components of the graph; each becomes one sub-topology. A repartition topic cuts the graph (its
+ * sink and its source are not connected), so the writer and the reader are different sub-topologies.
+ * Numbered as Kafka Streams numbers them: by the sorted names of their source nodes.
  * Processors that share a (non-global) store are connected too, as in Kafka Streams: a stream–table join
  * reads the table's store, so the stream and the table end up in one sub-topology (co-partitioned).
  */
@@ -138,10 +200,11 @@ export function splitSubTopologies(all: readonly TopologyNode[], stores: Readonl
   }
   const group = new Map<string, number>();
   let groups = 0;
-  for (const start of all) {
-    if (group.has(start.name)) continue;
+  const starts = [...all.filter((n) => n.kind === "source").map((n) => n.name).sort(), ...all.map((n) => n.name)];
+  for (const start of starts) {
+    if (group.has(start)) continue;
     const id = groups++;
-    const stack = [start.name];
+    const stack = [start];
     while (stack.length > 0) {
       const name = stack.pop()!;
       if (group.has(name)) continue;
@@ -161,7 +224,7 @@ export function splitSubTopologies(all: readonly TopologyNode[], stores: Readonl
       stores: [...storeNames].map((s) => stores.get(s)!).filter((s) => !s.global),
       id,
       sourceTopics: members.flatMap((n) => (n.kind === "source" ? n.topics : [])),
-      sinkTopics: [...new Set(members.flatMap((n) => (n.kind === "sink" ? [n.topic] : [])))],
+      sinkTopics: [...new Set(members.flatMap((n) => (n.kind === "sink" && typeof n.topic === "string" ? [n.topic] : [])))],
       nodes: members,
     });
   }

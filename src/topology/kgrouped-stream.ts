@@ -7,6 +7,8 @@ import { SessionWindowedKStream, TimeWindowedKStream, type WindowedOptions } fro
 import { SessionWindows, type SlidingWindows, type TimeWindows } from "./windows.ts";
 
 export interface Grouped<K, V> {
+  /** Names the repartition topic `<applicationId>-<name>-repartition` when grouping needs one (the key changed). */
+  readonly name?: string;
   readonly key?: Serde<K>;
   readonly value?: Serde<V>;
 }

@@ -1,7 +1,7 @@
 // StreamsBuilder: where a topology starts. Serdes given here fix the stream's key and value types.
 import type { KeyValueStoreRef } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
-import { TopologyError, TopologyGraph } from "./graph.ts";
+import { TopologyError, TopologyGraph, type InvalidTimestampHandling, type TimestampExtractor } from "./graph.ts";
 import { KStream, type Named } from "./kstream.ts";
 import { Topology } from "./topology.ts";
 import type { GlobalKTable } from "./global-ktable.ts";
@@ -11,6 +11,10 @@ import { addGlobalTable, addTableSource, type TableConsumed } from "./tables.ts"
 export interface Consumed<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+  /** The event time of each record; default: the timestamp the record carries. */
+  readonly timestampExtractor?: TimestampExtractor;
+  /** A negative event time: "fail" (default) stops the task naming the record; "skip" drops it and counts it. */
+  readonly onInvalidTimestamp?: InvalidTimestampHandling;
 }
 
 export class StreamsBuilder {
@@ -31,6 +35,8 @@ export class StreamsBuilder {
       keySerde: consumed.key,
       valueSerde: consumed.value,
       children: [],
+      timestampExtractor: consumed.timestampExtractor,
+      onInvalidTimestamp: consumed.onInvalidTimestamp,
     });
     return new KStream<K, V>(this.graph, name, { key: consumed.key, value: consumed.value });
   }
@@ -64,6 +70,6 @@ export class StreamsBuilder {
   build(): Topology {
     if (this.built) throw new TopologyError("build() was already called on this StreamsBuilder");
     this.built = true;
-    return new Topology(this.graph.all(), this.graph.storeDefinitions());
+    return new Topology(this.graph.all(), this.graph.storeDefinitions(), this.graph.repartitionTopics());
   }
 }
