@@ -148,7 +148,8 @@ test("every vector of a seeded run equals a recount of the user's events in (asO
   for (const event of input) {
     send(event.userId, event.type, event.itemId, event.amount, event.time);
     (seen.get(event.userId) ?? seen.set(event.userId, []).get(event.userId)!).push(event);
-    for (const [user, timestamp, vector] of read()) {
+    for (const [user, timestamp, value] of read()) {
+      const vector = value!;
       const mine = seen.get(user!)!;
       const times = mine.map((e) => e.time).sort((x, y) => y - x);
       const recount = (width: number) => {
