@@ -50,6 +50,8 @@ export function buildTopology(topics: Topics = defaultTopics) {
     items: builder.addStateStore({ name: "ml-features-items", key: serdes.string(), value: serdes.json<number>() }),
   };
   const table = builder.addStateStore({ name: featureTable, key: serdes.string(), value: serdes.json<FeatureRow>() });
+  // A global table: every instance holds every profile, loaded in full before any event is processed.
+  const profiles = builder.globalTable(topics.profiles, { key: serdes.string(), value: serdes.json<Profile>(), store: "user-profiles" });
 
   builder
     .stream(topics.events, {
@@ -59,7 +61,7 @@ export function buildTopology(topics: Topics = defaultTopics) {
       timestampExtractor: (record) => (record.value as UserEvent).time,
     })
     .process(() => new UserFeatureProcessor(stores), { name: "compute-features", stores: [stores.state, stores.events, stores.items] })
-    .mapValues((features) => withProfile(features, null), { name: "join-profile" })
+    .leftJoin(profiles, (user) => user, (features, profile) => withProfile(features, profile), { name: "join-profile" })
     .process(() => new Materialize(table), { name: "materialize-features", stores: [table] })
     .to(topics.features, { key: serdes.string(), value: serdes.json<FeatureRow>() });
   return builder.build();

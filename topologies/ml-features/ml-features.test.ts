@@ -14,13 +14,13 @@ const H = 60 * M;
 function setup() {
   const driver = new TopologyTestDriver(buildTopology(topics), { applicationId: "ml-features-test" });
   const input = driver.createInputTopic(topics.events, serdes.string(), serdes.json<UserEvent>());
-  // PROFILES-PENDING
+  const profiles = driver.createInputTopic(topics.profiles, serdes.string(), serdes.json<Profile>());
   const output = driver.createOutputTopic(topics.features, serdes.string(), serdes.json<FeatureRow>());
   const send = (userId: string, type: UserEvent["type"], itemId: string, amount: number, time: number) =>
     // The record's own timestamp is ignored: event time is the event's `time`.
     input.pipeInput(userId, { userId, type, itemId, amount, time }, 1);
   const read = () => output.readRecordsToList().map((r) => [r.key, r.timestamp, r.value] as const);
-  return { driver, send, read };
+  return { driver, profiles, send, read };
 }
 
 /** A window's features, written out by hand in the expectations below. */
@@ -98,7 +98,7 @@ test("a late event counts in the windows it falls in, measured at the user's lat
   send("e", "view", "item-1", 0, 10 * M);
   send("e", "view", "item-2", 0, 20 * M);
   send("e", "click", "item-2", 0, 18 * M); // late, within 5 min of 20 min: between the two latest events
-  send("e", "view", "item-3", 0, 12 * M); // late, older than 5 min: only the 1 h and 24 h windows
+  send("e", "view", "item-3", 0, 15 * M); // late, exactly 5 min old: outside (15 min, 20 min], only in the 1 h and 24 h windows
   assert.deepEqual(read(), [
     ["e", 10 * M, row("e", 10 * M, 10 * M, null, all3(w(1, 1, 0, 0, 0, 0, 1)))],
     ["e", 20 * M, row("e", 20 * M, 20 * M, 10 * M, [w(1, 1, 0, 0, 0, 0, 1), w(2, 2, 0, 0, 0, 0, 2), w(2, 2, 0, 0, 0, 0, 2)])],
@@ -134,6 +134,25 @@ test("an item counts once per window however often it occurs, until its last eve
     ["h", 9 * M, row("h", 9 * M, 9 * M, 2 * M, all3(w(2, 2, 0, 0, 0, 0, 1)))],
     ["g", 8 * M, row("g", 8 * M, 4 * M, 1 * M, [w(1, 1, 0, 0, 0, 0, 1), hour, hour])],
     ["g", 9 * M, row("g", 9 * M, 4 * M, 1 * M, [none, hour, hour])],
+  ]);
+  driver.close();
+});
+
+test("rows join the user's profile as it is when they are emitted, with the account age at asOf; a user without one gets null", () => {
+  const { driver, profiles, send, read } = setup();
+  const D = 24 * H;
+  const t = 2 * D + 3 * H;
+  profiles.pipeInput("p", { country: "DE", signupDate: "1970-01-01", tier: "pro" });
+  send("p", "view", "item-1", 0, t);
+  send("q", "view", "item-1", 0, t);
+  profiles.pipeInput("p", { country: "DE", signupDate: "1970-01-01", tier: "plus" });
+  send("q", "view", "item-1", 0, t + 6 * M); // p's view leaves its 5 min window at t + 5 min
+  const viewed = w(1, 1, 0, 0, 0, 0, 1);
+  assert.deepEqual(read(), [
+    ["p", t, row("p", t, t, null, all3(viewed), { country: "DE", signupDate: "1970-01-01", tier: "pro" }, 2)],
+    ["q", t, row("q", t, t, null, all3(viewed))],
+    ["q", t + 6 * M, row("q", t + 6 * M, t + 6 * M, 6 * M, [viewed, w(2, 2, 0, 0, 0, 0, 1), w(2, 2, 0, 0, 0, 0, 1)])],
+    ["p", t + 5 * M, row("p", t + 5 * M, t, null, [none, viewed, viewed], { country: "DE", signupDate: "1970-01-01", tier: "plus" }, 2)],
   ]);
   driver.close();
 });
