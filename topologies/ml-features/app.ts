@@ -55,6 +55,7 @@ export function buildTopology(topics: Topics = defaultTopics) {
 
   builder
     .stream(topics.events, {
+      name: "read-events",
       key: serdes.string(),
       value: serdes.json<UserEvent>(),
       // The event carries its own time; the record's timestamp is the producer's.
@@ -63,7 +64,7 @@ export function buildTopology(topics: Topics = defaultTopics) {
     .process(() => new UserFeatureProcessor(stores), { name: "compute-features", stores: [stores.state, stores.events, stores.items] })
     .leftJoin(profiles, (user) => user, (features, profile) => withProfile(features, profile), { name: "join-profile" })
     .process(() => new Materialize(table), { name: "materialize-features", stores: [table] })
-    .to(topics.features, { key: serdes.string(), value: serdes.json<FeatureRow>() });
+    .to(topics.features, { name: "write-features", key: serdes.string(), value: serdes.json<FeatureRow>() });
   return builder.build();
 }
 
