@@ -40,7 +40,7 @@ await runDemo({
     { name: topics.modelMinutes, partitions: 3 },
     { name: topics.abandoned, partitions: 3 },
   ],
-  generatorArgs: ["--count", "100000000", "--rate", "10"],
+  generatorArgs: ["--count", "100000000", "--rate", "5"],
   outputTopics: [topics.modelMinutes, topics.abandoned, topics.stats],
   format,
 });
