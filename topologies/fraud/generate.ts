@@ -60,6 +60,7 @@ export function* transactionSequence(seed: number, baseTimeMs: number, options: 
     const favourites = [random.pick(shops), random.pick(shops), random.pick(shops), random.pick(shops)];
     cards.push({ id: `card-${String(i).padStart(4, "0")}`, home: random.pick(countries), typicalAmount: random.pick(spendingProfiles), favourites, weight: random.pick(activity), transactions: 0 });
   }
+  const byId = new Map(cards.map((c) => [c.id, c]));
   const totalWeight = cards.reduce((sum, c) => sum + c.weight, 0);
   const pickCard = () => {
     let r = random.next() * totalWeight;
@@ -119,7 +120,7 @@ export function* transactionSequence(seed: number, baseTimeMs: number, options: 
       if (random.chance(fraudRate)) scenarios[random.pick(kinds)](nextOrdinary);
       nextOrdinary += Math.round(-Math.log(1 - random.next()) * meanGapMs);
     }
-    cards.find((c) => c.id === tx.card)!.transactions++;
+    byId.get(tx.card)!.transactions++;
     yield { txId: `tx-${String(++seq).padStart(7, "0")}`, ...tx };
   }
 }
