@@ -43,8 +43,8 @@ const transactionTime = (record: ConsumedRecordView) => (record.value as Transac
 export function buildTopology(topics: FraudTopics = defaultTopics): Topology {
   const builder = new StreamsBuilder();
   const key = serdes.string();
-  const transactions = builder.stream(topics.transactions, { key, value: serdes.json<Transaction>(), timestampExtractor: transactionTime });
-  const alert = { key, value: serdes.json<FraudAlert>() };
+  const transactions = builder.stream(topics.transactions, { key, value: serdes.json<Transaction>(), timestampExtractor: transactionTime, name: "transactions" });
+  const alert = { key, value: serdes.json<FraudAlert>(), name: "to-fraud-alerts" };
 
   // Sliding statistics: a window [t − 1h, t] per transaction (KIP-450), of which we publish the one ending at
   // the transaction itself: "this card's last hour, as of now". Windows that a transaction only updates
@@ -56,7 +56,7 @@ export function buildTopology(topics: FraudTopics = defaultTopics): Topology {
     .toStream({ name: "card-hour-updates" })
     .filter((windowed, totals) => windowed.window.end === totals.latest, { name: "as-of-each-transaction" })
     .map((windowed, totals): [string, CardStats] => [windowed.key, cardStats(windowed.key, windowed.window, totals)], { name: "card-stats" })
-    .to(topics.stats, { key, value: serdes.json<CardStats>() });
+    .to(topics.stats, { key, value: serdes.json<CardStats>(), name: "to-card-stats" });
 
   // z-score: each amount against the card's running mean and variance before it.
   const outliers = transactions
@@ -67,8 +67,8 @@ export function buildTopology(topics: FraudTopics = defaultTopics): Topology {
     .mapValues((history, card) => outlierAlert(card, history), { name: "amount-outlier-alerts" });
 
   // CEP: partial matches per card in stores with changelogs; partial matches that time out are not alerts.
-  const testing = cep(transactions, cardTesting, { store: "card-testing" }).matches.mapValues((m, card) => cardTestingAlert(card, m), { name: "card-testing-alerts" });
-  const hops = cep(transactions, countryHop, { store: "country-hop" }).matches.mapValues((m, card) => countryHopAlert(card, m), { name: "country-hop-alerts" });
+  const testing = cep(transactions, cardTesting, { store: "card-testing", name: "card-testing-rule" }).matches.mapValues((m, card) => cardTestingAlert(card, m), { name: "card-testing-alerts" });
+  const hops = cep(transactions, countryHop, { store: "country-hop", name: "country-hop-rule" }).matches.mapValues((m, card) => countryHopAlert(card, m), { name: "country-hop-alerts" });
 
   outliers.merge(testing, { name: "alerts-1" }).merge(hops, { name: "all-alerts" }).to(topics.alerts, alert);
   return builder.build();
