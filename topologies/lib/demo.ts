@@ -15,8 +15,8 @@ export interface DemoSpec {
   readonly topics: readonly { readonly name: string; readonly partitions: number }[];
   readonly generatorArgs: readonly string[];
   readonly outputTopics: readonly string[];
-  /** One line per output record. */
-  readonly format: (record: ConsumedRecord) => string;
+  /** What to print for an output record (lines), or undefined to print nothing for it. */
+  readonly format: (record: ConsumedRecord) => string | undefined;
 }
 
 export async function runDemo(spec: DemoSpec): Promise<void> {
@@ -35,14 +35,19 @@ export async function runDemo(spec: DemoSpec): Promise<void> {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     child.on("exit", (code, signal) => {
-      if (!stopping) console.error(`demo: ${name} (pid ${child.pid}) exited with ${code ?? signal}; see .cache/demo/${spec.example}-${name}.log`);
+      if (stopping) return;
+      if (code === 0) console.error(`demo: ${name} (pid ${child.pid}) finished; Ctrl-C stops the rest`);
+      else console.error(`demo: ${name} (pid ${child.pid}) exited with ${code ?? signal}; see .cache/demo/${spec.example}-${name}.log`);
     });
     children.push(child);
     console.error(`demo: started ${name} (pid ${child.pid}), log in .cache/demo/${spec.example}-${name}.log`);
   };
 
   let stopping = false;
-  const stopTail = await tailTopics(connection, spec.outputTopics, (record) => console.log(spec.format(record)));
+  const stopTail = await tailTopics(connection, spec.outputTopics, (record) => {
+    const text = spec.format(record);
+    if (text !== undefined) console.log(text);
+  });
   start("app", ["src/cli/weir.ts", "run", `topologies/${spec.example}`]);
   start("generator", [`topologies/${spec.example}/generate.ts`, ...spec.generatorArgs]);
   console.error(`demo: dashboard at http://127.0.0.1:${process.env.WEIR_HTTP_PORT ?? "8080"}/ (metrics at /metrics)`);
