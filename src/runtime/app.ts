@@ -22,6 +22,7 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { GlobalUpdater } from "./global-updater.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
 
@@ -70,6 +71,8 @@ export class App {
   private readonly directory: InstanceDirectory;
   private readonly queries: InteractiveQueries;
   private shared: SharedProducer | undefined;
+  /** The global stores (GlobalKTables) and their consumer, when the topology has any. */
+  private global: GlobalUpdater | undefined;
   private state: State = "created";
   private batchesInFlight = 0;
   private failure: Error | undefined;
@@ -107,6 +110,7 @@ export class App {
         this.noteCommitted(offsets);
         this.purger.committed(offsets);
       },
+      globalStores: () => this.global?.stores,
     });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({
@@ -135,6 +139,8 @@ export class App {
     if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
     await prepareTopics(this.admin, topology, this.config.applicationId, this.config.brokers);
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
+    // Global stores are restored before the group join, so no task runs before they are complete.
+    this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
     if (this.config.processingGuarantee === "at_least_once") {
       this.shared = new SharedProducer(this.kafka);
       await this.shared.connect();
@@ -195,6 +201,7 @@ export class App {
     } finally {
       await this.tasks.closeAll().catch((err: unknown) => this.logger.warn({ err }, "tasks did not close cleanly"));
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
+      await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.purger.close();
       await this.admin.close().catch(() => undefined);

@@ -4,7 +4,7 @@
 import type { StoreQuery } from "../server/queries.ts";
 import type { CommittedView, KeyValueRow } from "../state/committed-reads.ts";
 import type { StoreDefinition } from "../topology/graph.ts";
-import { prefixBytes, serializeKey, toJson } from "./query-keys.ts";
+import { prefixBytes, QueryKeyError, serializeKey, toJson } from "./query-keys.ts";
 
 /** One entry of an answer, with the bytes that order it among the entries of other tasks. */
 export interface QueryRow {
@@ -62,13 +62,58 @@ const keyValue: StoreKind = {
   },
 };
 
+const TIME_BYTES = 8;
+
+/** A time bound of a `windows` query: epoch milliseconds, or absent (unbounded). */
+function timeBound(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isSafeInteger(n)) throw new QueryKeyError(`${name} must be epoch milliseconds (an integer), got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 /**
- * Store kinds by the `kind` of their definition (absent: key-value). Window stores are the next entry: a
- * `windows` query routed by its key, reading `view.windowStore(name)` (to add to CommittedView) between
- * the `from` and `to` window starts, each row `{ key, window: { start, end }, value }` ordered by key then start.
+ * Window and session stores answer `windows` queries for one key: each row `{ key, window: { start, end },
+ * value }` in window order. Window stores hold the largest record timestamp before the value's bytes.
  */
-export const storeKinds: Readonly<Record<string, StoreKind>> = { keyValue };
+function windowedKind(title: string): StoreKind {
+  return {
+    title,
+    queries: ["windows"],
+    routingKey: (store, query, topic) => (query.kind === "windows" ? serializeKey(store.keySerde, query.key, topic) : undefined),
+    read(view, store, query, topic) {
+      if (query.kind !== "windows") return { rows: [], truncated: false };
+      const k = serializeKey(store.keySerde, query.key, topic);
+      const from = timeBound(query.from, Number.MIN_SAFE_INTEGER, "from");
+      const to = timeBound(query.to, Number.MAX_SAFE_INTEGER, "to");
+      const reads = view.windowed(store.name);
+      const rows = reads.fetch(k, from, to, query.limit + 1);
+      return {
+        rows: rows.slice(0, query.limit).map((r) => {
+          const end = reads.layout === "window" ? r.start + (store.windowSizeMs ?? 0) : r.end;
+          const value = reads.layout === "window" ? r.value.subarray(TIME_BYTES) : r.value;
+          const sortKey = Buffer.allocUnsafe(k.length + 2 * TIME_BYTES);
+          k.copy(sortKey);
+          sortKey.writeBigInt64BE(BigInt(r.start), k.length);
+          sortKey.writeBigInt64BE(BigInt(end), k.length + TIME_BYTES);
+          return {
+            sortKey,
+            entry: { key: toJson(store.keySerde.deserialize(k, topic)), window: { start: r.start, end }, value: toJson(store.valueSerde.deserialize(value, topic)) },
+          };
+        }),
+        truncated: rows.length > query.limit,
+      };
+    },
+  };
+}
+
+/** Store kinds by the `kind` of their definition. */
+export const storeKinds: Readonly<Record<string, StoreKind>> = {
+  keyValue,
+  window: windowedKind("window store"),
+  session: windowedKind("session store"),
+};
 
 export function kindOf(store: StoreDefinition): string {
-  return (store as { readonly kind?: string }).kind ?? "keyValue";
+  return store.kind;
 }

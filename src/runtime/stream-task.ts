@@ -35,6 +35,8 @@ export interface StreamTaskOptions {
   readonly output: TaskOutput;
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
+  /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
+  readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
 }
 
 /** What `/tasks` shows of a task. */
@@ -105,12 +107,13 @@ export class StreamTask {
       stores.set(def.name, openStore(state, def, topic, partition));
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
+    const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
     this.graph = new Task(
       subTopology,
       partition,
       applicationId,
       { collect: (r) => this.outputs.push(r) },
-      stores,
+      visible,
       (reason) => this.metrics.droppedRecords(reason, 1),
       (store) => this.metrics.lateRecordsDropped(store, 1),
     );

@@ -35,6 +35,8 @@ export interface TaskManagerOptions {
   readonly fail: (error: Error) => void;
   /** Called after every successful commit of a task, with the input offsets it committed. */
   readonly committed?: (task: StreamTask, offsets: ReadonlyMap<string, string>) => void;
+  /** The instance's global stores (GlobalKTables), which every task may read. */
+  readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
 }
 
 export class TaskManager {
@@ -151,6 +153,7 @@ export class TaskManager {
       output: this.options.outputFor(id),
       logger,
       metrics: this.options.metrics,
+      globalStores: this.options.globalStores?.(),
     });
   }
 

@@ -40,7 +40,7 @@ export async function prepareTopics(admin: TopicAdmin, topology: Topology, appli
     if (partitionCounts.size > 1) {
       throw new WeirError(
         "WEIR_TOPOLOGY_INVALID",
-        `topics ${sub.sourceTopics.map((t) => `${t} (${counts.get(t)} partitions)`).join(", ")} are read by one sub-topology and must have the same number of partitions`,
+        `topics ${sub.sourceTopics.map((t) => `${t} (${counts.get(t)} partitions)`).join(", ")} are read by one sub-topology and must have the same number of partitions (they are co-partitioned: a join, a merge or a shared store reads them in one task; repartition one of them to match)`,
       );
     }
     const partitions = counts.get(sub.sourceTopics[0]!)!;

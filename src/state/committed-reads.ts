@@ -5,6 +5,7 @@
 import { StateError } from "./errors.ts";
 import type { KeyValueRow, KeyValueTable } from "./kv-table.ts";
 import { EMPTY_KEY, nextPrefix } from "./key-order.ts";
+import type { WindowedLayout, WindowedRow, WindowedTable } from "./windowed-table.ts";
 
 export type { KeyValueRow } from "./kv-table.ts";
 
@@ -23,6 +24,18 @@ export interface CommittedKeyValueReads {
  */
 export interface CommittedView {
   keyValue(store: string): CommittedKeyValueReads;
+  windowed(store: string): CommittedWindowedReads;
+}
+
+/** A window or session store's committed rows of one key, ordered by window. */
+export interface CommittedWindowedReads {
+  readonly layout: WindowedLayout;
+  /** Windows whose start is in [from, to] (sessions: end ≥ from and start ≤ to), at most `limit`. */
+  fetch(key: Buffer, from: number, to: number, limit: number): WindowedRow[];
+}
+
+export function committedWindowedReads(table: WindowedTable): CommittedWindowedReads {
+  return { layout: table.layout, fetch: (key, from, to, limit) => table.fetchKey(key, from, to).slice(0, limit) };
 }
 
 export function committedKeyValueReads(table: KeyValueTable): CommittedKeyValueReads {

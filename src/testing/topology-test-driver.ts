@@ -3,6 +3,7 @@
 // records a sink writes to a topic the topology reads (a repartition topic) are processed at once.
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { Headers } from "../processor/record.ts";
+import { GlobalStores } from "../runtime/global-store.ts";
 import { openStore } from "../runtime/open-store.ts";
 import { Task } from "../runtime/task.ts";
 import type { Serde } from "../serdes/serde.ts";
@@ -37,6 +38,8 @@ export class TopologyTestDriver implements RecordPipe {
   private readonly pending: ProducedRecord[] = [];
   private wallClock: number;
   private closed = false;
+  /** The global tables' stores: records piped into a global topic are applied to them at once. */
+  private readonly global: GlobalStores;
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     const applicationId = options.applicationId ?? "weir-test-driver";
@@ -44,9 +47,11 @@ export class TopologyTestDriver implements RecordPipe {
     this.wallClock = options.initialWallClockTimeMs ?? Date.now();
     this.internal = new Set(this.topology.repartitionTopics.map((r) => r.name));
     const sink = { collect: (r: ProducedRecord) => this.collect(r) };
+    this.global = GlobalStores.open(":memory:", this.topology.globalStores, options.cacheMaxBytes ?? 10 * 1024 * 1024);
+    for (const [name, store] of this.global.stores) this.stores.set(name, store);
     for (const sub of this.topology.subTopologies) {
       const state = StateFile.inMemory({ cacheMaxBytes: options.cacheMaxBytes ?? 10 * 1024 * 1024 });
-      const stores = new Map<string, unknown>();
+      const stores = new Map<string, unknown>(this.global.stores);
       for (const def of sub.stores) {
         const store = openStore(state, def, Topology.changelogTopic(applicationId, def.name), 0);
         stores.set(def.name, store);
@@ -62,8 +67,9 @@ export class TopologyTestDriver implements RecordPipe {
 
   /** An input topic the topology reads; records piped into it are processed at once. */
   createInputTopic<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>): TestInputTopic<K, V> {
-    if (!this.taskOfTopic.has(name) || this.internal.has(name)) {
-      throw new Error(`the topology does not read topic ${name} (it reads: ${this.topology.externalSourceTopics().join(", ")})`);
+    const global = this.topology.globalTopics().includes(name);
+    if (!global && (!this.taskOfTopic.has(name) || this.internal.has(name))) {
+      throw new Error(`the topology does not read topic ${name} (it reads: ${[...this.topology.externalSourceTopics(), ...this.topology.globalTopics()].join(", ")})`);
     }
     return new TestInputTopic(this, name, keySerde, valueSerde);
   }
@@ -129,13 +135,20 @@ export class TopologyTestDriver implements RecordPipe {
       task.close();
       state.close();
     }
+    this.global.close();
   }
 
   private process(record: ProducedRecord): void {
-    const entry = this.taskOfTopic.get(record.topic)!;
+    const entry = this.taskOfTopic.get(record.topic);
+    const offset = this.offsets.get(record.topic) ?? 0n;
+    if (!entry) {
+      // A global table's topic: applied to its store as the global consumer would, before the next record.
+      this.offsets.set(record.topic, offset + 1n);
+      this.global.apply(record.topic, 0, [{ offset: offset.toString(), key: record.key, value: record.value, timestamp: String(record.timestamp) }]);
+      return;
+    }
     // mapValuesAsync results arrive after an await: the synchronous driver cannot wait for them.
     if (entry.task.hasAsyncWork) throw new Error(`the TopologyTestDriver runs synchronously and does not support mapValuesAsync (task ${entry.task.id})`);
-    const offset = this.offsets.get(record.topic) ?? 0n;
     this.offsets.set(record.topic, offset + 1n);
     const message: BatchMessage = { offset: offset.toString(), key: record.key, value: record.value, timestamp: String(record.timestamp), headers: record.headers };
     entry.task.process(record.topic, message);

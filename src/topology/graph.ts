@@ -76,6 +76,8 @@ export interface StoreDefinition {
   readonly valueSerde: Serde<unknown>;
   readonly windowSizeMs?: number;
   readonly retentionMs?: number;
+  /** A global store (GlobalKTable): every instance holds the whole `topic`, outside any task. */
+  readonly global?: { readonly topic: string };
 }
 
 export interface SinkNode {
@@ -186,9 +188,16 @@ export class TopologyError extends Error {
  * Connected components of the graph; each becomes one sub-topology. A repartition topic cuts the graph (its
  * sink and its source are not connected), so the writer and the reader are different sub-topologies.
  * Numbered as Kafka Streams numbers them: by the sorted names of their source nodes.
+ * Processors that share a (non-global) store are connected too, as in Kafka Streams: a stream–table join
+ * reads the table's store, so the stream and the table end up in one sub-topology (co-partitioned).
  */
 export function splitSubTopologies(all: readonly TopologyNode[], stores: ReadonlyMap<string, StoreDefinition>): SubTopology[] {
   const byName = new Map(all.map((n) => [n.name, n]));
+  const storeUsers = new Map<string, string[]>();
+  for (const n of all) {
+    if (n.kind !== "processor") continue;
+    for (const s of n.stores) if (!stores.get(s)?.global) storeUsers.set(s, [...(storeUsers.get(s) ?? []), n.name]);
+  }
   const group = new Map<string, number>();
   let groups = 0;
   const starts = [...all.filter((n) => n.kind === "source").map((n) => n.name).sort(), ...all.map((n) => n.name)];
@@ -203,6 +212,7 @@ export function splitSubTopologies(all: readonly TopologyNode[], stores: Readonl
       const node = byName.get(name)!;
       if (node.kind !== "sink") stack.push(...node.children);
       if (node.kind !== "source") stack.push(...node.parents);
+      if (node.kind === "processor") for (const s of node.stores) stack.push(...(storeUsers.get(s) ?? []));
     }
   }
   const subs: SubTopology[] = [];
@@ -210,7 +220,8 @@ export function splitSubTopologies(all: readonly TopologyNode[], stores: Readonl
     const members = all.filter((n) => group.get(n.name) === id);
     const storeNames = new Set(members.flatMap((n) => (n.kind === "processor" ? n.stores : [])));
     subs.push({
-      stores: [...storeNames].map((s) => stores.get(s)!),
+      // Global stores belong to no task: the runtime keeps them apart (GlobalStores).
+      stores: [...storeNames].map((s) => stores.get(s)!).filter((s) => !s.global),
       id,
       sourceTopics: members.flatMap((n) => (n.kind === "source" ? n.topics : [])),
       sinkTopics: [...new Set(members.flatMap((n) => (n.kind === "sink" && typeof n.topic === "string" ? [n.topic] : [])))],

@@ -5,6 +5,9 @@ export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stre
 export { KTable, Suppressed, type SuppressOptions } from "./ktable.ts";
 export { TimeWindows, SlidingWindows, SessionWindows, type Duration } from "./windows.ts";
 export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type WindowedMaterialized, type LateRecords } from "./windowed-kstream.ts";
+export { GlobalKTable } from "./global-ktable.ts";
+export type { TableConsumed } from "./tables.ts";
+export type { JoinMaterialized } from "./joins.ts";
 export { Topology } from "./topology.ts";
 export {
   TopologyError,
@@ -17,3 +20,5 @@ export {
   type TopicChooser,
   type TopologyNode,
 } from "./graph.ts";
+export { JoinWindows } from "./join-windows.ts";
+export type { StreamJoined } from "./stream-joins.ts";

@@ -16,6 +16,12 @@ import { timerStoreSerdes } from "../state/timer-store.ts";
 import { BranchedKStream } from "./branched-kstream.ts";
 import { TopologyError, type StoreDefinition, type TopicChooser, type TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
+import { GlobalKTable } from "./global-ktable.ts";
+import { addStreamGlobalJoin, addStreamTableJoin } from "./joins.ts";
+import { JoinWindows } from "./join-windows.ts";
+import { addStreamStreamJoin, type StreamJoined, type StreamSide } from "./stream-joins.ts";
+import type { StreamJoinKind } from "../processor/join-stream-stream.ts";
+import type { KTable } from "./ktable.ts";
 import { addRepartition } from "./repartition.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
@@ -205,6 +211,84 @@ export class KStream<K, V> {
     if (!this.keyChanged) return new KGroupedStream<K, V>(this.graph, this.nodeName, key, value);
     const source = this.repartitionTo(grouped.name, undefined, { key, value }, true, "grouping by a new key");
     return new KGroupedStream<K, V>(this.graph, source, key, value);
+  }
+
+  /**
+   * Stream–table inner join: each record is joined with the table's current value for its key, looked up when
+   * the record is processed; a record with no match is dropped, and table updates never emit. The stream and
+   * the table must be co-partitioned (checked at start).
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, options?: Named): KStream<K, VR>;
+  /**
+   * Stream–global-table inner join: each record looks up the global table by `keySelector(key, value)`.
+   * No co-partitioning needed: every instance holds the whole global table.
+   */
+  join<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG) => VR, options?: Named): KStream<K, VR>;
+  /**
+   * Stream–stream windowed inner join: records of the same key whose timestamps are within `windows` of each
+   * other are joined, whichever arrives first. Both sides are buffered in window stores (co-partitioned).
+   */
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join(other: KTable<K, unknown> | GlobalKTable<unknown, unknown> | KStream<K, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    if (other instanceof KStream) return this.windowedJoin("inner", other, a, b, c);
+    return this.lookupJoin(false, other, a, b, c);
+  }
+
+  /** Stream–table left join: a record with no match is joined with null. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, options?: Named): KStream<K, VR>;
+  /** Stream–global-table left join: a record with no match (or a null derived key) is joined with null. */
+  leftJoin<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG | null) => VR, options?: Named): KStream<K, VR>;
+  /**
+   * Stream–stream windowed left join: as `join`, and a left record that no right record joined is emitted
+   * with null once stream time has closed its window (never before: no spurious null results).
+   */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | null) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin(other: KTable<K, unknown> | GlobalKTable<unknown, unknown> | KStream<K, unknown>, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    if (other instanceof KStream) return this.windowedJoin("left", other, a, b, c);
+    return this.lookupJoin(true, other, a, b, c);
+  }
+
+  /** Stream–stream windowed outer join: unmatched records of either side are emitted with null once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | null, otherValue: VO | null) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.windowedJoin("outer", other as unknown as KStream<K, unknown>, joiner, windows, joined) as KStream<K, VR>;
+  }
+
+  /** @internal What a stream–stream join needs of this stream (repartitioned first when an operator changed the key). */
+  streamSide(serdes: KnownSerdes<K, V> = {}): StreamSide {
+    const known = { key: serdes.key ?? this.serdes.key, value: serdes.value ?? this.serdes.value };
+    return { graph: this.graph, nodeName: this.joinInput(known), keySerde: known.key, valueSerde: known.value };
+  }
+
+  /**
+   * The node a join reads this stream from: after a key change the records first go through a repartition
+   * topic, as Kafka Streams does, so that they reach the partition (task) holding their new key.
+   */
+  private joinInput(serdes: KnownSerdes<K, V> = this.serdes): string {
+    if (!this.keyChanged) return this.nodeName;
+    return this.repartitionTo(undefined, undefined, serdes, true, "a join on a new key");
+  }
+
+  private windowedJoin(kind: StreamJoinKind, other: KStream<K, unknown>, joiner: unknown, windows: unknown, joined: unknown): KStream<K, unknown> {
+    if (!(windows instanceof JoinWindows)) throw new TopologyError(`stream.${kind === "inner" ? "join" : `${kind}Join`}(stream) needs JoinWindows, e.g. JoinWindows.ofTimeDifferenceAndGrace("5m", "1m")`);
+    const options = (joined ?? {}) as StreamJoined<K, V, unknown>;
+    const node = addStreamStreamJoin(
+      this.streamSide({ key: options.key, value: options.value }),
+      other.streamSide({ key: options.key, value: options.otherValue }),
+      kind,
+      joiner as (l: unknown, r: unknown) => unknown,
+      windows,
+      options,
+    );
+    return new KStream<K, unknown>(this.graph, node, { key: this.serdes.key });
+  }
+
+  private lookupJoin(left: boolean, other: KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: unknown, b: unknown, c: unknown): KStream<K, unknown> {
+    type Fn = (x: unknown, y: unknown) => unknown;
+    const node =
+      other instanceof GlobalKTable
+        ? addStreamGlobalJoin(this.graph, this.nodeName, other, a as Fn, left, b as Fn, (c as Named | undefined)?.name)
+        : addStreamTableJoin(this.graph, this.joinInput(), other.joinSide(), left, a as Fn, (b as Named | undefined)?.name);
+    return new KStream<K, unknown>(this.graph, node, { key: this.serdes.key });
   }
 
   /** Groups the records by a new key computed from each: a key selection, then groupByKey (with a repartition). */

@@ -6,6 +6,8 @@ import type { WindowSpec } from "../processor/windowed.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KStream, type KnownSerdes, type Named } from "./kstream.ts";
+import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./joins.ts";
+import type { TableJoinKind } from "../processor/join-table-table.ts";
 import { durationMs, type Duration } from "./windows.ts";
 
 /** How `suppress` holds updates back: until the window closes (final results), or for a time limit per key. */
@@ -94,6 +96,36 @@ export class KTable<K, V> {
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
     const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, false), options);
     return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
+  }
+
+  /**
+   * Inner join with `other` (same key, co-partitioned): a key has a row while both tables have one. An update
+   * on either side recomputes the key's row; a key that stops matching gets a tombstone. Both tables need a
+   * store; pass `{ store, value }` to materialize the result.
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
+    return this.tableJoin(other, "inner", joiner as (l: V | null, r: VO | null) => VR, materialized);
+  }
+
+  /** Left join: a key has a row while this table has one; `other`'s value is null when it has none. */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO | null) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
+    return this.tableJoin(other, "left", joiner as (l: V | null, r: VO | null) => VR, materialized);
+  }
+
+  /** Outer join: a key has a row while either table has one; the absent side's value is null. */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | null, other: VO | null) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
+    return this.tableJoin(other, "outer", joiner, materialized);
+  }
+
+  /** @internal What a join needs of this table. */
+  joinSide(): TableSide {
+    if (this.windowSpec) throw new TopologyError("a windowed table cannot be joined: join a stream to it, or join windowed streams with JoinWindows");
+    return { graph: this.graph, nodeName: this.nodeName, store: this.queryableStoreName, keySerde: this.serdes.key };
+  }
+
+  private tableJoin<VO, VR>(other: KTable<K, VO>, kind: TableJoinKind, joiner: (l: V | null, r: VO | null) => VR, materialized: JoinMaterialized<VR>): KTable<K, VR> {
+    const joined = addTableTableJoin(this.joinSide(), other.joinSide(), kind, joiner as (l: unknown, r: unknown) => unknown, materialized);
+    return new KTable<K, VR>(this.graph, joined.node, { key: this.serdes.key, value: materialized.value }, joined.store);
   }
 
   private addProcessor<KIn, VIn, KOut, VOut>(prefix: string, supplier: ProcessorSupplier<KIn, VIn, KOut, VOut>, options: Named | undefined): string {

@@ -4,6 +4,9 @@ import type { Serde } from "../serdes/serde.ts";
 import { TopologyError, TopologyGraph, type InvalidTimestampHandling, type TimestampExtractor } from "./graph.ts";
 import { KStream, type Named } from "./kstream.ts";
 import { Topology } from "./topology.ts";
+import type { GlobalKTable } from "./global-ktable.ts";
+import type { KTable } from "./ktable.ts";
+import { addGlobalTable, addTableSource, type TableConsumed } from "./tables.ts";
 
 export interface Consumed<K, V> extends Named {
   readonly key: Serde<K>;
@@ -36,6 +39,22 @@ export class StreamsBuilder {
       onInvalidTimestamp: consumed.onInvalidTimestamp,
     });
     return new KStream<K, V>(this.graph, name, { key: consumed.key, value: consumed.value });
+  }
+
+  /**
+   * A table over `topic`: each record upserts its key, a tombstone deletes it. Each task keeps its partitions'
+   * rows in the store `consumed.store` (changelog `<applicationId>-<store>-changelog`).
+   */
+  table<K, V>(topic: string, consumed: TableConsumed<K, V>): KTable<K, V> {
+    return addTableSource(this.graph, topic, consumed);
+  }
+
+  /**
+   * A global table: every instance holds all partitions of `topic` in the store `consumed.store`, restored
+   * before any task runs and kept up to date by a consumer of its own. Join streams to it with a key selector.
+   */
+  globalTable<K, V>(topic: string, consumed: TableConsumed<K, V> & { readonly store: string }): GlobalKTable<K, V> {
+    return addGlobalTable(this.graph, topic, consumed);
   }
 
   /**

@@ -3,6 +3,8 @@ import { splitSubTopologies, TopologyError, type RepartitionTopic, type StoreDef
 
 export class Topology {
   readonly subTopologies: readonly SubTopology[];
+  /** The stores of GlobalKTables: each instance holds the whole topic of each, outside any task. */
+  readonly globalStores: readonly StoreDefinition[];
   /** Internal topics between sub-topologies; named `<applicationId>-<name>-repartition` once `applicationId` is set. */
   readonly repartitionTopics: readonly RepartitionTopic[];
   /** Set by forApplication(): the id that prefixes the internal topics' names. */
@@ -24,6 +26,7 @@ export class Topology {
     this.repartitionTopics = repartitionTopics;
     this.applicationId = applicationId;
     this.subTopologies = splitSubTopologies(nodes, stores);
+    this.globalStores = [...stores.values()].filter((s) => s.global);
     const seen = new Map<string, number>();
     for (const sub of this.subTopologies) {
       for (const topic of sub.sourceTopics) {
@@ -34,6 +37,17 @@ export class Topology {
         seen.set(topic, sub.id);
       }
     }
+    for (const store of this.globalStores) {
+      const topic = store.global!.topic;
+      if (seen.has(topic) || this.globalStores.some((g) => g !== store && g.global!.topic === topic)) {
+        throw new TopologyError(`topic ${topic} of global table ${store.name} is read elsewhere too; a topic is either a global table or read once by the sub-topologies`);
+      }
+    }
+  }
+
+  /** The topics of the global tables. */
+  globalTopics(): string[] {
+    return this.globalStores.map((s) => s.global!.topic);
   }
 
   /** Every topic some source reads. */
@@ -107,6 +121,7 @@ export class Topology {
         if (node.kind !== "source") lines.push(`      <-- ${node.parents.join(", ")}`);
       }
     }
+    for (const store of this.globalStores) lines.push(`   Global store: ${store.name} (topic: ${store.global!.topic})`);
     return lines.join("\n") + "\n";
   }
 
