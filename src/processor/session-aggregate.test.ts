@@ -1,7 +1,7 @@
 // Session windows through a real Task and SQLite session store. Expectations follow Kafka Streams'
 // KStreamSessionWindowAggregate: a record at t joins the key's sessions that end at or after t − gap and
 // start at or before t + gap (a record exactly one gap away merges); merged-away sessions are forwarded
-// as tombstones; a session's timestamp is its end; it is closed once end < stream time − grace.
+// as tombstones; a session's timestamp is its end; it is closed once end < stream time − gap − grace.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serdes } from "../serdes/serde.ts";
@@ -57,13 +57,27 @@ test("session aggregate merges aggregates with the merger", () => {
   assert.deepEqual([last[0].window, last[1]], [{ start: 0, end: 20 }, "|x|yz"]);
 });
 
-test("a record whose merged session ended before stream time − grace is dropped as late", () => {
+test("a record whose merged session ended before stream time − gap − grace is dropped as late", () => {
   const run = sessionCount(SessionWindows.ofInactivityGapAndGrace(10, 5)).pipe("a", "x", 0).pipe("b", "x", 20);
-  // Stream time 20: a record at 16 for a has its own session [16,16], 16 ≥ 20 − 5: taken.
+  // Stream time 20: a record at 16 for a has its own session [16,16], 16 ≥ 20 − 10 − 5: taken.
   run.pipe("a", "x", 16);
   assert.equal(run.task.lateDropped.get("sessions"), undefined);
-  // A record at 3 merges with [0,0] into [0,3]: 3 < 15, closed: dropped.
+  // A record at 3 merges with [0,0] into [0,3]: 3 < 20 − 10 − 5, closed: dropped.
   run.pipe("a", "x", 3);
   assert.equal(run.task.lateDropped.get("sessions"), 1);
   assert.equal(finalTable(run.windowed()).get("a@[0,0]"), 1);
+});
+
+test("a session stays open for its gap past its end, then for grace: a record one gap later still extends it", () => {
+  const run = sessionCount(SessionWindows.ofInactivityGapAndGrace(10, 5)).pipe("a", "x", 0).pipe("b", "x", 15);
+  // Stream time 15: [0,0] ended 15 ago, more than grace, but a record at 10 is one gap after it and merges.
+  run.pipe("a", "x", 10);
+  assert.equal(run.task.lateDropped.get("sessions"), undefined);
+  assert.deepEqual(run.windowed().slice(2), [
+    ["a", 0, 0, null, 0],
+    ["a", 0, 10, 2, 10],
+  ]);
+  // Stream time 26: [0,10] ends 16 ago, past gap + grace (15): a record at 9 would merge into it and is dropped.
+  run.pipe("b", "x", 26).pipe("a", "x", 9);
+  assert.equal(run.task.lateDropped.get("sessions"), 1);
 });

@@ -2,7 +2,8 @@
 // every session of its key that ends within the inactivity gap before t or starts within the gap after
 // it; those sessions merge into one [earliest start, latest end] with their aggregates combined by the
 // merger, the merged-away sessions are deleted (a tombstone goes downstream for each), and the result
-// is stored and forwarded with the session's end as its timestamp.
+// is stored and forwarded with the session's end as its timestamp. A session closes once stream time
+// passes its end + gap + grace: until then a record could still extend it (Kafka Streams' close time).
 import type { SessionStore } from "../state/types.ts";
 import type { Aggregator, Initializer } from "./aggregate.ts";
 import { dropLate, hasKeyAndValue, type WindowedOutputs } from "./late-records.ts";
@@ -41,7 +42,8 @@ export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windo
     if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const key = record.key;
     const t = record.timestamp;
-    const closeTime = this.context.currentStreamTimeMs() - this.graceMs;
+    // A session stays open for a gap after its end (a record there still extends it), then for grace.
+    const closeTime = this.context.currentStreamTimeMs() - this.gapMs - this.graceMs;
     const merged = this.store.findSessions(key, t - this.gapMs, t + this.gapMs);
     let start = t;
     let end = t;
@@ -51,7 +53,7 @@ export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windo
       end = Math.max(end, session.end);
       aggregate = aggregate === undefined ? session.value : this.merger(key, aggregate, session.value);
     }
-    // Sessions include their end: the merged session is closed once end < stream time − grace.
+    // Sessions include their end: the merged session is closed once end < stream time − gap − grace.
     if (end < closeTime) {
       dropLate(this.context as ProcessorContext<unknown, unknown>, this.outputs, record);
       return;

@@ -82,15 +82,37 @@ test("session windows: a merged-away session emits no final result, the merged o
       .toStream()
       .to("out", windowedCounts),
   );
-  // Grace must cover the records' disorder: [0,0] closes when stream time passes 0 + 20, and had it closed
-  // before the bridging record came, its final result would be out already (as in Kafka Streams, where
-  // the merged session is another window with a final result of its own).
+  // [0,0] would close when stream time passes 0 + gap + grace = 30, so the bridging record at 10 merges it.
   run.pipe("a", "x", 0).pipe("a", "x", 20).pipe("a", "x", 10);
-  // Sessions include their end: [0,20] closes when stream time passes 20 + 20.
-  run.pipe("b", "x", 40);
+  // Sessions include their end and stay open a gap past it: [0,20] closes when stream time passes 20 + 10 + 20.
+  run.pipe("b", "x", 50);
   assert.deepEqual(run.windowed(), []);
-  run.pipe("b", "x", 41);
+  run.pipe("b", "x", 51);
   assert.deepEqual(run.windowed(), [["a", 0, 20, 3, 20]]);
+});
+
+test("session windows: a session is not final before its gap has passed, so a record after grace still extends it", () => {
+  const run = WindowedRun.of((b) =>
+    b
+      .stream("in", strings)
+      .groupByKey()
+      .windowedBy(SessionWindows.ofInactivityGapAndGrace(10, 2))
+      .count({ store: "sessions" })
+      .suppress(Suppressed.untilWindowCloses())
+      .toStream()
+      .to("out", windowedCounts),
+  );
+  // Stream time 8 is past [0,0]'s end + grace, but a record at 8 is within the gap: one session [0,8].
+  run.pipe("a", "x", 0).pipe("b", "x", 8).pipe("a", "x", 8);
+  assert.deepEqual(run.windowed(), []);
+  // [0,8] closes when stream time passes 8 + 10 + 2 = 20; [8,8] of b too.
+  run.pipe("c", "x", 20);
+  assert.deepEqual(run.windowed(), []);
+  run.pipe("c", "x", 21);
+  assert.deepEqual(run.windowed(), [
+    ["a", 0, 8, 2, 8],
+    ["b", 8, 8, 1, 8],
+  ]);
 });
 
 test("untilTimeLimit emits a key's latest value once the limit has passed since its first held-back update", () => {

@@ -19,14 +19,20 @@ export interface WindowSpec {
   readonly graceMs: number;
   /** Sliding and session windows include their end; time windows do not. */
   readonly endInclusive: boolean;
+  /**
+   * Session windows only: a record up to one gap after a session's end still extends it, so the session
+   * stays open for its gap beyond its end, then for grace (Kafka Streams closes sessions at end + gap + grace).
+   */
+  readonly inactivityGapMs?: number;
 }
 
 /**
  * The stream time at which a window is closed: no record may change it any more, and `suppress` emits its
  * final result. Time windows [start, end) close at end + grace; windows that include their end close one
- * millisecond later, when end + grace < stream time.
+ * millisecond later, when end + grace < stream time; sessions close one gap later still, when
+ * end + gap + grace < stream time (a record at end + gap would still have merged into them).
  */
 export function windowCloseTime(window: Window, spec: WindowSpec): number {
-  return window.end + spec.graceMs + (spec.endInclusive ? 1 : 0);
+  return window.end + (spec.inactivityGapMs ?? 0) + spec.graceMs + (spec.endInclusive ? 1 : 0);
 }
 

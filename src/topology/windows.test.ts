@@ -31,10 +31,10 @@ test("durations accept milliseconds and strings; bad ones fail with the setting'
   assert.throws(() => SlidingWindows.ofTimeDifferenceAndGrace(0, 0), /time difference must be > 0/);
 });
 
-test("default retentions are Kafka Streams': size + grace, 2 × difference + grace, gap + grace", () => {
+test("default retentions are Kafka Streams': size + grace, 2 × difference + grace, gap + grace (+ 1 ms: a session is open while end ≥ stream time − gap − grace)", () => {
   assert.equal(TimeWindows.ofSizeAndGrace(100, 7).defaultRetentionMs(), 107);
   assert.equal(SlidingWindows.ofTimeDifferenceAndGrace(100, 7).defaultRetentionMs(), 207);
-  assert.equal(SessionWindows.ofInactivityGapAndGrace(100, 7).defaultRetentionMs(), 107);
+  assert.equal(SessionWindows.ofInactivityGapAndGrace(100, 7).defaultRetentionMs(), 108);
 });
 
 test("windowed serdes write key bytes then the window, and read back start and end", () => {

@@ -117,8 +117,12 @@ export class SessionWindows implements WindowSpec {
     return new SessionWindows(durationMs(gap, "inactivity gap"), 0);
   }
 
-  /** Kafka Streams' default retention of the session store: gap + grace. */
+  /**
+   * The session store's retention: gap + grace (Kafka Streams') + 1 ms. A session is open while its end ≥
+   * stream time − gap − grace, and the store hides sessions ending at or before stream time − retention,
+   * so without the extra millisecond a record could miss a session that is still open.
+   */
   defaultRetentionMs(): number {
-    return this.inactivityGapMs + this.graceMs;
+    return this.inactivityGapMs + this.graceMs + 1;
   }
 }
