@@ -14,7 +14,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-EXAMPLE ?= pageviews
+EXAMPLE ?= fraud
 TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
 
 .PHONY: help deps services browser typecheck lint unit docker-check test demo clean
