@@ -10,6 +10,16 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
+/**
+ * kafkajs logs every error response at ERROR, also those it retries. Right after a transaction commits the
+ * broker is still writing its markers, so the next transaction's first AddPartitionsToTxn is answered
+ * CONCURRENT_TRANSACTIONS and retried (as the Java producer does, silently): routine, logged at debug.
+ */
+export function logLevelOf(level: number, message: string, error: unknown): "error" | "warn" | "info" | "debug" {
+  if (message.startsWith("Response ") && typeof error === "string" && error.includes("another concurrent operation on the same transaction")) return "debug";
+  return levels[level] ?? "info";
+}
+
 export function createKafka(settings: ClientSettings, logger: Logger): Kafka {
   const log = logger.child({ component: "kafkajs" });
   return new Kafka({
@@ -25,7 +35,7 @@ export function createKafka(settings: ClientSettings, logger: Logger): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[levels[level] ?? "info"](rest, message);
+        log[logLevelOf(level, message, rest.error)](rest, message);
       },
   });
 }
