@@ -6,6 +6,7 @@ export type WeirErrorCode =
   | "WEIR_TOPOLOGY_INVALID"
   | "WEIR_DESERIALIZATION_FAILED"
   | "WEIR_PROCESSING_FAILED"
+  | "WEIR_PRODUCTION_FAILED"
   | "WEIR_MODULE_INVALID";
 
 export class WeirError extends Error {

@@ -9,6 +9,7 @@ import { changelogPartitionKey, type Checkpoint, type KeyValueStore, type Restor
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import { deadLetterRecord, ErrorHandlers, RecordError, type ErrorKind, type HandlerDefaults } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
 import { Task } from "./task.ts";
 
@@ -33,7 +34,24 @@ export interface StreamTaskOptions {
   readonly output: TaskOutput;
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
+  /** The application's error handlers and dead-letter topic; default: every handler `fail`. */
+  readonly errorHandling?: HandlerDefaults & { readonly deadLetterTopic: string };
+  /** Per sink topic, the largest record it accepts (its max.message.bytes); a larger output is a production error. */
+  readonly maxMessageBytes?: ReadonlyMap<string, number>;
 }
+
+const failEverything: HandlerDefaults & { deadLetterTopic: string } = {
+  deserializationErrorHandler: "fail",
+  processingErrorHandler: "fail",
+  productionErrorHandler: "fail",
+  deadLetterTopic: "",
+};
+
+/**
+ * A record batch's framing beyond the records' own bytes (61 bytes of batch header, plus each record's
+ * varints and attributes): kept generous so that an output this check accepts is never refused by the broker.
+ */
+const batchOverheadBytes = 128;
 
 /** What `/tasks` shows of a task. */
 export interface TaskSnapshot {
@@ -80,6 +98,15 @@ export class StreamTask {
   private lastCommit = Date.now();
   /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
   private committing: Promise<void> | undefined;
+  private readonly handlers: ErrorHandlers;
+  private readonly deadLetterTopic: string;
+  private readonly maxMessageBytes: ReadonlyMap<string, number>;
+  /** The input record being processed, for the production error handler. */
+  private currentTopic = "";
+  private currentMessage: BatchMessage | undefined;
+  private currentDeadLettered = false;
+  /** Records skipped or dead-lettered since the last commit, by `kind:action`; counted in the metric once committed. */
+  private readonly handledErrors = new Map<string, number>();
 
   private constructor(options: StreamTaskOptions, state: StateFile) {
     const { subTopology, partition, applicationId } = options;
@@ -100,9 +127,12 @@ export class StreamTask {
       );
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
-    this.graph = new Task(subTopology, partition, applicationId, { collect: (r) => this.outputs.push(r) }, stores, (reason) =>
-      this.metrics.droppedRecords(reason, 1),
-    );
+    const errorHandling = options.errorHandling ?? failEverything;
+    this.handlers = new ErrorHandlers(subTopology, errorHandling);
+    this.deadLetterTopic = errorHandling.deadLetterTopic;
+    this.maxMessageBytes = options.maxMessageBytes ?? new Map();
+    const sink = { collect: (r: ProducedRecord) => this.collect(r), productionFailed: (e: RecordError) => this.productionFailed(e) };
+    this.graph = new Task(subTopology, partition, applicationId, sink, stores, (reason) => this.metrics.droppedRecords(reason, 1));
     this.id = this.graph.id;
   }
 
@@ -240,11 +270,8 @@ export class StreamTask {
     return [...this.stores].map(([store, kv]) => ({ task: this.id, store, entries: kv.approximateNumEntries(), bytes }));
   }
 
-  /**
-   * Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction.
-   * Returns how many records it processed (records it had already processed are skipped).
-   */
-  process(topic: string, messages: readonly BatchMessage[]): number {
+  /** The index of the first record of the batch this task has not processed yet. */
+  private firstNew(topic: string, messages: readonly BatchMessage[]): number {
     // A task never processes an offset twice: kafkajs may hand over a batch fetched before a rebalance
     // or a seek (its isStale() knows only of seeks), after this task has moved past those records.
     const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
@@ -253,14 +280,89 @@ export class StreamTask {
       const floor = BigInt(next);
       while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
     }
+    return start;
+  }
+
+  /** What the serdes must fetch (schemas) before the batch can be processed; empty when nothing. */
+  warmUps(topic: string, messages: readonly BatchMessage[]): Promise<void>[] {
+    return this.graph.warmUps(topic, messages, this.firstNew(topic, messages));
+  }
+
+  /**
+   * Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction.
+   * Returns how many records it processed (records it had already processed are skipped). A record
+   * that fails goes to its error handler; under `fail` the RecordError is thrown, with the position left
+   * at the failed record, so that a commit covers exactly the records before it.
+   */
+  process(topic: string, messages: readonly BatchMessage[]): number {
+    const start = this.firstNew(topic, messages);
     let last: string | undefined;
-    for (let i = start; i < messages.length; i++) {
-      const message = messages[i]!;
-      this.graph.process(topic, message);
-      last = message.offset;
+    try {
+      for (let i = start; i < messages.length; i++) {
+        const message = messages[i]!;
+        const outputsBefore = this.outputs.length;
+        const writesBefore = this.state.writeCount;
+        this.currentTopic = topic;
+        this.currentMessage = message;
+        this.currentDeadLettered = false;
+        try {
+          this.graph.process(topic, message);
+        } catch (err) {
+          if (!(err instanceof RecordError)) throw err;
+          // The failed record's outputs go; state it wrote before failing cannot be taken back (see README).
+          this.outputs.length = outputsBefore;
+          const handler = this.handlers.handlerFor(topic, err);
+          if (handler === "fail") {
+            err.committableBefore = this.state.writeCount === writesBefore;
+            throw err;
+          }
+          this.handle(handler, topic, message, err);
+        }
+        last = message.offset;
+      }
+    } finally {
+      this.currentMessage = undefined;
+      if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     }
-    if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     return messages.length - start;
+  }
+
+  /** An output to send at the next commit; one its topic would refuse is a production error now, at its record. */
+  private collect(record: ProducedRecord): void {
+    const max = this.maxMessageBytes.get(record.topic);
+    if (max !== undefined) {
+      let size = batchOverheadBytes + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      for (const name in record.headers) size += name.length + (record.headers[name]?.length ?? 0) + 8;
+      if (size > max) throw new Error(`a record of about ${size} bytes is larger than topic ${record.topic} accepts (max.message.bytes ${max})`);
+    }
+    this.outputs.push(record);
+  }
+
+  /** A sink could not produce one output of the current record: drop it, dead-letter the record, or fail it. */
+  private productionFailed(error: RecordError): void {
+    const message = this.currentMessage;
+    const handler = this.handlers.handlerFor(this.currentTopic, error);
+    if (handler === "fail" || message === undefined) throw error;
+    if (handler === "deadLetter" && this.currentDeadLettered) return;
+    this.handle(handler, this.currentTopic, message, error);
+  }
+
+  private handle(handler: "logAndContinue" | "deadLetter", topic: string, message: BatchMessage, error: RecordError): void {
+    const where = { task: this.id, kind: error.kind, node: error.node, topic, partition: this.partition, offset: message.offset, error: error.message };
+    if (handler === "deadLetter") {
+      this.outputs.push(deadLetterRecord(this.deadLetterTopic, topic, this.partition, message, error));
+      this.currentDeadLettered = true;
+      this.countHandled(error.kind, "dead_lettered");
+      this.logger.warn({ ...where, deadLetterTopic: this.deadLetterTopic }, "record sent to the dead-letter topic");
+    } else {
+      this.countHandled(error.kind, "skipped");
+      this.logger.warn(where, "record skipped (logAndContinue)");
+    }
+  }
+
+  private countHandled(kind: ErrorKind, action: "skipped" | "dead_lettered"): void {
+    const key = `${kind}:${action}`;
+    this.handledErrors.set(key, (this.handledErrors.get(key) ?? 0) + 1);
   }
 
   /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
@@ -333,6 +435,11 @@ export class StreamTask {
       for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
       this.lastCommit = Date.now();
+      for (const [key, count] of this.handledErrors) {
+        const [kind, action] = key.split(":") as [ErrorKind, "skipped" | "dead_lettered"];
+        this.metrics.errorRecords(kind, action, count);
+      }
+      this.handledErrors.clear();
       this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
     } finally {
       this.committing = undefined;
@@ -348,6 +455,7 @@ export class StreamTask {
     if (this.statusValue === "closed") return;
     this.outputs.length = 0;
     this.positions.clear();
+    this.handledErrors.clear();
     this.state.rollback();
     this.checkpoint = this.state.checkpoint();
   }

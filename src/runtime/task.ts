@@ -5,10 +5,31 @@ import type { Processor, ProcessorContext } from "../processor/processor.ts";
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
 import type { Serde } from "../serdes/serde.ts";
 import type { SubTopology, TopologyNode } from "../topology/graph.ts";
+import { StateError } from "../state/errors.ts";
+import { Topology } from "../topology/topology.ts";
+import { RecordError } from "./error-handlers.ts";
 import { WeirError } from "./errors.ts";
 
 export interface RecordSink {
+  /** Takes a serialized output; throws when the output cannot be produced (e.g. larger than its topic accepts). */
   collect(record: ProducedRecord): void;
+  /**
+   * A sink could not produce an output of the current input record. Returning drops that output and goes
+   * on; throwing fails the input record. Without it, the error fails the input record.
+   */
+  productionFailed?(error: RecordError): void;
+}
+
+/** A serde that must warm up before writing to `topic` (a sink's or a store's changelog). */
+interface WriterWarmUp {
+  readonly serde: Serde<unknown>;
+  readonly topic: string;
+}
+
+/** The serdes of a source topic that must warm up before reading (only those that have a warm-up). */
+interface ReaderWarmUp {
+  readonly key: Serde<unknown> | undefined;
+  readonly value: Serde<unknown> | undefined;
 }
 
 type Forward = (record: StreamRecord<unknown, unknown>) => void;
@@ -34,6 +55,8 @@ export class Task {
   readonly dropped = new Map<string, number>();
 
   private readonly onDrop: ((reason: string) => void) | undefined;
+  private readonly writerWarmUps: WriterWarmUp[];
+  private readonly readerWarmUps = new Map<string, ReaderWarmUp>();
 
   /** `stores` holds this task's instance of every store of the sub-topology, by name. */
   constructor(
@@ -85,7 +108,46 @@ export class Task {
       if (node.kind !== "source") continue;
       const forward = build(node);
       for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node.name, node.keySerde, node.valueSerde, forward));
+      const key = node.keySerde.prepareDeserialize ? node.keySerde : undefined;
+      const value = node.valueSerde.prepareDeserialize ? node.valueSerde : undefined;
+      if (key || value) for (const topic of node.topics) this.readerWarmUps.set(topic, { key, value });
     }
+    const writers: WriterWarmUp[] = [];
+    for (const node of subTopology.nodes) {
+      if (node.kind === "sink") writers.push({ serde: node.keySerde, topic: node.topic }, { serde: node.valueSerde, topic: node.topic });
+    }
+    for (const store of subTopology.stores) {
+      const topic = Topology.changelogTopic(applicationId, store.name);
+      writers.push({ serde: store.keySerde, topic }, { serde: store.valueSerde, topic });
+    }
+    this.writerWarmUps = writers.filter((w) => w.serde.prepareSerialize !== undefined);
+  }
+
+  /**
+   * What the serdes must fetch before `messages[from…]` of `topic` can be processed without I/O (writer
+   * schemas of the sinks, schemas of the records' ids); empty, the usual case, when everything is cached.
+   */
+  warmUps(topic: string, messages: readonly BatchMessage[], from = 0): Promise<void>[] {
+    const pending = new Set<Promise<void>>();
+    for (const w of this.writerWarmUps) {
+      const p = w.serde.prepareSerialize!(w.topic);
+      if (p) pending.add(p);
+    }
+    const reader = this.readerWarmUps.get(topic);
+    if (reader) {
+      for (let i = from; i < messages.length; i++) {
+        const m = messages[i]!;
+        if (reader.key && m.key !== null) {
+          const p = reader.key.prepareDeserialize!(m.key, topic);
+          if (p) pending.add(p);
+        }
+        if (reader.value && m.value !== null) {
+          const p = reader.value.prepareDeserialize!(m.value, topic);
+          if (p) pending.add(p);
+        }
+      }
+    }
+    return [...pending];
   }
 
   /** Runs one input record through the sub-topology. Throws a WeirError naming the record's origin. */
@@ -120,7 +182,7 @@ export class Task {
         key = message.key === null ? null : keySerde.deserialize(message.key, topic);
         value = message.value === null ? null : valueSerde.deserialize(message.value, topic);
       } catch (err) {
-        throw new WeirError("WEIR_DESERIALIZATION_FAILED", `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+        throw new RecordError("deserialization", name, `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, err);
       }
       const record: StreamRecord<unknown, unknown> = {
         key,
@@ -131,8 +193,10 @@ export class Task {
       try {
         next(record);
       } catch (err) {
-        if (err instanceof WeirError) throw err;
-        throw new WeirError("WEIR_PROCESSING_FAILED", `processor ${this.currentNode || name} failed on record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+        // A record error already classified, or a state file that refuses writes: no handler may skip those.
+        if (err instanceof WeirError || err instanceof StateError) throw err;
+        const node = this.currentNode || name;
+        throw new RecordError("processing", node, `processor ${node} failed on record ${this.origin()}: ${(err as Error).message}`, err);
       }
     };
   }
@@ -146,14 +210,21 @@ export class Task {
     return (record) => {
       const previous = this.currentNode;
       this.currentNode = name;
-      this.sink.collect({
-        topic,
-        key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, topic),
-        value: record.value === null || record.value === undefined ? null : valueSerde.serialize(record.value, topic),
-        timestamp: record.timestamp,
-        headers: record.headers,
-      });
-      this.currentNode = previous;
+      try {
+        this.sink.collect({
+          topic,
+          key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, topic),
+          value: record.value === null || record.value === undefined ? null : valueSerde.serialize(record.value, topic),
+          timestamp: record.timestamp,
+          headers: record.headers,
+        });
+      } catch (err) {
+        const error = new RecordError("production", name, `sink ${name} could not produce an output of record ${this.origin()} to topic ${topic}: ${(err as Error).message}`, err);
+        if (!this.sink.productionFailed) throw error;
+        this.sink.productionFailed(error);
+      } finally {
+        this.currentNode = previous;
+      }
     };
   }
 

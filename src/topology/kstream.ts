@@ -4,7 +4,7 @@ import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
 import type { TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
-import { TopologyError } from "./graph.ts";
+import { TopologyError, type ErrorHandler } from "./graph.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
 export interface Named {
@@ -14,6 +14,8 @@ export interface Named {
 export interface Produced<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+  /** This sink's handler of records it cannot produce; default: the application's `productionErrorHandler`. */
+  readonly productionErrorHandler?: ErrorHandler;
 }
 
 /** The serdes a stream's records are known to have: set by a source, kept by operators that keep keys or values. */
@@ -85,6 +87,7 @@ export class KStream<K, V> {
       keySerde: produced.key,
       valueSerde: produced.value,
       parents: [this.nodeName],
+      ...(produced.productionErrorHandler ? { productionErrorHandler: produced.productionErrorHandler } : {}),
     });
   }
 

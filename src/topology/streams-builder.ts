@@ -1,12 +1,16 @@
 // StreamsBuilder: where a topology starts. Serdes given here fix the stream's key and value types.
 import type { Serde } from "../serdes/serde.ts";
-import { TopologyError, TopologyGraph } from "./graph.ts";
+import { TopologyError, TopologyGraph, type ErrorHandler } from "./graph.ts";
 import { KStream, type Named } from "./kstream.ts";
 import { Topology } from "./topology.ts";
 
 export interface Consumed<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+  /** This source's handler of records its serdes cannot read; default: the application's `deserializationErrorHandler`. */
+  readonly deserializationErrorHandler?: ErrorHandler;
+  /** This source's handler of records a processor throws on; default: the application's `processingErrorHandler`. */
+  readonly processingErrorHandler?: ErrorHandler;
 }
 
 export class StreamsBuilder {
@@ -27,6 +31,8 @@ export class StreamsBuilder {
       keySerde: consumed.key,
       valueSerde: consumed.value,
       children: [],
+      ...(consumed.deserializationErrorHandler ? { deserializationErrorHandler: consumed.deserializationErrorHandler } : {}),
+      ...(consumed.processingErrorHandler ? { processingErrorHandler: consumed.processingErrorHandler } : {}),
     });
     return new KStream<K, V>(this.graph, name, { key: consumed.key, value: consumed.value });
   }
