@@ -129,6 +129,17 @@ export async function describeTopic(connection: Connection, topic: string): Prom
   }
 }
 
+/** A group's committed offsets of a topic's partitions (`partition` → next offset to read; -1 when none). */
+export async function groupOffsets(connection: Connection, groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    const offsets = await admin.committedOffsets(groupId, [topic]);
+    return new Map([...offsets].map(([key, offset]) => [Number(key.slice(key.lastIndexOf(":") + 1)), offset]));
+  } finally {
+    await admin.close();
+  }
+}
+
 export async function deleteTopics(connection: Connection, topics: readonly string[]): Promise<void> {
   const admin = new TopicAdmin(kafkaFor(connection));
   try {
