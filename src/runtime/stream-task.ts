@@ -9,7 +9,7 @@ import { changelogPartitionKey, type Checkpoint, type KeyValueStore, type Restor
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
-import { deadLetterRecord, ErrorHandlers, RecordError, type ErrorKind, type HandlerDefaults } from "./error-handlers.ts";
+import { RecordError, TaskErrorHandling, type HandlerDefaults } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
 import { Task } from "./task.ts";
 
@@ -98,15 +98,12 @@ export class StreamTask {
   private lastCommit = Date.now();
   /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
   private committing: Promise<void> | undefined;
-  private readonly handlers: ErrorHandlers;
-  private readonly deadLetterTopic: string;
+  private readonly errors: TaskErrorHandling;
   private readonly maxMessageBytes: ReadonlyMap<string, number>;
   /** The input record being processed, for the production error handler. */
   private currentTopic = "";
   private currentMessage: BatchMessage | undefined;
   private currentDeadLettered = false;
-  /** Records skipped or dead-lettered since the last commit, by `kind:action`; counted in the metric once committed. */
-  private readonly handledErrors = new Map<string, number>();
 
   private constructor(options: StreamTaskOptions, state: StateFile) {
     const { subTopology, partition, applicationId } = options;
@@ -127,13 +124,11 @@ export class StreamTask {
       );
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
-    const errorHandling = options.errorHandling ?? failEverything;
-    this.handlers = new ErrorHandlers(subTopology, errorHandling);
-    this.deadLetterTopic = errorHandling.deadLetterTopic;
     this.maxMessageBytes = options.maxMessageBytes ?? new Map();
     const sink = { collect: (r: ProducedRecord) => this.collect(r), productionFailed: (e: RecordError) => this.productionFailed(e) };
     this.graph = new Task(subTopology, partition, applicationId, sink, stores, (reason) => this.metrics.droppedRecords(reason, 1));
     this.id = this.graph.id;
+    this.errors = new TaskErrorHandling(subTopology, options.errorHandling ?? failEverything, this.id, partition, this.logger);
   }
 
   /**
@@ -311,7 +306,7 @@ export class StreamTask {
           if (!(err instanceof RecordError)) throw err;
           // The failed record's outputs go; state it wrote before failing cannot be taken back (see README).
           this.outputs.length = outputsBefore;
-          const handler = this.handlers.handlerFor(topic, err);
+          const handler = this.errors.handlerFor(topic, err);
           if (handler === "fail") {
             err.committableBefore = this.state.writeCount === writesBefore;
             throw err;
@@ -341,28 +336,17 @@ export class StreamTask {
   /** A sink could not produce one output of the current record: drop it, dead-letter the record, or fail it. */
   private productionFailed(error: RecordError): void {
     const message = this.currentMessage;
-    const handler = this.handlers.handlerFor(this.currentTopic, error);
+    const handler = this.errors.handlerFor(this.currentTopic, error);
     if (handler === "fail" || message === undefined) throw error;
     if (handler === "deadLetter" && this.currentDeadLettered) return;
     this.handle(handler, this.currentTopic, message, error);
   }
 
   private handle(handler: "logAndContinue" | "deadLetter", topic: string, message: BatchMessage, error: RecordError): void {
-    const where = { task: this.id, kind: error.kind, node: error.node, topic, partition: this.partition, offset: message.offset, error: error.message };
-    if (handler === "deadLetter") {
-      this.outputs.push(deadLetterRecord(this.deadLetterTopic, topic, this.partition, message, error));
-      this.currentDeadLettered = true;
-      this.countHandled(error.kind, "dead_lettered");
-      this.logger.warn({ ...where, deadLetterTopic: this.deadLetterTopic }, "record sent to the dead-letter topic");
-    } else {
-      this.countHandled(error.kind, "skipped");
-      this.logger.warn(where, "record skipped (logAndContinue)");
-    }
-  }
-
-  private countHandled(kind: ErrorKind, action: "skipped" | "dead_lettered"): void {
-    const key = `${kind}:${action}`;
-    this.handledErrors.set(key, (this.handledErrors.get(key) ?? 0) + 1);
+    const deadLetter = this.errors.apply(handler, topic, message, error);
+    if (deadLetter === undefined) return;
+    this.outputs.push(deadLetter);
+    this.currentDeadLettered = true;
   }
 
   /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
@@ -435,11 +419,7 @@ export class StreamTask {
       for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
       this.lastCommit = Date.now();
-      for (const [key, count] of this.handledErrors) {
-        const [kind, action] = key.split(":") as [ErrorKind, "skipped" | "dead_lettered"];
-        this.metrics.errorRecords(kind, action, count);
-      }
-      this.handledErrors.clear();
+      for (const { kind, action, count } of this.errors.takeCounts()) this.metrics.errorRecords(kind, action, count);
       this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
     } finally {
       this.committing = undefined;
@@ -455,7 +435,7 @@ export class StreamTask {
     if (this.statusValue === "closed") return;
     this.outputs.length = 0;
     this.positions.clear();
-    this.handledErrors.clear();
+    this.errors.clearCounts();
     this.state.rollback();
     this.checkpoint = this.state.checkpoint();
   }
