@@ -17,12 +17,13 @@ export npm_config_audit := false
 EXAMPLE ?= pageviews
 TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
 
-.PHONY: help deps services browser typecheck lint unit test demo clean
+.PHONY: help deps services browser typecheck lint unit docker-check test demo clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
 	@echo "make demo   - install everything, start Kafka + registry, run the $(EXAMPLE) example live (Ctrl-C stops it)"
 	@echo "make unit   - unit tests only (no broker)"
+	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --loglevel=error
@@ -46,7 +47,14 @@ lint: deps
 unit: deps
 	node --test "src/**/*.test.ts" "topologies/**/*.test.ts"
 
-test: deps services browser typecheck lint
+# No Docker engine here: the compose file is validated (docker-compose config) and the Dockerfile linted, not run.
+docker-check: deps
+	scripts/docker-tools.sh >/dev/null
+	docker-compose -f docker/compose.yaml config -q
+	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile
+	node --test docker/*.test.ts
+
+test: deps services browser typecheck lint docker-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 demo: deps services

@@ -5,7 +5,7 @@
 // records before it.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { groupOffsets, readTopic, TopicWriter, type RecordToWrite } from "../src/kafka/tools.ts";
+import { committedOffsets, readTopic, TopicWriter, type RecordToWrite } from "../src/kafka/tools.ts";
 import type { ConsumedRecord } from "../src/kafka/types.ts";
 import { deadLetterHeaders } from "../src/runtime/error-handlers.ts";
 import { SeededRandom } from "../topologies/lib/random.ts";
@@ -209,5 +209,5 @@ test("fail: the app stops at the first bad record, naming it, and commits exactl
   const before = data.order.slice(0, firstBad);
   const out = exactlyOnce(keysOf(await readSettled(output, before.length, 30_000)), before);
   assert.deepEqual(out, { duplicates: [], missing: [], unexpected: [] }, "the committed output is exactly the records before the bad one");
-  assert.equal((await groupOffsets(connection(), applicationId, input)).get(0), String(firstBad), "the committed offset is the bad record's");
+  assert.equal((await committedOffsets(connection(), applicationId, input)).get(0), String(firstBad), "the committed offset is the bad record's");
 });

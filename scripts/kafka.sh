@@ -5,12 +5,14 @@
 #
 # Owns: this file, scripts/kafka/ and <cache>/kafka* (cache = $WEIR_CACHE_DIR or
 # <repo>/.cache): kafka-<version>/libs (jars, one folder per version),
-# kafka-run/ (the one running broker: config, data, broker.log, pid) and kafka.lock.
+# kafka-run/ (the one running broker: config, data, broker.log, pid), kafka-tls/ (its
+# self-signed certificate, made once by keytool) and kafka.lock.
 #
 #   scripts/kafka.sh install     resolve the jars for $KAFKA_VERSION (no-op when present)
 #   scripts/kafka.sh start       start (or reuse) the broker; stdout = bootstrap address only
 #   scripts/kafka.sh stop        stop the broker this script started
 #   scripts/kafka.sh status      print the address and exit 0 if it serves, else exit 1
+#   scripts/kafka.sh sasl-ssl    print "<address> <CA PEM> <user> <password>" of its SASL_SSL (PLAIN) listener
 #   scripts/kafka.sh classpath   classpath for running Kafka tool classes with java -cp
 #   scripts/kafka.sh tool CLASS [ARGS...]   run a Kafka tool class on that classpath
 #
@@ -42,6 +44,13 @@ FLAVOR_FILE=$RUN/broker.flavor
 LOG_FILE=$RUN/broker.log
 CONFIG=$RUN/server.properties
 DATA=$RUN/data
+# A SASL_SSL listener beside PLAINTEXT, for the test that Weir connects through SASL PLAIN and TLS: its
+# address, and a self-signed certificate made once with keytool (its PEM is the CA clients trust).
+SASL_ADDR_FILE=$RUN/broker-sasl-ssl.addr
+TLS_DIR=$CACHE_ROOT/kafka-tls
+TLS_PASSWORD=weir-test-only
+SASL_USER=weir
+SASL_PASSWORD=weir-secret
 
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
@@ -163,10 +172,10 @@ kill_broker() {
 }
 
 free_ports() {
-  # Bind both before releasing either, so the two ports differ.
+  # Bind all before releasing any, so the ports differ.
   "$PYTHON" -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))'
@@ -178,8 +187,21 @@ random_cluster_id() {
   "$PYTHON" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())'
 }
 
+# The broker's key and self-signed certificate for 127.0.0.1 (PKCS12), and the certificate as PEM.
+tls_material() {
+  [[ -f $TLS_DIR/broker.p12 && -f $TLS_DIR/ca.pem ]] && return 0
+  local keytool=${JAVA_HOME:+$JAVA_HOME/bin/}keytool
+  mkdir -p "$TLS_DIR"
+  rm -f "$TLS_DIR/broker.p12" "$TLS_DIR/ca.pem"
+  "$keytool" -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 -dname CN=127.0.0.1 \
+    -ext SAN=IP:127.0.0.1,DNS:localhost -storetype PKCS12 -keystore "$TLS_DIR/broker.p12" \
+    -storepass "$TLS_PASSWORD" -keypass "$TLS_PASSWORD" >>"$LOG_FILE" 2>&1 || die "keytool could not make the broker's certificate"
+  "$keytool" -exportcert -rfc -alias broker -keystore "$TLS_DIR/broker.p12" -storepass "$TLS_PASSWORD" \
+    -file "$TLS_DIR/ca.pem" >>"$LOG_FILE" 2>&1 || die "keytool could not export the broker's certificate"
+}
+
 write_config() {
-  local broker_port=$1 controller_port=$2 version=$3
+  local broker_port=$1 controller_port=$2 version=$3 sasl_port=$4
   cat >"$CONFIG" <<EOF
 # Written by scripts/kafka.sh start; a fresh broker every start.
 process.roles=broker,controller
@@ -187,9 +209,9 @@ node.id=1
 # A static voter set formats and starts the same way on 3.9 and 4.x, unlike
 # --standalone (dynamic quorum, 3.9+ only).
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$controller_port,SASL_SSL://127.0.0.1:$sasl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port,SASL_SSL://127.0.0.1:$sasl_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$DATA
@@ -211,6 +233,14 @@ delete.topic.enable=true
 group.initial.rebalance.delay.ms=0
 transaction.max.timeout.ms=900000
 log.retention.check.interval.ms=30000
+
+# SASL_SSL: TLS with the self-signed certificate, SASL PLAIN with one user (no authorizer: all allowed).
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/broker.p12
+ssl.keystore.password=$TLS_PASSWORD
+ssl.key.password=$TLS_PASSWORD
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
 EOF
   if (( $(major_of "$version") >= 4 )); then
     cat >>"$CONFIG" <<EOF
@@ -227,7 +257,7 @@ fail_start() {
   shift
   tail -n 50 "$LOG_FILE" >&2
   kill_broker "$pid"
-  rm -f "$PID_FILE" "$ADDR_FILE" "$FLAVOR_FILE"
+  rm -f "$PID_FILE" "$ADDR_FILE" "$FLAVOR_FILE" "$SASL_ADDR_FILE"
   die "$* (full log: $LOG_FILE)"
 }
 
@@ -263,14 +293,15 @@ cmd_start() {
     version=$KAFKA_VERSION
   fi
 
-  local broker_port controller_port cluster_id addr started=$SECONDS
-  read -r broker_port controller_port < <(free_ports)
+  local broker_port controller_port sasl_port cluster_id addr started=$SECONDS
+  read -r broker_port controller_port sasl_port < <(free_ports)
   addr=127.0.0.1:$broker_port
   cluster_id=$(random_cluster_id)
   rm -rf "$DATA"
   mkdir -p "$DATA" "$RUN/logs"
-  write_config "$broker_port" "$controller_port" "$version"
   : >"$LOG_FILE"
+  tls_material
+  write_config "$broker_port" "$controller_port" "$version" "$sasl_port"
 
   local log_opts=(-Djava.awt.headless=true -Dkafka.logs.dir="$RUN/logs")
   if (( $(major_of "$version") >= 4 )); then
@@ -314,6 +345,7 @@ cmd_start() {
   pid=$!
   echo "$pid" >"$PID_FILE"
   echo "$addr" >"$ADDR_FILE"
+  echo "127.0.0.1:$sasl_port" >"$SASL_ADDR_FILE"
   echo "$want" >"$FLAVOR_FILE"
 
   local deadline=$((SECONDS + START_TIMEOUT))
@@ -346,6 +378,13 @@ cmd_stop() {
   rm -f "$PID_FILE" "$ADDR_FILE" "$FLAVOR_FILE"
 }
 
+# Where our broker's SASL_SSL listener is: "<host:port> <CA PEM file> <user> <password>".
+cmd_sasl_ssl() {
+  our_pid >/dev/null || die "no broker of ours is running"
+  [[ -f $SASL_ADDR_FILE ]] || die "the running broker has no SASL_SSL listener (started by an older kafka.sh?): restart it"
+  echo "$(cat "$SASL_ADDR_FILE") $TLS_DIR/ca.pem $SASL_USER $SASL_PASSWORD"
+}
+
 cmd_status() {
   local addr
   if [[ -n ${KAFKA_BOOTSTRAP_SERVERS:-} ]]; then
@@ -365,6 +404,7 @@ case ${1:-} in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  sasl-ssl) cmd_sasl_ssl ;;
   classpath) cmd_classpath ;;
   tool) shift; cmd_tool "$@" ;;
   *) usage ;;

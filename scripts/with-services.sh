@@ -2,6 +2,8 @@
 # Runs a command with a Kafka broker and a schema registry available, then stops what this script started
 # (by PID, through the scripts that started them) — whether the command passed, failed or was interrupted.
 # Exports KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL to the command. Set either beforehand to use yours.
+# With its own broker it also exports KAFKA_SASL_SSL_BOOTSTRAP_SERVERS, KAFKA_TLS_CA_FILE, KAFKA_SASL_USERNAME
+# and KAFKA_SASL_PASSWORD (the broker's SASL_SSL listener; set them yourself with your own broker).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -22,6 +24,11 @@ trap 'exit 143' TERM
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   if ! "$here/kafka.sh" status >/dev/null 2>&1; then started+=(kafka); fi
   KAFKA_BOOTSTRAP_SERVERS="$("$here/kafka.sh" start)"
+  # Our broker's SASL_SSL listener, for the test that connects through SASL and TLS.
+  if [ -z "${KAFKA_SASL_SSL_BOOTSTRAP_SERVERS:-}" ] && sasl="$("$here/kafka.sh" sasl-ssl)"; then
+    read -r KAFKA_SASL_SSL_BOOTSTRAP_SERVERS KAFKA_TLS_CA_FILE KAFKA_SASL_USERNAME KAFKA_SASL_PASSWORD <<<"$sasl"
+    export KAFKA_SASL_SSL_BOOTSTRAP_SERVERS KAFKA_TLS_CA_FILE KAFKA_SASL_USERNAME KAFKA_SASL_PASSWORD
+  fi
 fi
 export KAFKA_BOOTSTRAP_SERVERS
 if [ -z "${SCHEMA_REGISTRY_URL:-}" ]; then

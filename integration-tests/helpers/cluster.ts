@@ -1,6 +1,7 @@
 // What every integration test needs: the real broker's address, unique topics that are deleted
 // afterwards, and `weir run` child processes that the test stops by PID.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -244,4 +245,14 @@ export async function eventually(what: string, timeoutMs: number, condition: () 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a child's `WEIR_HTTP_PORT` when the test must know it in advance. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || address === null) throw new Error("could not learn a free port");
+  return address.port;
 }

@@ -69,7 +69,10 @@ program
   .option("--mermaid", "print a Mermaid flowchart instead of text")
   .action(async (modulePath: string, flags: { mermaid?: boolean }) => {
     const definition = await loadApp(modulePath);
-    process.stdout.write(flags.mermaid ? definition.topology.describeMermaid() : definition.topology.describe());
+    // Internal topics show their full names when the module names its application, `<name>-repartition` otherwise.
+    const id = definition.settings.applicationId;
+    const topology = id === undefined ? definition.topology : definition.topology.forApplication(id);
+    process.stdout.write(flags.mermaid ? topology.describeMermaid() : topology.describe());
   });
 
 program

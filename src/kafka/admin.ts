@@ -76,6 +76,27 @@ export class TopicAdmin {
     return problems;
   }
 
+  /**
+   * Creates the repartition topics that are missing (delete policy, kept until Weir purges what was consumed,
+   * as Kafka Streams configures them); an existing one must have the expected partition count. Returns a
+   * problem per bad topic.
+   */
+  async ensureRepartitionTopics(specs: readonly TopicSpec[]): Promise<string[]> {
+    const withConfig = specs.map((s) => ({ ...s, config: { "cleanup.policy": "delete", "retention.ms": "-1", "segment.bytes": "52428800", ...s.config } }));
+    const created = new Set(await this.createMissing(withConfig));
+    const existing = specs.filter((s) => !created.has(s.name));
+    if (existing.length === 0) return [];
+    const counts = await this.partitionCounts(existing.map((s) => s.name));
+    return existing.filter((s) => counts.get(s.name) !== s.partitions).map((s) => `${s.name} has ${counts.get(s.name)} partitions, expected ${s.partitions}`);
+  }
+
+  /** Deletes the records before `offset` in each partition (moves the log start offset), as Kafka Streams purges repartition topics. */
+  async deleteRecordsBefore(topic: string, offsets: ReadonlyMap<number, string>): Promise<void> {
+    if (offsets.size === 0) return;
+    const admin = await this.connect();
+    await admin.deleteTopicRecords({ topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) });
+  }
+
   /** A topic's value of one config setting, as the broker reports it. */
   async topicConfig(topic: string, setting: string): Promise<string | undefined> {
     const admin = await this.connect();

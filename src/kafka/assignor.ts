@@ -12,8 +12,15 @@ export interface GroupAssignmentPlanner {
   readonly protocolName: string;
   /** What this member tells the leader when it joins (e.g. the tasks whose state it holds). */
   userData(): Buffer;
-  /** The leader's decision: member id → topic → partitions. */
-  assign(members: readonly MemberSubscription[], partitionCount: (topic: string) => number): Map<string, Map<string, number[]>>;
+  /** The leader's decision: each member's partitions, and user data sent to every member with them. */
+  assign(members: readonly MemberSubscription[], partitionCount: (topic: string) => number): GroupPlan;
+}
+
+export interface GroupPlan {
+  /** Member id → topic → partitions. */
+  readonly assignments: ReadonlyMap<string, ReadonlyMap<string, number[]>>;
+  /** Sent to every member with its assignment (e.g. which member runs which task). */
+  readonly userData: Buffer;
 }
 
 export function partitionAssignerFor(planner: GroupAssignmentPlanner): PartitionAssigner {
@@ -35,8 +42,8 @@ export function partitionAssignerFor(planner: GroupAssignmentPlanner): Partition
         memberId,
         memberAssignment: AssignerProtocol.MemberAssignment.encode({
           version: 1,
-          assignment: Object.fromEntries(plan.get(memberId) ?? new Map<string, number[]>()),
-          userData: Buffer.alloc(0),
+          assignment: Object.fromEntries(plan.assignments.get(memberId) ?? new Map<string, number[]>()),
+          userData: plan.userData,
         }),
       }));
     },

@@ -1,6 +1,6 @@
 // The group consumer: subscribes to the inputs, hands each fetched partition batch to the runtime,
 // commits offsets the runtime chooses, and reports the partitions the group assigned.
-import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import { AssignerProtocol, type Consumer, type EachBatchPayload, type Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import { partitionAssignerFor, type GroupAssignmentPlanner } from "./assignor.ts";
 import type { KafkaHeaders, TopicPartitionOffset } from "./types.ts";
@@ -140,6 +140,22 @@ export class GroupConsumer {
   /** The next fetch of the partition starts at `offset`. */
   seek(topic: string, partition: number, offset: string): void {
     this.consumer.seek({ topic, partition, offset });
+  }
+
+  /**
+   * The user data the leader sent with this generation's assignments. kafkajs drops it when it receives
+   * its own assignment (ConsumerGroup.sync keeps only the partitions), so it is read back from the group
+   * coordinator. `stable: false` while a rebalance is under way: the assignments are not all out yet.
+   */
+  async assignmentUserData(): Promise<{ stable: boolean; userData: Buffer | undefined }> {
+    const group = await this.consumer.describeGroup();
+    if (group.state !== "Stable") return { stable: false, userData: undefined };
+    for (const member of group.members) {
+      if (member.memberAssignment.length === 0) continue;
+      const userData = AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.userData;
+      if (userData && userData.length > 0) return { stable: true, userData };
+    }
+    return { stable: true, userData: undefined };
   }
 
   /** Leaves the group and closes the connections. */

@@ -109,6 +109,29 @@ export async function readTopic(connection: Connection, topic: string, options: 
   return records;
 }
 
+/** Each partition's log start offset (`low`) and end offset (`high`), by partition. */
+export async function partitionOffsets(connection: Connection, topic: string): Promise<Map<number, { low: string; high: string }>> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    const low = await admin.earliestOffsets(topic);
+    const high = await admin.endOffsets(topic);
+    return new Map([...high].map(([partition, end]) => [partition, { low: low.get(partition) ?? "0", high: end }]));
+  } finally {
+    await admin.close();
+  }
+}
+
+/** The group's committed offset of each partition of `topic` ("-1" where none). */
+export async function committedOffsets(connection: Connection, groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    const offsets = await admin.committedOffsets(groupId, [topic]);
+    return new Map([...offsets].map(([key, offset]) => [Number(key.slice(key.lastIndexOf(":") + 1)), offset]));
+  } finally {
+    await admin.close();
+  }
+}
+
 export async function createTopics(connection: Connection, specs: readonly TopicSpec[]): Promise<void> {
   const admin = new TopicAdmin(kafkaFor(connection));
   try {
@@ -124,17 +147,6 @@ export async function describeTopic(connection: Connection, topic: string): Prom
   try {
     const partitions = (await admin.partitionCounts([topic])).get(topic);
     return { partitions, cleanupPolicy: partitions === undefined ? undefined : await admin.topicConfig(topic, "cleanup.policy") };
-  } finally {
-    await admin.close();
-  }
-}
-
-/** A group's committed offsets of a topic's partitions (`partition` → next offset to read; -1 when none). */
-export async function groupOffsets(connection: Connection, groupId: string, topic: string): Promise<Map<number, string>> {
-  const admin = new TopicAdmin(kafkaFor(connection));
-  try {
-    const offsets = await admin.committedOffsets(groupId, [topic]);
-    return new Map([...offsets].map(([key, offset]) => [Number(key.slice(key.lastIndexOf(":") + 1)), offset]));
   } finally {
     await admin.close();
   }

@@ -24,6 +24,7 @@ export class WeirMetrics {
   private readonly restoreRemaining: Gauge<"application" | "task" | "store">;
   private readonly rebalances: Counter<"application">;
   private readonly dropped: Counter<"application" | "reason">;
+  private readonly lateDropped: Counter<"application" | "store">;
   private readonly endToEnd: Histogram<"application">;
   private readonly handledErrors: Counter<"application" | "kind" | "action">;
   private readonly registryWaiting: Gauge<"application">;
@@ -71,6 +72,12 @@ export class WeirMetrics {
     });
     this.rebalances = new Counter({ name: "weir_rebalances_total", help: "Assignments received from the group", labelNames: ["application"], registers });
     this.dropped = new Counter({ name: "weir_dropped_records_total", help: "Records dropped on purpose by processors, per reason", labelNames: ["application", "reason"], registers });
+    this.lateDropped = new Counter({
+      name: "weir_late_records_dropped_total",
+      help: "Records dropped because their window had closed (stream time past window end + grace), per window or suppress store",
+      labelNames: ["application", "store"],
+      registers,
+    });
     this.endToEnd = new Histogram({
       name: "weir_end_to_end_latency_seconds",
       help: "Commit time of an output record minus the timestamp of the input record it came from",
@@ -179,6 +186,10 @@ export class WeirMetrics {
 
   registryRetried(): void {
     this.registryRetries.inc({ application: this.application });
+  }
+
+  lateRecordsDropped(store: string, count: number): void {
+    this.lateDropped.inc({ application: this.application, store }, count);
   }
 
   text(): Promise<string> {

@@ -115,11 +115,12 @@ test("KTable.mapValues transforms each update", () => {
   assert.deepEqual(outputs.map(([, v]) => (v as Buffer).toString()), ["seen 1", "seen 2"]);
 });
 
-test("groupByKey after a key-changing map needs a key serde", () => {
+test("groupByKey after a key-changing map needs the serdes of its repartition topic", () => {
   const b = new StreamsBuilder();
   const mapped = b.stream("in", strings).map((k, v): [number, string] => [k.length, v]);
   assert.throws(() => mapped.groupByKey(), /needs \{ key: serde \}/);
-  assert.doesNotThrow(() => mapped.groupByKey({ key: serdes.int64() }));
+  assert.throws(() => mapped.groupByKey({ key: serdes.int64() }), /needs \{ value: serde \}/);
+  assert.doesNotThrow(() => mapped.groupByKey({ key: serdes.int64(), value: serdes.string() }));
 });
 
 test("describe() lists the store an aggregation uses", () => {

@@ -63,3 +63,69 @@ export class PeekProcessor<K, V> extends ForwardingProcessor<K, V, K, V> {
     this.context.forward(record);
   }
 }
+
+export class FlatMapProcessor<K, V, KOut, VOut> extends ForwardingProcessor<K, V, KOut, VOut> {
+  private readonly mapper: (key: K, value: V) => Iterable<readonly [KOut, VOut]>;
+  constructor(mapper: (key: K, value: V) => Iterable<readonly [KOut, VOut]>) {
+    super();
+    this.mapper = mapper;
+  }
+  process(record: StreamRecord<K, V>): void {
+    for (const [key, value] of this.mapper(record.key, record.value)) {
+      this.context.forward({ key, value, timestamp: record.timestamp, headers: record.headers });
+    }
+  }
+}
+
+export class FlatMapValuesProcessor<K, V, VOut> extends ForwardingProcessor<K, V, K, VOut> {
+  private readonly mapper: (value: V, key: K) => Iterable<VOut>;
+  constructor(mapper: (value: V, key: K) => Iterable<VOut>) {
+    super();
+    this.mapper = mapper;
+  }
+  process(record: StreamRecord<K, V>): void {
+    for (const value of this.mapper(record.value, record.key)) {
+      this.context.forward({ key: record.key, value, timestamp: record.timestamp, headers: record.headers });
+    }
+  }
+}
+
+/** A terminal operation: calls `action` and forwards nothing. */
+export class ForeachProcessor<K, V> implements Processor<K, V, never, never> {
+  private readonly action: (key: K, value: V) => void;
+  constructor(action: (key: K, value: V) => void) {
+    this.action = action;
+  }
+  process(record: StreamRecord<K, V>): void {
+    this.action(record.key, record.value);
+  }
+}
+
+/** split(): sends each record to the first branch whose predicate holds, or to the default branch, or drops it. */
+export class BranchProcessor<K, V> extends ForwardingProcessor<K, V, K, V> {
+  private readonly predicates: readonly ((key: K, value: V) => boolean)[];
+  private readonly children: readonly string[];
+  private readonly defaultChild: string | undefined;
+  constructor(predicates: readonly ((key: K, value: V) => boolean)[], children: readonly string[], defaultChild: string | undefined) {
+    super();
+    this.predicates = predicates;
+    this.children = children;
+    this.defaultChild = defaultChild;
+  }
+  process(record: StreamRecord<K, V>): void {
+    for (let i = 0; i < this.predicates.length; i++) {
+      if (this.predicates[i]!(record.key, record.value)) {
+        this.context.forward(record, this.children[i]);
+        return;
+      }
+    }
+    if (this.defaultChild !== undefined) this.context.forward(record, this.defaultChild);
+  }
+}
+
+/** merge(), and a branch of split(): passes records on unchanged. */
+export class PassThroughStreamProcessor<K, V> extends ForwardingProcessor<K, V, K, V> {
+  process(record: StreamRecord<K, V>): void {
+    this.context.forward(record);
+  }
+}

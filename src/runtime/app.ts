@@ -15,11 +15,22 @@ import type { Topology } from "../topology/topology.ts";
 import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigInput } from "./config.ts";
 import { WeirMetrics } from "../metrics/metrics.ts";
 import { startHttpServer, type AppView, type HttpServer, type TasksView, type TopologyView } from "../server/http-server.ts";
+import { WeirError } from "./errors.ts";
+import { hostname } from "node:os";
+import { InstanceDirectory } from "./instance-directory.ts";
+import { instancesView } from "./instances-view.ts";
+import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { GlobalUpdater } from "./global-updater.ts";
+import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
 
 const appBrand = Symbol.for("weir.app");
+/** The longest an interactive query waits for a task's commit or another instance's answer. */
+const queryTimeoutMs = 5000;
+/** The longest /tasks waits for another instance's tasks. */
+const instancesTimeoutMs = 2000;
 
 /** What a topology module exports by default: the topology and the settings it was written for. */
 export interface AppDefinition {
@@ -47,14 +58,21 @@ export interface RunOptions {
 export class App {
   readonly config: WeirConfig;
   readonly logger: Logger;
-  private readonly definition: AppDefinition;
+  /** The definition's topology with its repartition topics named for this application id. */
+  private readonly topology: Topology;
+  private readonly purger: RepartitionPurger;
   private readonly kafka: Kafka;
   private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
   readonly metrics: WeirMetrics;
   private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
+  /** The group's task → instance map, for interactive queries and the multi-instance /tasks. */
+  private readonly directory: InstanceDirectory;
+  private readonly queries: InteractiveQueries;
   private shared: SharedProducer | undefined;
+  /** The global stores (GlobalKTables) and their consumer, when the topology has any. */
+  private global: GlobalUpdater | undefined;
   private state: State = "created";
   private batchesInFlight = 0;
   private failure: Error | undefined;
@@ -69,25 +87,41 @@ export class App {
    * (the CLI's flags). `bootstrapServers` falls back to KAFKA_BOOTSTRAP_SERVERS.
    */
   constructor(definition: AppDefinition, overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env) {
-    this.definition = definition;
     const fallback = env.KAFKA_BOOTSTRAP_SERVERS ? { bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS } : {};
     this.config = resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
     this.logger = createLogger(this.config.logLevel, { app: this.config.applicationId });
     this.kafka = createKafka({ ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
     this.admin = new TopicAdmin(this.kafka);
+    this.topology = definition.topology.forApplication(this.config.applicationId);
+    this.purger = new RepartitionPurger(this.admin, this.topology.repartitionTopics.map((r) => r.name), this.config.repartitionPurgeIntervalMs, this.logger);
     this.metrics = new WeirMetrics(this.config.applicationId, {
       tasksOwned: () => this.tasks.count(),
       stores: () => this.tasks.storeSizes(),
     });
     this.tasks = new TaskManager({
       metrics: this.metrics,
-      topology: definition.topology,
+      topology: this.topology,
       config: this.config,
       logger: this.logger,
       admin: this.admin,
       outputFor: (taskId) => this.outputFor(taskId),
       fail: (error) => this.fail(error),
-      committed: (_task, offsets) => this.noteCommitted(offsets),
+      committed: (_task, offsets) => {
+        this.noteCommitted(offsets);
+        this.purger.committed(offsets);
+      },
+      globalStores: () => this.global?.stores,
+    });
+    this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
+    this.queries = new InteractiveQueries({
+      topology: this.topology,
+      applicationId: this.config.applicationId,
+      timeoutMs: queryTimeoutMs,
+      host: {
+        applicationServer: () => this.applicationServer(),
+        instanceMap: () => this.directory.current(),
+        task: (id) => this.tasks.task(id),
+      },
     });
   }
 
@@ -95,12 +129,19 @@ export class App {
   async start(options: RunOptions = {}): Promise<void> {
     if (this.state !== "created") throw new Error(`start() called on an app that is ${this.state}`);
     this.state = "starting";
-    const topology = this.definition.topology;
+    const topology = this.topology;
+    if (options.untilEnd && topology.repartitionTopics.length > 0) {
+      // The end of a repartition topic is not known at start (the app itself writes it), and its transaction
+      // markers keep a committed offset below its end offset: a bounded run could never tell it is done.
+      throw new WeirError("WEIR_CONFIG_INVALID", `--until-end does not support topologies with repartition topics yet (${topology.repartitionTopics.map((r) => r.name).join(", ")})`);
+    }
     // Up before the group join, so that /health and /ready answer while tasks restore.
     if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
     const limits = await prepareTopics(this.admin, topology, this.config);
     this.tasks.setMaxMessageBytes(limits.maxMessageBytes);
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
+    // Global stores are restored before the group join, so no task runs before they are complete.
+    this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
     if (this.config.processingGuarantee === "at_least_once") {
       this.shared = new SharedProducer(this.kafka);
       await this.shared.connect();
@@ -117,7 +158,7 @@ export class App {
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
-        planner: this.tasks.planner(),
+        planner: this.tasks.planner(() => this.applicationServer()),
       },
       this.logger,
     );
@@ -125,7 +166,10 @@ export class App {
     await this.consumer.start(
       this.tasks.subscribedTopics(),
       (batch, control) => this.onBatch(batch, control),
-      (assignment) => this.tasks.onAssignment(assignment),
+      (assignment) => {
+        this.tasks.onAssignment(assignment);
+        void this.directory.assigned();
+      },
       (end) => this.tasks.onBatchEnd(end),
     );
     this.state = "running";
@@ -143,6 +187,7 @@ export class App {
     const wasRunning = this.state === "running" || this.state === "starting";
     this.state = "stopping";
     clearInterval(this.boundedCheck);
+    this.directory.close();
     this.logger.info("app stopping");
     try {
       if (this.consumer && wasRunning) {
@@ -158,7 +203,9 @@ export class App {
     } finally {
       await this.tasks.closeAll().catch((err: unknown) => this.logger.warn({ err }, "tasks did not close cleanly"));
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
+      await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
+      await this.purger.close();
       await this.admin.close().catch(() => undefined);
       await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, "http server did not close cleanly"));
       this.state = this.failure ? "failed" : "stopped";
@@ -182,6 +229,14 @@ export class App {
     return this.http?.port;
   }
 
+  /** Where other instances reach this one: `applicationServer`, else the HTTP server's own address; null without either. */
+  applicationServer(): string | null {
+    if (this.config.applicationServer) return this.config.applicationServer;
+    if (!this.http) return null;
+    const host = this.config.httpHost === "0.0.0.0" || this.config.httpHost === "::" ? hostname() : this.config.httpHost;
+    return `${host.includes(":") ? `[${host}]` : host}:${this.http.port}`;
+  }
+
   private view(): AppView {
     return {
       health: () => {
@@ -190,14 +245,18 @@ export class App {
       },
       readiness: () => (this.state === "running" ? this.tasks.readiness() : { ready: false, reason: `the app is ${this.state}` }),
       topology: () => this.topologyView(),
-      tasks: () => this.tasksView(),
+      tasks: async (scope) => {
+        const local = this.tasksView();
+        return scope === "local" ? local : instancesView(local, this.directory.current(), this.applicationServer(), instancesTimeoutMs);
+      },
+      query: (request) => this.queries.query(request),
       metrics: () => this.metrics.text(),
       metricsContentType: this.metrics.contentType,
     };
   }
 
   private topologyView(): TopologyView {
-    const topology = this.definition.topology;
+    const topology = this.topology;
     return {
       applicationId: this.config.applicationId,
       text: topology.describe(),
@@ -208,12 +267,12 @@ export class App {
 
   private tasksView(): TasksView {
     const tasks = this.tasks.snapshots();
-    const server = this.http ? `${this.config.httpHost}:${this.http.port}` : null;
+    const server = this.applicationServer();
     return {
       applicationId: this.config.applicationId,
       instance: this.config.clientId,
       state: this.state,
-      instances: [{ instance: this.config.clientId, applicationServer: server, tasks: tasks.map((t) => t.id) }],
+      instances: [{ instance: this.config.clientId, applicationServer: server, state: this.state, tasks: tasks.map((t) => t.id) }],
       tasks,
     };
   }

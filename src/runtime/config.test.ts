@@ -63,3 +63,10 @@ test("the dead-letter topic is <applicationId>-dlq unless configured, and only t
   assert.deepEqual([configured.deadLetterTopic, configured.deadLetterTopicIsInternal], ["poison", false]);
   assert.equal(environmentOverrides({ WEIR_DESERIALIZATION_ERROR_HANDLER: "deadLetter" }).deserializationErrorHandler, "deadLetter");
 });
+
+test("applicationServer is host:port, from WEIR_APPLICATION_SERVER too; anything else is refused naming it", () => {
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_APPLICATION_SERVER: "weir-1.internal:8080" })).applicationServer, "weir-1.internal:8080");
+  assert.equal(resolveConfig({ ...base, applicationServer: "[::1]:9000" }).applicationServer, "[::1]:9000");
+  assert.equal(resolveConfig(base).applicationServer, undefined);
+  assert.throws(() => resolveConfig({ ...base, applicationServer: "http://x:1" }), /applicationServer: host:port.*got "http:\/\/x:1"/);
+});

@@ -37,6 +37,8 @@ export const configSchema = z
     /** A producer's transaction left open (its owner died mid-commit) is aborted by the broker after this. */
     transactionTimeoutMs: z.number().int().min(1000).default(10000),
     stateDir: z.string().min(1).default(join(tmpdir(), "weir")),
+    /** Kafka Streams' repartition.purge.interval.ms: how often consumed repartition records are deleted. */
+    repartitionPurgeIntervalMs: z.number().int().min(1).default(30000),
     clientId: z.string().min(1).optional(),
     logLevel: z.enum(logLevels).default("info"),
     sessionTimeoutMs: z.number().int().min(1000).default(45000),
@@ -52,6 +54,15 @@ export const configSchema = z
     httpPort: z.number().int().min(0).max(65535).default(8080),
     /** Loopback by default; 0.0.0.0 in a container. */
     httpHost: z.string().min(1).default("127.0.0.1"),
+    /**
+     * `host:port` where other instances reach this one's HTTP server, advertised to the group for
+     * interactive queries and the multi-instance /tasks (Kafka Streams' application.server). Default: the
+     * HTTP server's own address (the machine's host name when it listens on every interface).
+     */
+    applicationServer: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, "host:port, as other instances reach this one's HTTP server")
+      .optional(),
     /** SIGTERM/SIGINT: the longest a graceful shutdown may take before the process exits anyway (code 1). */
     shutdownTimeoutMs: z.number().int().min(1).default(30000),
     kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
@@ -84,6 +95,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   httpEnabled: "boolean",
   httpPort: "number",
   httpHost: "string",
+  applicationServer: "string",
   shutdownTimeoutMs: "number",
   applicationId: "string",
   bootstrapServers: "string",
@@ -92,6 +104,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   cacheMaxBytes: "number",
   transactionTimeoutMs: "number",
   stateDir: "string",
+  repartitionPurgeIntervalMs: "number",
   clientId: "string",
   logLevel: "string",
   sessionTimeoutMs: "number",

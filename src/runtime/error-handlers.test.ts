@@ -81,7 +81,7 @@ async function countOf(metrics: WeirMetrics, kind: string, action: string): Prom
 
 test("logAndContinue skips the undecodable and the throwing record, processes the rest, and counts both once committed", async (t) => {
   const { task, output, metrics } = await taskOver(t, jsonToOut, { deserializationErrorHandler: "logAndContinue", processingErrorHandler: "logAndContinue" });
-  assert.equal(task.process("in", batch), 4);
+  assert.equal(await task.process("in", batch), 4);
   assert.equal(await countOf(metrics, "deserialization", "skipped"), 0, "counted only once committed");
   await task.commit();
   const [commit] = output.commits;
@@ -93,7 +93,7 @@ test("logAndContinue skips the undecodable and the throwing record, processes th
 
 test("deadLetter writes the original bytes with the error and the origin in headers, in the same commit as the outputs", async (t) => {
   const { task, output, metrics } = await taskOver(t, jsonToOut, { deserializationErrorHandler: "deadLetter", processingErrorHandler: "deadLetter" });
-  task.process("in", batch);
+  await task.process("in", batch);
   await task.commit();
   const records = output.commits[0]!.records;
   assert.deepEqual(records.map((r) => r.topic), ["out", "app-dlq", "app-dlq", "out"]);
@@ -118,7 +118,7 @@ test("deadLetter writes the original bytes with the error and the origin in head
 
 test("fail throws the record's error and leaves the position at the failed record, so a commit covers exactly the records before it", async (t) => {
   const { task, output } = await taskOver(t, jsonToOut);
-  assert.throws(
+  await assert.rejects(
     () => task.process("in", batch),
     (err: unknown) => err instanceof RecordError && err.kind === "deserialization" && err.committableBefore && /in-0@1/.test(err.message),
   );
@@ -136,7 +136,7 @@ test("a source's handler overrides the application's", async (t) => {
         .to("out", { key: serdes.string(), value: serdes.json<number>() }),
     { deserializationErrorHandler: "fail" },
   );
-  task.process("in", [message(0, "1"), message(1, "{"), message(2, "2")]);
+  await task.process("in", [message(0, "1"), message(1, "{"), message(2, "2")]);
   await task.commit();
   assert.deepEqual(output.commits[0]!.records.map((r) => r.value!.toString()), ["1", "2"]);
 });
@@ -154,7 +154,7 @@ test("outputs a record forwarded before its processor threw are dropped with it"
     },
     { processingErrorHandler: "logAndContinue" },
   );
-  task.process("in", [message(0, "good"), message(1, "bad")]);
+  await task.process("in", [message(0, "good"), message(1, "bad")]);
   await task.commit();
   assert.deepEqual(output.commits[0]!.records.map((r) => `${r.topic}:${r.value!.toString()}`), ["first:good", "second:good"]);
 });
@@ -172,7 +172,7 @@ test("under fail, a record that wrote state before failing makes the records bef
       })
       .to("out", { key: serdes.string(), value: serdes.int64() }),
   );
-  assert.throws(
+  await assert.rejects(
     () => task.process("in", [message(0, "a"), message(1, "b")]),
     (err: unknown) => err instanceof RecordError && err.kind === "processing" && !err.committableBefore,
   );
@@ -189,7 +189,7 @@ test("an output larger than its topic accepts is a production error of its recor
     { productionErrorHandler: "logAndContinue" },
     new Map([["small", 1000]]),
   );
-  task.process("in", [message(0, "x".repeat(100)), message(1, "y".repeat(2000))]);
+  await task.process("in", [message(0, "x".repeat(100)), message(1, "y".repeat(2000))]);
   await task.commit();
   assert.deepEqual(output.commits[0]!.records.map((r) => `${r.topic}:${r.value!.length}`), ["small:100", "large:100", "large:2000"]);
   assert.equal(await countOf(metrics, "production", "skipped"), 1);
@@ -206,7 +206,7 @@ test("a sink's production handler overrides the application's; deadLetter sends 
     { productionErrorHandler: "fail" },
     new Map([["small", 1000], ["tiny", 1000]]),
   );
-  task.process("in", [message(0, "y".repeat(2000))]);
+  await task.process("in", [message(0, "y".repeat(2000))]);
   await task.commit();
   const records = output.commits[0]!.records;
   assert.deepEqual(records.map((r) => r.topic), ["app-dlq"]);

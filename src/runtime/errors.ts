@@ -7,6 +7,7 @@ export type WeirErrorCode =
   | "WEIR_DESERIALIZATION_FAILED"
   | "WEIR_PROCESSING_FAILED"
   | "WEIR_PRODUCTION_FAILED"
+  | "WEIR_INVALID_TIMESTAMP"
   | "WEIR_MODULE_INVALID";
 
 export class WeirError extends Error {

@@ -1,12 +1,14 @@
-// The group protocol's side of task assignment: what a member tells the leader (the tasks it runs and
-// the task state files it has), and how the leader's task assignment becomes topic partitions: each
-// task's input partitions together with its stores' changelog partitions.
+// The group protocol's side of task assignment: what a member tells the leader (the tasks it runs, the
+// task state files it has, the address of its HTTP server), and how the leader's task assignment becomes
+// topic partitions (each task's input partitions together with its stores' changelog partitions) and the
+// task → instance map every member receives.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { GroupAssignmentPlanner } from "../kafka/index.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import { InstanceMap } from "./instance-map.ts";
 import { assignTasks } from "./task-assignor.ts";
 import { taskId } from "./task.ts";
 
@@ -15,20 +17,31 @@ export interface TaskRef {
   readonly partition: number;
 }
 
-export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, ownedTasks: () => string[]): GroupAssignmentPlanner {
+export interface MemberInfo {
+  /** Tasks the member runs now. */
+  readonly owned: () => string[];
+  /** Where other instances reach its HTTP server (`host:port`), if anywhere. */
+  readonly applicationServer: () => string | null;
+}
+
+export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, member: MemberInfo): GroupAssignmentPlanner {
   return {
     protocolName: "weir-tasks-v1",
-    userData: () => Buffer.from(JSON.stringify({ owned: ownedTasks(), withState: tasksWithStateFiles(config) })),
+    userData: () =>
+      Buffer.from(JSON.stringify({ owned: member.owned(), withState: tasksWithStateFiles(config), server: member.applicationServer() })),
     assign: (members, partitionCount) => {
       const tasks: string[] = [];
+      const partitions = new Map<number, number>();
       for (const sub of topology.subTopologies) {
         const count = Math.max(...sub.sourceTopics.map(partitionCount));
+        partitions.set(sub.id, count);
         for (let p = 0; p < count; p++) tasks.push(taskId(sub.id, p));
       }
-      const plan = assignTasks(
-        tasks,
-        members.map((m) => ({ memberId: m.memberId, ...parseUserData(m.userData) })),
-      );
+      const subscriptions = members.map((m) => ({ memberId: m.memberId, ...parseUserData(m.userData) }));
+      const plan = assignTasks(tasks, subscriptions);
+      const servers = new Map(subscriptions.map((m) => [m.memberId, m.server]));
+      const owners = new Map<string, string | null>();
+      for (const [memberId, memberTasks] of plan) for (const id of memberTasks) owners.set(id, servers.get(memberId) ?? null);
       const result = new Map<string, Map<string, number[]>>();
       for (const [memberId, memberTasks] of plan) {
         const topics = new Map<string, number[]>();
@@ -43,7 +56,7 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         result.set(memberId, topics);
       }
       logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
-      return result;
+      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values()).encode() };
     },
   };
 }
@@ -70,12 +83,12 @@ export function parseTaskId(id: string): TaskRef {
   return { subTopology: sub, partition };
 }
 
-function parseUserData(data: Buffer): { owned: string[]; withState: string[] } {
+export function parseUserData(data: Buffer): { owned: string[]; withState: string[]; server: string | null } {
   try {
-    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown };
+    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown };
     const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-    return { owned: list(parsed.owned), withState: list(parsed.withState) };
+    return { owned: list(parsed.owned), withState: list(parsed.withState), server: typeof parsed.server === "string" ? parsed.server : null };
   } catch {
-    return { owned: [], withState: [] };
+    return { owned: [], withState: [], server: null };
   }
 }

@@ -5,12 +5,14 @@
 import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
-import { changelogPartitionKey, type Checkpoint, type KeyValueStore, type RestoreRecord } from "../state/types.ts";
+import type { CommittedView } from "../state/committed-reads.ts";
+import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import { RecordError, TaskErrorHandling, type HandlerDefaults } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
+import { openStore, storedStreamTimeMs } from "./open-store.ts";
 import { Task } from "./task.ts";
 
 export type TaskStatus = "restoring" | "running" | "closed";
@@ -38,6 +40,8 @@ export interface StreamTaskOptions {
   readonly errorHandling?: HandlerDefaults & { readonly deadLetterTopic: string };
   /** Per sink topic, the largest record it accepts (its max.message.bytes); a larger output is a production error. */
   readonly maxMessageBytes?: ReadonlyMap<string, number>;
+  /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
+  readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
 }
 
 const failEverything: HandlerDefaults & { deadLetterTopic: string } = {
@@ -91,7 +95,9 @@ export class StreamTask {
   private readonly committedInputs = new Map<string, string>();
   private checkpoint: Checkpoint;
   private readonly restores = new Map<string, StoreRestore>();
-  private readonly stores = new Map<string, KeyValueStore<unknown, unknown>>();
+  private readonly stores = new Map<string, unknown>();
+  /** The task's stream time as of its last commit, to go back to on rollback. */
+  private committedStreamTimeMs: number;
   private statusValue: TaskStatus = "restoring";
   /** No usable local file (none, or a corrupt one): the stores are rebuilt from the changelogs' beginning. */
   private rebuilt = false;
@@ -104,6 +110,10 @@ export class StreamTask {
   private currentTopic = "";
   private currentMessage: BatchMessage | undefined;
   private currentDeadLettered = false;
+  /** The batch being processed while it waits for async calls (mapValuesAsync); commits and ticks wait for it. */
+  private processing: Promise<unknown> | undefined;
+  /** Timers or punctuators fired on the wall-clock tick since the last commit. */
+  private punctuated = false;
 
   private constructor(options: StreamTaskOptions, state: StateFile) {
     const { subTopology, partition, applicationId } = options;
@@ -118,17 +128,25 @@ export class StreamTask {
     const stores = this.stores;
     for (const def of subTopology.stores) {
       const topic = Topology.changelogTopic(applicationId, def.name);
-      stores.set(
-        def.name,
-        state.keyValueStore({ name: def.name, keySerde: def.keySerde, valueSerde: def.valueSerde, changelogTopic: topic, changelogPartition: partition }),
-      );
+      stores.set(def.name, openStore(state, def, topic, partition));
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
+    const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
     this.maxMessageBytes = options.maxMessageBytes ?? new Map();
-    const sink = { collect: (r: ProducedRecord) => this.collect(r), productionFailed: (e: RecordError) => this.productionFailed(e) };
-    this.graph = new Task(subTopology, partition, applicationId, sink, stores, (reason) => this.metrics.droppedRecords(reason, 1));
+    this.graph = new Task(
+      subTopology,
+      partition,
+      applicationId,
+      { collect: (r) => this.collect(r), productionFailed: (e) => this.productionFailed(e) },
+      visible,
+      (reason) => this.metrics.droppedRecords(reason, 1),
+      (store) => this.metrics.lateRecordsDropped(store, 1),
+    );
     this.id = this.graph.id;
     this.errors = new TaskErrorHandling(subTopology, options.errorHandling ?? failEverything, this.id, partition, this.logger);
+    // Stream time is not persisted: it is recomputed from what the window and session stores hold.
+    this.committedStreamTimeMs = storedStreamTimeMs(stores.values());
+    this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
   /**
@@ -186,7 +204,7 @@ export class StreamTask {
       this.metrics.restoreRemainingRecords(this.id, store, Number(end - BigInt(from)));
       toFetch.set(key, from);
     }
-    if (toFetch.size === 0) this.statusValue = "running";
+    if (toFetch.size === 0) this.running();
     return toFetch;
   }
 
@@ -200,6 +218,7 @@ export class StreamTask {
     const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
     // The file first: the checkpoint kept in memory must never claim records the file does not hold.
     this.state.restore(restore.store, records, new Map([[key, next]]));
+    this.graph.stateReset();
     this.checkpoint.set(key, next);
     restore.restored += records.length;
     restore.position = BigInt(next);
@@ -226,13 +245,50 @@ export class StreamTask {
         );
       }
     }
-    if (this.statusValue === "restoring" && this.restores.size === 0) this.statusValue = "running";
+    if (this.statusValue === "restoring" && this.restores.size === 0) this.running();
     return this.statusValue === "running";
   }
 
-  /** Waits for a commit in flight, so that processing never interleaves with one. */
+  /** Restored: stream time starts from what the restored window and session stores hold. */
+  private running(): void {
+    this.statusValue = "running";
+    this.committedStreamTimeMs = Math.max(this.committedStreamTimeMs, storedStreamTimeMs(this.stores.values()));
+    this.graph.streamTimeMs = this.committedStreamTimeMs;
+  }
+
+  /** Waits for a commit or a batch in flight, so that processing never interleaves with a commit. */
   async idle(): Promise<void> {
-    while (this.committing) await this.committing;
+    while (this.committing || this.processing) {
+      if (this.committing) await this.committing;
+      else await this.processing!.catch(() => undefined);
+    }
+  }
+
+  /** A commit or a batch is in flight: the wall-clock tick must not run now. */
+  busy(): boolean {
+    return this.committing !== undefined || this.processing !== undefined;
+  }
+
+  /**
+   * The runtime's wall-clock tick: fires processing-time timers and wall-clock punctuators due at `nowMs`
+   * (never during a batch or a commit, never while restoring); what they forward goes out in the next
+   * commit. Returns whether anything fired. Throws a WeirError when a timer or punctuator fails.
+   */
+  punctuate(nowMs: number): boolean {
+    if (this.statusValue !== "running" || this.busy()) return false;
+    const fired = this.graph.punctuateWallClock(nowMs) > 0;
+    if (fired) this.punctuated = true;
+    return fired;
+  }
+
+  /** Wall-clock work waits for a commit: due when the tick fired something and the commit interval has passed. */
+  punctuationCommitDue(now: number, intervalMs: number): boolean {
+    return this.punctuated && this.commitDue(now, intervalMs);
+  }
+
+  /** The topics topic choosers have picked so far (the task manager checks that they exist). */
+  chosenTopics(): ReadonlySet<string> {
+    return this.graph.chosenTopics;
   }
 
   /** Notes an input partition's end offset as of its latest fetch, for lag. */
@@ -258,68 +314,93 @@ export class StreamTask {
     };
   }
 
+  /** Runs `read` on the stores' committed state (interactive queries); see StateFile.readCommitted. */
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T> {
+    return this.state.readCommitted(read);
+  }
+
   /** Entries of each store and the file's size, for the metrics. */
   storeSizes(): { task: string; store: string; entries: number; bytes: number }[] {
     if (this.statusValue === "closed") return [];
     const bytes = this.state.sizeBytes();
-    return [...this.stores].map(([store, kv]) => ({ task: this.id, store, entries: kv.approximateNumEntries(), bytes }));
-  }
-
-  /** The index of the first record of the batch this task has not processed yet. */
-  private firstNew(topic: string, messages: readonly BatchMessage[]): number {
-    // A task never processes an offset twice: kafkajs may hand over a batch fetched before a rebalance
-    // or a seek (its isStale() knows only of seeks), after this task has moved past those records.
-    const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
-    let start = 0;
-    if (next !== undefined && messages.length > 0 && BigInt(messages[0]!.offset) < BigInt(next)) {
-      const floor = BigInt(next);
-      while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
-    }
-    return start;
+    return [...this.stores].map(([store, s]) => ({ task: this.id, store, entries: (s as { approximateNumEntries(): number }).approximateNumEntries(), bytes }));
   }
 
   /** What the serdes must fetch (schemas) before the batch can be processed; empty when nothing. */
   warmUps(topic: string, messages: readonly BatchMessage[]): Promise<void>[] {
-    return this.graph.warmUps(topic, messages, this.firstNew(topic, messages));
+    return this.graph.warmUps(topic, messages, this.firstUnprocessed(topic, messages));
   }
 
   /**
    * Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction.
-   * Returns how many records it processed (records it had already processed are skipped). A record
-   * that fails goes to its error handler; under `fail` the RecordError is thrown, with the position left
-   * at the failed record, so that a commit covers exactly the records before it.
+   * Resolves with how many records it processed (records it had already processed are skipped). A batch of
+   * a synchronous topology runs in one go; with async calls (mapValuesAsync) it waits whenever their
+   * concurrency is used up. A record that fails goes to its error handler; under `fail` the RecordError is
+   * thrown, with the position left at the failed record, so that a commit covers exactly the records before it.
    */
-  process(topic: string, messages: readonly BatchMessage[]): number {
-    const start = this.firstNew(topic, messages);
+  async process(topic: string, messages: readonly BatchMessage[]): Promise<number> {
+    if (!this.graph.hasAsyncWork) return this.processSync(topic, messages);
+    const running = this.processAsync(topic, messages);
+    this.processing = running;
+    try {
+      return await running;
+    } finally {
+      this.processing = undefined;
+    }
+  }
+
+  private processSync(topic: string, messages: readonly BatchMessage[]): number {
+    const start = this.firstUnprocessed(topic, messages);
     let last: string | undefined;
     try {
       for (let i = start; i < messages.length; i++) {
         const message = messages[i]!;
-        const outputsBefore = this.outputs.length;
-        const writesBefore = this.state.writeCount;
-        this.currentTopic = topic;
-        this.currentMessage = message;
-        this.currentDeadLettered = false;
-        try {
-          this.graph.process(topic, message);
-        } catch (err) {
-          if (!(err instanceof RecordError)) throw err;
-          // The failed record's outputs go; state it wrote before failing cannot be taken back (see README).
-          this.outputs.length = outputsBefore;
-          const handler = this.errors.handlerFor(topic, err);
-          if (handler === "fail") {
-            err.committableBefore = this.state.writeCount === writesBefore;
-            throw err;
-          }
-          this.handle(handler, topic, message, err);
-        }
+        this.processRecord(topic, message);
         last = message.offset;
       }
     } finally {
-      this.currentMessage = undefined;
       if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     }
     return messages.length - start;
+  }
+
+  private async processAsync(topic: string, messages: readonly BatchMessage[]): Promise<number> {
+    const start = this.firstUnprocessed(topic, messages);
+    for (let i = start; i < messages.length; i++) {
+      const message = messages[i]!;
+      while (this.graph.saturated()) await this.graph.progress();
+      this.graph.throwDetachedFailure();
+      this.processRecord(topic, message);
+      this.positions.set(topic, (BigInt(message.offset) + 1n).toString());
+    }
+    return messages.length - start;
+  }
+
+  /**
+   * Runs one record through the graph. A RecordError goes to its handler: the record's outputs are dropped
+   * (state it wrote before failing cannot be taken back, see README), then it is skipped, dead-lettered or,
+   * under `fail`, thrown. Work an async processor finishes after an await is not covered: its error fails the task.
+   */
+  private processRecord(topic: string, message: BatchMessage): void {
+    const outputsBefore = this.outputs.length;
+    const writesBefore = this.state.writeCount;
+    this.currentTopic = topic;
+    this.currentMessage = message;
+    this.currentDeadLettered = false;
+    try {
+      this.graph.process(topic, message);
+    } catch (err) {
+      if (!(err instanceof RecordError)) throw err;
+      this.outputs.length = outputsBefore;
+      const handler = this.errors.handlerFor(topic, err);
+      if (handler === "fail") {
+        err.committableBefore = this.state.writeCount === writesBefore;
+        throw err;
+      }
+      this.handle(handler, topic, message, err);
+    } finally {
+      this.currentMessage = undefined;
+    }
   }
 
   /** An output to send at the next commit; one its topic would refuse is a production error now, at its record. */
@@ -349,6 +430,21 @@ export class StreamTask {
     this.currentDeadLettered = true;
   }
 
+  /**
+   * The index of the first message past what this task has processed. A task never processes an offset
+   * twice: kafkajs may hand over a batch fetched before a rebalance or a seek (its isStale() knows only of
+   * seeks), after this task has moved past those records.
+   */
+  private firstUnprocessed(topic: string, messages: readonly BatchMessage[]): number {
+    const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
+    let start = 0;
+    if (next !== undefined && messages.length > 0 && BigInt(messages[0]!.offset) < BigInt(next)) {
+      const floor = BigInt(next);
+      while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
+    }
+    return start;
+  }
+
   /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
   adoptCommittedInputs(committed: ReadonlyMap<string, string>): void {
     for (const topic of this.subTopology.sourceTopics) {
@@ -367,8 +463,9 @@ export class StreamTask {
     return offsets;
   }
 
+  /** Inputs processed, outputs waiting, or state written (by a timer on the tick) since the last commit. */
   hasUncommitted(): boolean {
-    return this.positions.size > 0 || this.outputs.length > 0;
+    return this.positions.size > 0 || this.outputs.length > 0 || this.state.status === "active";
   }
 
   commitDue(now: number, intervalMs: number): boolean {
@@ -392,6 +489,8 @@ export class StreamTask {
     this.committing = new Promise((resolve) => (done = resolve));
     const started = performance.now();
     try {
+      // Only completed work is committed: async calls settle and their results go downstream first.
+      if (this.graph.hasAsyncWork) await this.graph.settle();
       const changelog = this.state.flush();
       const records: ProducedRecord[] = this.outputs.splice(0);
       const outputsPerTopic = new Map<string, number>();
@@ -418,6 +517,8 @@ export class StreamTask {
       }
       for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
       this.state.commit(this.checkpoint);
+      this.punctuated = false;
+      this.committedStreamTimeMs = this.graph.streamTimeMs;
       this.lastCommit = Date.now();
       for (const { kind, action, count } of this.errors.takeCounts()) this.metrics.errorRecords(kind, action, count);
       this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
@@ -436,8 +537,12 @@ export class StreamTask {
     this.outputs.length = 0;
     this.positions.clear();
     this.errors.clearCounts();
+    this.punctuated = false;
     this.state.rollback();
+    this.graph.stateReset();
     this.checkpoint = this.state.checkpoint();
+    // The records that moved stream time since the commit will be processed again.
+    this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
   /** Rolls back what was not committed and closes the file and the output. */

@@ -8,6 +8,7 @@ import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, Partit
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
+import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
@@ -15,6 +16,9 @@ import { taskPlanner, type TaskRef } from "./group-planner.ts";
 import { taskId } from "./task.ts";
 import { RecordError } from "./error-handlers.ts";
 import { awaitWarmUps } from "./registry-wait.ts";
+
+/** How often processing-time timers and wall-clock punctuators are checked. */
+const wallClockTickMs = 50;
 
 export interface PartitionControl {
   pause(partitions: ReadonlyMap<string, readonly number[]>): void;
@@ -33,6 +37,8 @@ export interface TaskManagerOptions {
   readonly fail: (error: Error) => void;
   /** Called after every successful commit of a task, with the input offsets it committed. */
   readonly committed?: (task: StreamTask, offsets: ReadonlyMap<string, string>) => void;
+  /** The instance's global stores (GlobalKTables), which every task may read. */
+  readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
 }
 
 export class TaskManager {
@@ -53,6 +59,10 @@ export class TaskManager {
   private stopping = false;
   /** Per sink topic (and the dead-letter topic), the largest record it accepts. */
   private maxMessageBytes: ReadonlyMap<string, number> = new Map();
+  /** Output topics known to exist: the fixed sink topics (checked at start) and chosen ones found on the cluster. */
+  private readonly knownOutputTopics: Set<string>;
+  /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -60,6 +70,7 @@ export class TaskManager {
     this.changelogTopics = new Set(
       topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))),
     );
+    this.knownOutputTopics = new Set([...topology.sinkTopics(), ...topology.repartitionTopics.map((r) => r.name)]);
   }
 
   /** Every topic the group consumer subscribes to: the inputs and the changelogs. */
@@ -69,6 +80,27 @@ export class TaskManager {
 
   attach(control: PartitionControl): void {
     this.control = control;
+    this.ticker ??= setInterval(() => this.tick(), wallClockTickMs);
+  }
+
+  /**
+   * Fires each running task's processing-time timers and wall-clock punctuators that are due. A task in a
+   * batch, in a commit or restoring is skipped (StreamTask.punctuate); a task whose tick forwarded or wrote
+   * something commits once its commit interval has passed, as if a batch had ended.
+   */
+  private tick(): void {
+    const now = Date.now();
+    for (const task of this.tasks.values()) {
+      try {
+        task.punctuate(now);
+      } catch (err) {
+        this.options.fail(err as Error);
+        return;
+      }
+      if (!task.busy() && task.punctuationCommitDue(now, this.options.config.commitIntervalMs)) {
+        this.commit(task).catch((err: unknown) => this.options.fail(err as Error));
+      }
+    }
   }
 
   /** The topics' max.message.bytes, read at start: an output over it is a production error at its record. */
@@ -81,9 +113,9 @@ export class TaskManager {
     this.stopping = true;
   }
 
-  /** The assignment strategy of the group: whole tasks, sticky to where their state is. */
-  planner(): GroupAssignmentPlanner {
-    return taskPlanner(this.options.topology, this.options.config, this.options.logger, () => [...this.tasks.keys()]);
+  /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer`. */
+  planner(applicationServer: () => string | null): GroupAssignmentPlanner {
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer });
   }
 
   /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
@@ -139,6 +171,7 @@ export class TaskManager {
       metrics: this.options.metrics,
       errorHandling: config,
       maxMessageBytes: this.maxMessageBytes,
+      globalStores: this.options.globalStores?.(),
     });
   }
 
@@ -228,11 +261,12 @@ export class TaskManager {
     let processed: number;
     const started = performance.now();
     try {
-      processed = task.process(batch.topic, batch.messages);
+      processed = await task.process(batch.topic, batch.messages);
     } catch (err) {
       // Nothing past the failing record is committed. Under the `fail` handler the records before it are,
       // unless the failed record left state writes behind (they cannot be told apart from the others').
-      if (err instanceof RecordError && err.committableBefore) {
+      // (A topic a chooser picked before it must exist first, or the commit would wait for it in vain.)
+      if (err instanceof RecordError && err.committableBefore && (await this.missingChosenTopics(task)) === undefined) {
         const commitError = await this.commitOnce(task);
         if (commitError) this.options.logger.warn({ task: task.id, err: commitError }, "could not commit the records before the failed one");
       }
@@ -249,6 +283,14 @@ export class TaskManager {
     metrics.recordsConsumed(batch.topic, processed);
     metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
     task.noteHighWatermark(batch.topic, batch.highWatermark);
+    // Off the commit path, so a task without topic choosers commits exactly as before (no await in between).
+    if (this.unknownChosenTopics(task).length > 0) {
+      const missing = await this.missingChosenTopics(task);
+      if (missing) {
+        this.options.fail(missing);
+        return;
+      }
+    }
     const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
   }
@@ -297,6 +339,8 @@ export class TaskManager {
       this.failedCommits.delete(task.id);
       return;
     }
+    // A processing error: commitOnce has stopped the app.
+    if (error instanceof WeirError) return;
     const failures = (this.failedCommits.get(task.id) ?? 0) + 1;
     this.failedCommits.set(task.id, failures);
     if (recursOnRetry(error) || failures >= maxConsecutiveFailedCommits) {
@@ -314,9 +358,35 @@ export class TaskManager {
       this.options.committed?.(task, offsets);
       return undefined;
     } catch (err) {
-      this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
+      // Async work (mapValuesAsync) that failed before the commit: a processing error, which stops the app.
+      if (err instanceof WeirError) this.options.fail(err);
+      else this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }
+  }
+
+  /**
+   * A topic chooser may pick any name; as in Kafka Streams the topic must exist. Weir checks each new one
+   * against the cluster after the batch that chose it, and stops the app naming it if it does not (rather
+   * than letting the producer retry a missing topic until the commit fails).
+   */
+  private async missingChosenTopics(task: StreamTask): Promise<WeirError | undefined> {
+    const unknown = this.unknownChosenTopics(task);
+    if (unknown.length === 0) return undefined;
+    const counts = await this.options.admin.partitionCounts(unknown);
+    for (const topic of counts.keys()) this.knownOutputTopics.add(topic);
+    const missing = unknown.filter((t) => !counts.has(t));
+    if (missing.length === 0) return undefined;
+    return new WeirError(
+      "WEIR_TOPIC_MISSING",
+      `task ${task.id}: a topic chooser picked ${missing.map((t) => `"${t}"`).join(", ")}, which ${missing.length === 1 ? "does" : "do"} not exist; create ${missing.length === 1 ? "it" : "them"} first (Weir creates only its own internal topics)`,
+    );
+  }
+
+  private unknownChosenTopics(task: StreamTask): string[] {
+    const chosen = task.chosenTopics();
+    if (chosen.size === 0) return [];
+    return [...chosen].filter((t) => !this.knownOutputTopics.has(t));
   }
 
   /** Commits every task with uncommitted work. */
@@ -364,6 +434,11 @@ export class TaskManager {
     return this.tasks.size;
   }
 
+  /** The task with this id, if this instance runs it. */
+  task(id: string): StreamTask | undefined {
+    return this.tasks.get(id);
+  }
+
   all(): IterableIterator<StreamTask> {
     return this.tasks.values();
   }
@@ -371,6 +446,7 @@ export class TaskManager {
   /** Closes every task (uncommitted work is rolled back: commit first to keep it). */
   async closeAll(): Promise<void> {
     this.closed = true;
+    clearInterval(this.ticker);
     this.generation += 1;
     await this.reconciling;
     const tasks = [...this.tasks.values()];

@@ -91,3 +91,23 @@ test("the task id is the sub-topology and the partition", () => {
   const { task } = taskOver((b) => b.stream("in", { key: serdes.string(), value: serdes.string() }).to("out", { key: serdes.string(), value: serdes.string() }));
   assert.equal(task.id, "0_2");
 });
+
+test("a record with a negative timestamp is counted as dropped when its source skips invalid timestamps", () => {
+  const { task, outputs } = taskOver((b) =>
+    b.stream("in", { key: serdes.string(), value: serdes.string(), onInvalidTimestamp: "skip" }).to("out", { key: serdes.string(), value: serdes.string() }),
+  );
+  task.process("in", message(0, "a", "x", -1));
+  task.process("in", message(1, "a", "y", 7));
+  assert.equal(outputs.length, 1);
+  assert.equal(task.dropped.get("invalid timestamp"), 1);
+});
+
+test("a topic chooser's topics are noted for the runtime to check", () => {
+  const { task, outputs } = taskOver((b) =>
+    b.stream("in", { key: serdes.string(), value: serdes.string() }).to((k) => `out-${k}`, { key: serdes.string(), value: serdes.string() }),
+  );
+  task.process("in", message(0, "a", "x"));
+  task.process("in", message(1, "b", "y"));
+  assert.deepEqual(outputs.map((o) => o.topic), ["out-a", "out-b"]);
+  assert.deepEqual([...task.chosenTopics], ["out-a", "out-b"]);
+});

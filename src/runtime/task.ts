@@ -1,14 +1,18 @@
 // A task: one sub-topology on one partition. It owns that partition's processor instances, runs each
 // input record through them synchronously, and hands serialized outputs to the task's record sink.
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
-import type { Processor, ProcessorContext } from "../processor/processor.ts";
+import { isAsyncWork, type AsyncWork, type DetachedContext, type KeyValueStoreRef, type Processor, type ProcessorContext } from "../processor/processor.ts";
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
+import { ProcessorTimers, type Timer, type TimerService } from "../processor/timers.ts";
 import type { Serde } from "../serdes/serde.ts";
-import type { SubTopology, TopologyNode } from "../topology/graph.ts";
 import { StateError } from "../state/errors.ts";
+import { TimerStore, type TimerValue } from "../state/timer-store.ts";
+import type { KeyValueStore } from "../state/types.ts";
+import type { ProcessorNode, SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { RecordError } from "./error-handlers.ts";
 import { WeirError } from "./errors.ts";
+import { TaskTime } from "./task-time.ts";
 
 export interface RecordSink {
   /** Takes a serialized output; throws when the output cannot be produced (e.g. larger than its topic accepts). */
@@ -43,6 +47,8 @@ export class Task {
   private readonly sources = new Map<string, Forward>();
   private readonly processors: Processor<unknown, unknown, unknown, unknown>[] = [];
   private current: RecordMetadata | undefined;
+  /** The record after which event-time timers and stream-time punctuators are running. */
+  private trigger: RecordMetadata | undefined;
   /** The node running now, so an error names where it happened. */
   private currentNode = "";
 
@@ -53,8 +59,29 @@ export class Task {
   private readonly stores: ReadonlyMap<string, unknown>;
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
+  /** Topics a topic chooser picked: the runtime checks they exist before committing records to them. */
+  readonly chosenTopics = new Set<string>();
+  /** Per input topic, the largest event time extracted so far (Kafka Streams' partition time). */
+  private readonly partitionTimes = new Map<string, number>();
+  /** Records dropped as late (beyond their window's grace), by store. */
+  readonly lateDropped = new Map<string, number>();
+  /**
+   * Stream time: the largest timestamp of the records this task has processed, -1 before any. Kept in
+   * memory; the owner sets it when the task opens (from its stores) and after a rollback.
+   */
+  streamTimeMs = -1;
 
   private readonly onDrop: ((reason: string) => void) | undefined;
+  private readonly onLate: ((store: string) => void) | undefined;
+
+  /** The wall clock processors see (`currentSystemTimeMs`, wall-clock punctuators); the TopologyTestDriver replaces it. */
+  systemTimeMs: () => number = Date.now;
+  /** Timers and punctuators. */
+  private readonly time = new TaskTime((node, what, call) => this.runAs(node, what, call));
+  /** Processors whose work outlives process() (mapValuesAsync); empty for synchronous topologies. */
+  private readonly asyncWork: AsyncWork[] = [];
+  /** The first error of work done after an await; it fails the task at its next step. */
+  private detachedFailure: Error | undefined;
   private readonly writerWarmUps: WriterWarmUp[];
   private readonly readerWarmUps = new Map<string, ReaderWarmUp>();
 
@@ -66,8 +93,13 @@ export class Task {
     sink: RecordSink,
     stores: ReadonlyMap<string, unknown> = new Map(),
     onDrop?: (reason: string) => void,
+    onLate?: (store: string) => void,
+    /** The wall clock, set before the processors' init (which may schedule wall-clock punctuators). */
+    systemTimeMs: () => number = Date.now,
   ) {
+    this.systemTimeMs = systemTimeMs;
     this.onDrop = onDrop;
+    this.onLate = onLate;
     this.subTopology = subTopology;
     this.partition = partition;
     this.applicationId = applicationId;
@@ -90,8 +122,10 @@ export class Task {
           forward = toChildren;
         } else {
           const processor = node.supplier();
-          processor.init?.(this.contextFor(node.name, node.stores, toChildren));
+          const byChild = new Map(node.children.map((c, i) => [c, children[i]!]));
+          processor.init?.(this.contextFor(node, processor, toChildren, byChild));
           this.processors.push(processor);
+          if (isAsyncWork(processor)) this.asyncWork.push(processor);
           const name = node.name;
           forward = (record) => {
             const previous = this.currentNode;
@@ -107,14 +141,25 @@ export class Task {
     for (const node of subTopology.nodes) {
       if (node.kind !== "source") continue;
       const forward = build(node);
-      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node.name, node.keySerde, node.valueSerde, forward));
+      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node, forward));
       const key = node.keySerde.prepareDeserialize ? node.keySerde : undefined;
       const value = node.valueSerde.prepareDeserialize ? node.valueSerde : undefined;
       if (key || value) for (const topic of node.topics) this.readerWarmUps.set(topic, { key, value });
     }
     const writers: WriterWarmUp[] = [];
     for (const node of subTopology.nodes) {
-      if (node.kind === "sink") writers.push({ serde: node.keySerde, topic: node.topic }, { serde: node.valueSerde, topic: node.topic });
+      if (node.kind === "sink") {
+        if (typeof node.topic !== "string") {
+          // A writer schema is resolved before the batch, for a topic known then: a chosen topic is not.
+          if (node.keySerde.prepareSerialize || node.valueSerde.prepareSerialize) {
+            throw new WeirError("WEIR_TOPOLOGY_INVALID", `sink ${node.name} picks its topic per record and cannot use a serde that resolves its writer schema first (${node.keySerde.name}, ${node.valueSerde.name}); write to a fixed topic`);
+          }
+          continue;
+        }
+        writers.push({ serde: node.keySerde, topic: node.topic }, { serde: node.valueSerde, topic: node.topic });
+      } else if (node.kind === "processor" && node.timers?.keySerde) {
+        writers.push({ serde: node.timers.keySerde, topic: Topology.changelogTopic(applicationId, node.timers.store) });
+      }
     }
     for (const store of subTopology.stores) {
       const topic = Topology.changelogTopic(applicationId, store.name);
@@ -157,8 +202,15 @@ export class Task {
     this.current = { topic, partition: this.partition, offset: message.offset };
     try {
       source(message as unknown as StreamRecord<unknown, unknown>);
+      if (this.time.inUse) {
+        // Timers and punctuators run without a current record (as in Kafka Streams); errors still name it.
+        this.trigger = this.current;
+        this.current = undefined;
+        this.time.advanceStreamTime(this.streamTimeMs);
+      }
     } finally {
       this.current = undefined;
+      this.trigger = undefined;
     }
   }
 
@@ -166,12 +218,53 @@ export class Task {
     for (const p of this.processors) p.close?.();
   }
 
+  /** Fires processing-time timers and wall-clock punctuators due at `nowMs`; returns how many fired. */
+  punctuateWallClock(nowMs: number): number {
+    if (!this.time.inUse) return 0;
+    return this.time.advanceWallClock(nowMs);
+  }
+
+  /** The state behind the timers changed (rollback, restore). */
+  stateReset(): void {
+    this.time.forgetEarliest();
+  }
+
+  /** True when the topology has async work (mapValuesAsync): the runtime then waits for it. */
+  get hasAsyncWork(): boolean {
+    return this.asyncWork.length > 0;
+  }
+
+  /** True while an async processor takes no more records. */
+  saturated(): boolean {
+    for (const w of this.asyncWork) if (w.saturated()) return true;
+    return false;
+  }
+
+  /** Waits until some async call settled; throws the error of work that failed after an await. */
+  async progress(): Promise<void> {
+    const saturated = this.asyncWork.filter((w) => w.saturated());
+    if (saturated.length > 0) await Promise.race(saturated.map((w) => w.progress()));
+    this.throwDetachedFailure();
+  }
+
+  /** Waits until no async call is in flight and every result was forwarded; throws the first error among them. */
+  async settle(): Promise<void> {
+    for (const w of this.asyncWork) await w.drain();
+    this.throwDetachedFailure();
+  }
+
+  throwDetachedFailure(): void {
+    if (this.detachedFailure) throw this.detachedFailure;
+  }
+
   private origin(): string {
     const c = this.current;
     return c ? `${c.topic}-${c.partition}@${c.offset}` : "(no input record)";
   }
 
-  private sourceForward(name: string, keySerde: Serde<unknown>, valueSerde: Serde<unknown>, next: Forward): Forward {
+  private sourceForward(node: SourceNode, next: Forward): Forward {
+    const { name, keySerde, valueSerde, timestampExtractor } = node;
+    const onInvalid = node.onInvalidTimestamp ?? "fail";
     // The source receives the raw client message and builds the typed record once.
     return (raw) => {
       const message = raw as unknown as BatchMessage;
@@ -184,32 +277,59 @@ export class Task {
       } catch (err) {
         throw new RecordError("deserialization", name, `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, err);
       }
-      const record: StreamRecord<unknown, unknown> = {
-        key,
-        value,
-        timestamp: Number(message.timestamp),
-        headers: (message.headers ?? {}),
-      };
+      const headers = message.headers ?? {};
+      let timestamp = Number(message.timestamp);
+      if (timestampExtractor) {
+        const partitionTime = this.partitionTimes.get(topic) ?? -1;
+        try {
+          timestamp = timestampExtractor({ topic, partition: this.partition, offset: message.offset, key, value, timestamp, headers }, partitionTime);
+        } catch (err) {
+          throw new RecordError("processing", name, `the timestamp extractor of source ${name} failed on record ${this.origin()}: ${(err as Error).message}`, err);
+        }
+      }
+      if (!(timestamp >= 0)) {
+        if (onInvalid === "fail") {
+          throw new WeirError(
+            "WEIR_INVALID_TIMESTAMP",
+            `source ${name}: record ${this.origin()} has event time ${timestamp}; a timestamp must be ≥ 0 (fix the producer or the extractor, or set onInvalidTimestamp: "skip" on the source)`,
+          );
+        }
+        this.drop("invalid timestamp");
+        return;
+      }
+      if (timestamp > (this.partitionTimes.get(topic) ?? -1)) this.partitionTimes.set(topic, timestamp);
+      const record: StreamRecord<unknown, unknown> = { key, value, timestamp, headers };
+      // Stream time advances before the record is processed, as in Kafka Streams: the record that
+      // moves it past a window's end + grace is the one that closes that window.
+      if (timestamp > this.streamTimeMs) this.streamTimeMs = timestamp;
       try {
         next(record);
       } catch (err) {
         // A record error already classified, or a state file that refuses writes: no handler may skip those.
-        if (err instanceof WeirError || err instanceof StateError) throw err;
         const node = this.currentNode || name;
+        // A handler may skip the record and go on: the next one must not be blamed on this node.
+        this.currentNode = "";
+        if (err instanceof WeirError || err instanceof StateError) throw err;
         throw new RecordError("processing", node, `processor ${node} failed on record ${this.origin()}: ${(err as Error).message}`, err);
       }
     };
   }
 
-  private sinkForward(
-    name: string,
-    topic: string,
-    keySerde: Serde<unknown>,
-    valueSerde: Serde<unknown>,
-  ): Forward {
+  private sinkForward(name: string, to: string | TopicChooser<unknown, unknown>, keySerde: Serde<unknown>, valueSerde: Serde<unknown>): Forward {
+    const chooser = typeof to === "string" ? undefined : to;
     return (record) => {
       const previous = this.currentNode;
       this.currentNode = name;
+      let topic: string;
+      if (chooser) {
+        // The chooser is user code like a processor's: its error is a processing error (the source names it).
+        const c = this.current;
+        topic = chooser(record.key, record.value, { timestamp: record.timestamp, headers: record.headers, topic: c?.topic, partition: c?.partition, offset: c?.offset });
+        if (typeof topic !== "string" || topic.length === 0) throw new Error(`the topic chooser of sink ${name} returned ${JSON.stringify(topic)}, not a topic name`);
+        this.chosenTopics.add(topic);
+      } else {
+        topic = to as string;
+      }
       try {
         this.sink.collect({
           topic,
@@ -228,22 +348,100 @@ export class Task {
     };
   }
 
-  private contextFor(node: string, declared: readonly string[], forward: Forward): ProcessorContext<unknown, unknown> {
-    return {
+  private drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+    this.onDrop?.(reason);
+  }
+
+  /** Runs `call` as `node`; an error names the processor, `what` it was doing, and the input record if any. */
+  private runAs(node: string, what: string, call: () => void): void {
+    const previous = this.currentNode;
+    this.currentNode = node;
+    try {
+      call();
+    } catch (err) {
+      if (err instanceof WeirError) throw err;
+      const record = this.current ?? this.trigger;
+      const after = record ? ` after record ${record.topic}-${record.partition}@${record.offset}` : "";
+      throw new WeirError("WEIR_PROCESSING_FAILED", `processor ${this.currentNode || node} failed in ${what}${after}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.currentNode = previous;
+    }
+  }
+
+  /** Forwards as if the input `metadata` describes were being processed (work resumed after an await). */
+  private forwardDetached(node: string, forward: Forward, metadata: RecordMetadata | undefined, record: StreamRecord<unknown, unknown>): void {
+    if (this.detachedFailure) return;
+    const previous = this.current;
+    this.current = metadata;
+    try {
+      this.runAs(node, "forwarding an async result", () => forward(record));
+    } catch (err) {
+      this.detachedFailure = err as Error;
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  private failDetached(node: string, metadata: RecordMetadata | undefined, error: unknown): void {
+    if (this.detachedFailure) return;
+    const origin = metadata ? `${metadata.topic}-${metadata.partition}@${metadata.offset}` : "(no input record)";
+    this.detachedFailure = new WeirError("WEIR_PROCESSING_FAILED", `processor ${node} failed on record ${origin}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+
+  private contextFor(
+    node: ProcessorNode,
+    processor: Processor<unknown, unknown, unknown, unknown>,
+    forward: Forward,
+    byChild: ReadonlyMap<string, Forward>,
+  ): ProcessorContext<unknown, unknown> & DetachedContext {
+    const name = node.name;
+    const declared = node.stores;
+    const timers = this.timersFor(node, processor);
+    const context: ProcessorContext<unknown, unknown> & DetachedContext = {
       taskId: this.id,
       applicationId: this.applicationId,
       recordMetadata: () => this.current,
-      forward,
-      getStateStore: <S>(name: string): S => {
-        const store = declared.includes(name) ? this.stores.get(name) : undefined;
-        if (store === undefined) throw new Error(`processor ${node} did not declare store ${name} (it has: ${declared.join(", ") || "none"})`);
-        return store as S;
+      forward: (record, childName) => {
+        if (childName === undefined) return forward(record);
+        const child = byChild.get(childName);
+        if (!child) throw new Error(`processor ${name} has no child ${childName} (it has: ${[...byChild.keys()].join(", ") || "none"})`);
+        child(record);
       },
-      dropRecord: (reason: string) => {
-        this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
-        this.onDrop?.(reason);
+      getStateStore: ((store: string | KeyValueStoreRef<unknown, unknown>): unknown => {
+        const storeName = typeof store === "string" ? store : store.name;
+        const found = declared.includes(storeName) ? this.stores.get(storeName) : undefined;
+        if (found === undefined) throw new Error(`processor ${name} did not declare store ${storeName} (it has: ${declared.join(", ") || "none"})`);
+        return found;
+      }) as ProcessorContext<unknown, unknown>["getStateStore"],
+      dropRecord: (reason: string) => this.drop(reason),
+      currentStreamTimeMs: () => this.streamTimeMs,
+      currentSystemTimeMs: () => this.systemTimeMs(),
+      get timers(): TimerService<unknown> {
+        if (!timers) {
+          throw new Error(`processor ${name} has no timers: only processors added with process() that define onTimer have them`);
+        }
+        return timers;
+      },
+      schedule: (intervalMs, type, punctuator) => this.time.schedule(name, intervalMs, type, punctuator, this.systemTimeMs()),
+      forwardDetached: (metadata, record) => this.forwardDetached(name, forward, metadata, record),
+      failDetached: (metadata, error) => this.failDetached(name, metadata, error),
+      dropLateRecord: (store: string) => {
+        this.lateDropped.set(store, (this.lateDropped.get(store) ?? 0) + 1);
+        this.onLate?.(store);
       },
     };
+    if (timers) this.time.addTimers(name, timers, (timer: Timer<unknown>) => processor.onTimer!(timer, context));
+    return context;
+  }
+
+  /** The per-key timers of a process() node, on its timer store. */
+  private timersFor(node: ProcessorNode, processor: Processor<unknown, unknown, unknown, unknown>): ProcessorTimers<unknown> | undefined {
+    if (!node.timers || typeof processor.onTimer !== "function") return undefined;
+    const store = this.stores.get(node.timers.store) as KeyValueStore<Buffer, TimerValue> | undefined;
+    if (!store) throw new Error(`task ${this.id} has no timer store ${node.timers.store} for processor ${node.name}`);
+    const topic = Topology.changelogTopic(this.applicationId, node.timers.store);
+    return new ProcessorTimers(new TimerStore(store), node.timers.keySerde, topic, node.name);
   }
 }
 

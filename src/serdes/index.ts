@@ -3,6 +3,7 @@ import { serdes as builtIn } from "./serde.ts";
 import { registrySerdes } from "./registry/index.ts";
 
 export { SerdeError, SerdeUnavailableError, type Serde } from "./serde.ts";
+export type { WindowedSerde } from "./windowed.ts";
 export {
   SchemaRegistryClient,
   SchemaRegistryError,
@@ -12,5 +13,5 @@ export {
   type SubjectNameStrategy,
 } from "./registry/index.ts";
 
-/** Every serde Weir ships: built-in (string, json, bytes, numbers) and schema-registry ones (avro, jsonSchema, protobuf). */
+/** Every serde Weir ships: built-in (string, json, bytes, numbers, windowed keys) and schema-registry ones (avro, jsonSchema, protobuf). */
 export const serdes = { ...builtIn, ...registrySerdes };

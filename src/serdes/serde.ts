@@ -91,6 +91,7 @@ export class SerdeUnavailableError extends Error {
     this.name = "SerdeUnavailableError";
   }
 }
+import { sessionWindowed, timeWindowed, windowed } from "./windowed.ts";
 
 export const serdes = {
   string: (): Serde<string> => stringSerde,
@@ -99,4 +100,10 @@ export const serdes = {
   /** JSON numbers as text are `json<number>()`; these are Kafka's binary number formats. */
   float64: (): Serde<number> => float64Serde,
   int64: (): Serde<number> => int64Serde,
+  /** Windowed keys: key bytes + 8-byte start + 8-byte end (what windowed aggregations produce). */
+  windowed,
+  /** Kafka Streams' time-windowed key layout (key bytes + 8-byte start), for topics shared with Java apps. */
+  timeWindowed,
+  /** Kafka Streams' session-windowed key layout (key bytes + 8-byte end + 8-byte start). */
+  sessionWindowed,
 };

@@ -1,10 +1,12 @@
-// The per-instance HTTP endpoints: /metrics, /health, /ready, /topology, /tasks and the dashboard at /.
+// The per-instance HTTP endpoints: /metrics, /health, /ready, /topology, /tasks, /stores (interactive
+// queries, see queries.ts) and the dashboard at /.
 // It serves what an AppView tells it and knows nothing of how the app processes records.
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { registerQueryRoutes, type QueryHandler } from "./queries.ts";
 
 export interface TopologyView {
   readonly applicationId: string;
@@ -20,8 +22,23 @@ export interface TasksView {
   readonly applicationId: string;
   readonly instance: string;
   readonly state: string;
-  readonly instances: readonly { instance: string; applicationServer: string | null; tasks: readonly string[] }[];
+  /** Every instance of the application (this one only, for `?scope=local` or while the group rebalances). */
+  readonly instances: readonly InstanceTasks[];
+  /** This instance's tasks. */
   readonly tasks: readonly unknown[];
+}
+
+export interface InstanceTasks {
+  /** Its client id, or its address when it did not answer. */
+  readonly instance: string;
+  readonly applicationServer: string | null;
+  readonly state?: string;
+  /** The ids of the tasks the group gave it. */
+  readonly tasks: readonly string[];
+  /** Its tasks as it reported them (status, partitions, lag); absent for this instance (see `tasks`) or when it did not answer. */
+  readonly snapshots?: readonly unknown[];
+  /** Why it did not answer. */
+  readonly error?: string;
 }
 
 export interface AppView {
@@ -30,7 +47,10 @@ export interface AppView {
   /** Ready: assigned tasks are restored and running. */
   readiness(): { ready: true } | { ready: false; reason: string };
   topology(): TopologyView;
-  tasks(): TasksView;
+  /** `local`: this instance's tasks; `all`: every instance's, asking the others. */
+  tasks(scope: "local" | "all"): Promise<TasksView>;
+  /** Interactive queries; without it the /stores endpoints are not served. */
+  readonly query?: QueryHandler;
   metrics(): Promise<string>;
   readonly metricsContentType: string;
 }
@@ -55,7 +75,8 @@ export async function startHttpServer(view: AppView, options: { host: string; po
     return reply.code(readiness.ready ? 200 : 503).send(readiness.ready ? { status: "READY" } : { status: "NOT_READY", reason: readiness.reason });
   });
   app.get("/topology", async () => view.topology());
-  app.get("/tasks", async () => view.tasks());
+  app.get<{ Querystring: { scope?: string } }>("/tasks", async (req) => view.tasks(req.query.scope === "local" ? "local" : "all"));
+  if (view.query) registerQueryRoutes(app, view.query);
   app.get("/", async (_req, reply) => sendDashboardFile(reply, "index.html"));
   app.get<{ Params: { file: string } }>("/dashboard/:file", async (req, reply) => sendDashboardFile(reply, req.params.file));
   await app.listen({ host: options.host, port: options.port });

@@ -9,5 +9,11 @@ export {
   type KeyValueStore,
   type KeyValueStoreOptions,
   type RestoreRecord,
+  type SessionStore,
+  type SessionStoreEntry,
   type StateFileOptions,
+  type ValueAndTimestamp,
+  type WindowStore,
+  type WindowStoreEntry,
 } from "./types.ts";
+export type { BufferedRecord, TimeOrderedBuffer } from "./time-ordered-buffer.ts";

@@ -2,14 +2,19 @@
 // entries deserialized and merges repeated updates of a key into one changelog record per flush.
 import type { Serde } from "../serdes/serde.ts";
 import { EMPTY_KEY, compareIds, nextPrefix, successor } from "./key-order.ts";
-import type { KeyValueTable } from "./kv-table.ts";
+import { KeyValueTable, type StoreTable } from "./kv-table.ts";
+import { StateError } from "./errors.ts";
 import type { CachedStore, StateTransaction } from "./transaction.ts";
 import type { KeyValueIterator, KeyValueStore, KeyValueStoreOptions } from "./types.ts";
 
 /** What a cache entry costs beyond its key and value bytes: the entry object, its Map slot and id string. */
 export const CACHE_ENTRY_OVERHEAD_BYTES = 64;
 
-/** Rows an iterator reads from SQLite at a time. */
+/**
+ * Rows an iterator reads from SQLite at a time: few at first, doubling up to the maximum, so that an
+ * iterator stopped after a few rows (the next due timeout of a CEP index) reads few.
+ */
+const ITERATOR_FIRST_PAGE_ROWS = 8;
 const ITERATOR_PAGE_ROWS = 512;
 
 class CacheEntry<V> {
@@ -41,8 +46,8 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
   readonly changelogPartition: number;
   private readonly keySerde: Serde<K>;
   private readonly valueSerde: Serde<V>;
-  /** Its SQLite table; the file restores into it directly. */
-  readonly table: KeyValueTable;
+  /** Its SQLite table; the file restores into it directly. Window and session stores bring their own layout. */
+  readonly table: StoreTable;
   private readonly tx: StateTransaction;
   private readonly cacheEnabled: boolean;
   private readonly cache = new Map<string, CacheEntry<V>>();
@@ -51,7 +56,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
   private rows: number | undefined;
   private committedRows: number | undefined;
 
-  constructor(options: KeyValueStoreOptions<K, V>, table: KeyValueTable, tx: StateTransaction) {
+  constructor(options: KeyValueStoreOptions<K, V>, table: StoreTable, tx: StateTransaction) {
     this.name = options.name;
     this.changelogTopic = options.changelogTopic;
     this.changelogPartition = options.changelogPartition;
@@ -229,16 +234,21 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
    * store's dirty entries go to SQLite, so the iterator sees every write made before it reads a page.
    */
   private *scan(lower: Buffer, upper: Buffer | undefined, upperInclusive: boolean): Generator<readonly [K, V]> {
+    const table = this.table;
+    // Window, session and buffer stores read through their own time-ordered queries, never a key scan.
+    if (!(table instanceof KeyValueTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${this.name} cannot be scanned by key`);
     let from = lower;
+    let pageRows = ITERATOR_FIRST_PAGE_ROWS;
     for (;;) {
       this.tx.assertReadable("iterate");
       if (this.dirtyCount > 0) this.tx.flushStores("iterate");
-      const rows = this.table.page(from, upper, upperInclusive, ITERATOR_PAGE_ROWS);
+      const rows = table.page(from, upper, upperInclusive, pageRows);
       for (const [k, v] of rows) {
         yield [this.keySerde.deserialize(k, this.changelogTopic), this.valueSerde.deserialize(v, this.changelogTopic)] as const;
       }
-      if (rows.length < ITERATOR_PAGE_ROWS) return;
+      if (rows.length < pageRows) return;
       from = successor(rows[rows.length - 1]![0]);
+      pageRows = Math.min(pageRows * 2, ITERATOR_PAGE_ROWS);
     }
   }
 }

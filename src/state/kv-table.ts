@@ -10,7 +10,22 @@ const BULK_ROWS = 64;
 
 export type KeyValueRow = [key: Buffer, value: Buffer];
 
-export class KeyValueTable {
+/**
+ * What the write cache, the changelog and restore need of a table: rows addressed by the bytes of their
+ * changelog key. The key-value table stores those bytes as they are; window, session and buffer tables
+ * split them into columns they can query by time.
+ */
+export interface StoreTable {
+  readonly name: string;
+  get(key: Buffer): Buffer | undefined;
+  /** Returns true when the key is new. */
+  write(key: Buffer, value: Buffer): boolean;
+  remove(key: Buffer): boolean;
+  upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void;
+  count(): number;
+}
+
+export class KeyValueTable implements StoreTable {
   readonly name: string;
   private readonly db: Database;
   private readonly quoted: string;

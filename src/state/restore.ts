@@ -1,13 +1,13 @@
 // Applying one batch of changelog records to a store's table, as fast as SQLite allows: DESIGN.md
 // measured arrival-order upserts at ~30k rows/s and sorted batches several times faster.
-import type { KeyValueTable } from "./kv-table.ts";
+import type { StoreTable } from "./kv-table.ts";
 import type { RestoreRecord } from "./types.ts";
 
 /**
  * Writes `records` into `table` inside the caller's transaction: the last record of each key wins, a
  * null value deletes. Puts go in key order through multi-row upserts (see restore.bench.ts).
  */
-export function restoreBatch(table: KeyValueTable, records: readonly RestoreRecord[]): void {
+export function restoreBatch(table: StoreTable, records: readonly RestoreRecord[]): void {
   // latin1 gives one char per byte, so the ids sort (by UTF-16 code unit) exactly as the keys' bytes do.
   const latest = new Map<string, RestoreRecord>();
   for (const record of records) latest.set(record.key.toString("latin1"), record);

@@ -4,13 +4,41 @@ import type { Database } from "better-sqlite3";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointTable, checkpointRows } from "./checkpoint-table.ts";
+import { CommittedReadQueue, committedKeyValueReads, committedWindowedReads, type CommittedView } from "./committed-reads.ts";
 import { StateError, messageOf } from "./errors.ts";
 import { SqliteKeyValueStore } from "./key-value-store.ts";
-import { KeyValueTable } from "./kv-table.ts";
+import { KeyValueTable, type StoreTable } from "./kv-table.ts";
+import { serdes } from "../serdes/serde.ts";
+import { SqliteSessionStore } from "./session-store.ts";
+import { BufferTable, SqliteTimeOrderedBuffer, bufferedValueSerde, type TimeOrderedBuffer } from "./time-ordered-buffer.ts";
+import { SqliteWindowStore, timestampedSerde } from "./window-store.ts";
+import { WindowedTable } from "./windowed-table.ts";
 import { openDatabase, openInMemory } from "./open-database.ts";
 import { restoreBatch } from "./restore.ts";
-import { StateTransaction, type StateFileStatus } from "./transaction.ts";
-import type { ChangelogRecord, Checkpoint, KeyValueStore, KeyValueStoreOptions, RestoreRecord, StateFileOptions } from "./types.ts";
+import { StateTransaction, type CachedStore, type StateFileStatus } from "./transaction.ts";
+import type {
+  ChangelogRecord,
+  Checkpoint,
+  KeyValueStore,
+  KeyValueStoreOptions,
+  RestoreRecord,
+  SessionStore,
+  SessionStoreOptions,
+  StateFileOptions,
+  ValueAndTimestamp,
+  WindowStore,
+  WindowStoreOptions,
+} from "./types.ts";
+
+type StoreLayout = "keyValue" | "window" | "session" | "buffer";
+
+/** A store of the file: its cached rows (what restore and the changelog see) and the typed store over them. */
+interface OpenStore {
+  readonly layout: StoreLayout;
+  readonly rows: SqliteKeyValueStore<unknown, unknown>;
+  readonly table: StoreTable;
+  facade: unknown;
+}
 
 export type { StateFileStatus } from "./transaction.ts";
 
@@ -28,7 +56,8 @@ export class StateFile {
   private readonly db: Database;
   private readonly tx: StateTransaction;
   private readonly checkpoints: CheckpointTable;
-  private readonly stores = new Map<string, SqliteKeyValueStore<unknown, unknown>>();
+  private readonly stores = new Map<string, OpenStore>();
+  private readonly reads: CommittedReadQueue;
 
   private constructor(db: Database, path: string, rebuilt: boolean, rebuildReason: string | undefined, options: StateFileOptions) {
     this.db = db;
@@ -37,6 +66,21 @@ export class StateFile {
     this.rebuildReason = rebuildReason;
     this.tx = new StateTransaction(db, path, options.cacheMaxBytes);
     this.checkpoints = new CheckpointTable(db);
+    const view: CommittedView = {
+      keyValue: (name) => {
+        const store = this.stores.get(name);
+        if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
+        if (!(store.table instanceof KeyValueTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${name} is a ${store.layout} store, not a key-value store`);
+        return committedKeyValueReads(store.table);
+      },
+      windowed: (name) => {
+        const store = this.stores.get(name);
+        if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
+        if (!(store.table instanceof WindowedTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${name} is a ${store.layout} store, not a window or session store`);
+        return committedWindowedReads(store.table);
+      },
+    };
+    this.reads = new CommittedReadQueue(view, () => db.inTransaction);
   }
 
   /**
@@ -75,22 +119,61 @@ export class StateFile {
    * every store before the first write (while `idle`), as the task does when it is created.
    */
   keyValueStore<K, V>(options: KeyValueStoreOptions<K, V>): KeyValueStore<K, V> {
-    this.tx.assertReadable("keyValueStore");
+    return this.rowsOf(options, "keyValue", () => new KeyValueTable(this.db, options.name)).rows as unknown as KeyValueStore<K, V>;
+  }
+
+  /** A window store (see WindowStore); the same instance each time, under the same rules as keyValueStore(). */
+  windowStore<K, V>(options: WindowStoreOptions<K, V>): WindowStore<K, V> {
+    const opened = this.rowsOf({ ...options, keySerde: serdes.bytes(), valueSerde: timestampedSerde(options.valueSerde) }, "window", () => new WindowedTable(this.db, options.name, "window"));
+    opened.facade ??= this.track(new SqliteWindowStore(options, opened.rows as SqliteKeyValueStore<Buffer, ValueAndTimestamp<V>>, opened.table as WindowedTable, this.tx));
+    return opened.facade as WindowStore<K, V>;
+  }
+
+  /** A session store (see SessionStore); the same instance each time. */
+  sessionStore<K, V>(options: SessionStoreOptions<K, V>): SessionStore<K, V> {
+    const opened = this.rowsOf({ ...options, keySerde: serdes.bytes() }, "session", () => new WindowedTable(this.db, options.name, "session"));
+    opened.facade ??= this.track(new SqliteSessionStore(options, opened.rows as SqliteKeyValueStore<Buffer, V>, opened.table as WindowedTable, this.tx));
+    return opened.facade as SessionStore<K, V>;
+  }
+
+  /** The buffer of a `suppress` (see TimeOrderedBuffer); the same instance each time. */
+  timeOrderedBuffer<K, V>(options: KeyValueStoreOptions<K, V>): TimeOrderedBuffer<K, V> {
+    const opened = this.rowsOf({ ...options, keySerde: serdes.bytes(), valueSerde: bufferedValueSerde(options.valueSerde) }, "buffer", () => new BufferTable(this.db, options.name));
+    if (!opened.facade) {
+      const buffer = new SqliteTimeOrderedBuffer(options, opened.rows as never, opened.table as BufferTable, this.tx);
+      this.tx.stores.push(buffer);
+      opened.facade = buffer;
+    }
+    return opened.facade as TimeOrderedBuffer<K, V>;
+  }
+
+  /** The cached key-value rows of a store, created with its table on first use. */
+  private rowsOf(options: KeyValueStoreOptions<unknown, unknown>, layout: StoreLayout, table: () => StoreTable): OpenStore {
+    this.tx.assertReadable("open store");
     const existing = this.stores.get(options.name);
     if (existing) {
-      if (existing.changelogTopic !== options.changelogTopic || existing.changelogPartition !== options.changelogPartition) {
+      const rows = existing.rows;
+      if (rows.changelogTopic !== options.changelogTopic || rows.changelogPartition !== options.changelogPartition || existing.layout !== layout) {
         throw new StateError(
           "WEIR_STATE_STORE_INVALID",
-          `store ${options.name} is already open with changelog ${existing.changelogTopic}:${existing.changelogPartition}, not ${options.changelogTopic}:${options.changelogPartition}`,
+          `store ${options.name} is already open as a ${existing.layout} store with changelog ${rows.changelogTopic}:${rows.changelogPartition}, not as a ${layout} store with ${options.changelogTopic}:${options.changelogPartition}`,
         );
       }
-      return existing as unknown as KeyValueStore<K, V>;
+      return existing;
     }
     // CREATE TABLE inside an open processing transaction would vanish with its rollback.
     if (this.tx.status !== "idle") this.tx.refuse(`opening new store ${options.name}`);
-    const store = new SqliteKeyValueStore(options, new KeyValueTable(this.db, options.name), this.tx);
-    this.stores.set(options.name, store);
-    this.tx.stores.push(store);
+    const t = table();
+    const rows = new SqliteKeyValueStore(options, t, this.tx);
+    const opened: OpenStore = { layout, rows, table: t, facade: undefined };
+    this.stores.set(options.name, opened);
+    this.tx.stores.push(rows);
+    return opened;
+  }
+
+  /** Window and session stores keep a clock derived from their table, which the transaction resets. */
+  private track<S extends { readonly clock: CachedStore }>(store: S): S {
+    this.tx.stores.push(store.clock);
     return store;
   }
 
@@ -111,11 +194,23 @@ export class StateFile {
   commit(checkpoint: Checkpoint): void {
     const rows = checkpointRows(checkpoint);
     this.tx.commit(() => this.checkpoints.write(rows));
+    this.reads.settled();
   }
 
   /** Step 5: back to the last commit; every cache and queued changelog record is dropped. */
   rollback(): void {
     this.tx.rollback();
+    this.reads.settled();
+  }
+
+  /**
+   * Runs `read` against the committed state only (interactive queries): never the write cache or the
+   * open SQLite transaction. At once when no transaction is open, else right after the next commit() or
+   * rollback(); rejected with WEIR_STATE_CLOSED if the file closes first. Keep `read` short: it runs on
+   * the processing thread.
+   */
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T> {
+    return this.reads.read(read, this.path);
   }
 
   /** The committed checkpoint: `topic:partition` → the next changelog offset to restore from. */
@@ -137,13 +232,14 @@ export class StateFile {
     }
     const rows = checkpointRows(checkpoint);
     const table = store.table;
+    const storeRows = store.rows;
     this.tx.runAlone("restore", () => {
       restoreBatch(table, records);
       this.checkpoints.write(rows);
     });
     // The table changed behind the caches (whose entries are all clean while idle).
     this.tx.clearCaches();
-    store.restored();
+    storeRows.restored();
   }
 
   /** Bytes on disk, the WAL included (for the store-size metric). */
@@ -162,6 +258,7 @@ export class StateFile {
     try {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
     } finally {
+      this.reads.close(this.path);
       this.tx.close();
       this.db.close();
     }

@@ -72,3 +72,78 @@ export function changelogPartitionKey(topic: string, partition: number): string 
 export function topicOfPartitionKey(key: string): string {
   return key.slice(0, key.lastIndexOf(":"));
 }
+
+/** A window store's value with the largest timestamp of the records aggregated into it (Kafka Streams' ValueAndTimestamp). */
+export interface ValueAndTimestamp<V> {
+  readonly value: V;
+  readonly timestamp: number;
+}
+
+/** One window of a window store: `end` is start + the store's window size. */
+export interface WindowStoreEntry<K, V> {
+  readonly key: K;
+  readonly start: number;
+  readonly end: number;
+  readonly value: V;
+  readonly timestamp: number;
+}
+
+/**
+ * Aggregates per key and window start, as Kafka Streams' TimestampedWindowStore. Windows that start at
+ * or before the store's stream time minus its retention are expired: reads skip them, puts into them are
+ * ignored, and their rows are deleted as stream time passes (without tombstones: the changelog topic
+ * deletes old records by its own retention, as in Kafka Streams).
+ */
+export interface WindowStore<K, V> {
+  readonly name: string;
+  readonly windowSizeMs: number;
+  readonly retentionMs: number;
+  /** Stores the window's aggregate with the largest record timestamp in it; null deletes the window (a tombstone). */
+  put(key: K, windowStart: number, value: V | null, timestamp: number): void;
+  fetch(key: K, windowStart: number): ValueAndTimestamp<V> | undefined;
+  /** The windows of `key` whose start is in [fromStart, toStart], by start. */
+  fetchRange(key: K, fromStart: number, toStart: number): WindowStoreEntry<K, V>[];
+  /** The windows of every key whose start is in [fromStart, toStart], by key then start. */
+  fetchAll(fromStart: number, toStart: number): IterableIterator<WindowStoreEntry<K, V>>;
+  all(): IterableIterator<WindowStoreEntry<K, V>>;
+  /** The largest record timestamp the store holds or was given since it opened; -1 when it has none. */
+  observedStreamTimeMs(): number;
+  approximateNumEntries(): number;
+}
+
+/** One session: both bounds inclusive; `start` is its first record's timestamp, `end` its last. */
+export interface SessionStoreEntry<K, V> {
+  readonly key: K;
+  readonly start: number;
+  readonly end: number;
+  readonly value: V;
+}
+
+/** Aggregates per key and session, as Kafka Streams' SessionStore; sessions that ended before stream time minus retention expire. */
+export interface SessionStore<K, V> {
+  readonly name: string;
+  readonly retentionMs: number;
+  /** Stores the session's aggregate; null removes it (a tombstone). */
+  put(key: K, start: number, end: number, value: V | null): void;
+  remove(key: K, start: number, end: number): void;
+  fetchSession(key: K, start: number, end: number): V | undefined;
+  /** Sessions of `key` that end at or after `earliestEnd` and start at or before `latestStart`. */
+  findSessions(key: K, earliestEnd: number, latestStart: number): SessionStoreEntry<K, V>[];
+  /** Sessions of every key that end in [earliestEnd, latestEnd], by key then start. */
+  fetchAll(earliestEnd: number, latestEnd: number): IterableIterator<SessionStoreEntry<K, V>>;
+  all(): IterableIterator<SessionStoreEntry<K, V>>;
+  /** The latest session end the store holds or was given since it opened; -1 when it has none. */
+  observedStreamTimeMs(): number;
+  approximateNumEntries(): number;
+}
+
+export interface WindowStoreOptions<K, V> extends KeyValueStoreOptions<K, V> {
+  readonly windowSizeMs: number;
+  /** How long windows are kept after their start; Infinity keeps them. */
+  readonly retentionMs: number;
+}
+
+export interface SessionStoreOptions<K, V> extends KeyValueStoreOptions<K, V> {
+  /** How long sessions are kept after their end; Infinity keeps them. */
+  readonly retentionMs: number;
+}

@@ -1,6 +1,25 @@
 export { StreamsBuilder, type Consumed } from "./streams-builder.ts";
-export { KStream, type Named, type Produced } from "./kstream.ts";
+export { KStream, type Named, type Produced, type Repartitioned, type ProcessOptions, type AsyncOptions } from "./kstream.ts";
+export { BranchedKStream, type Branched } from "./branched-kstream.ts";
 export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stream.ts";
-export { KTable } from "./ktable.ts";
+export { KTable, Suppressed, type SuppressOptions } from "./ktable.ts";
+export { TimeWindows, SlidingWindows, SessionWindows, type Duration } from "./windows.ts";
+export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type WindowedMaterialized, type LateRecords } from "./windowed-kstream.ts";
+export { GlobalKTable } from "./global-ktable.ts";
+export type { TableConsumed } from "./tables.ts";
+export type { JoinMaterialized } from "./joins.ts";
 export { Topology } from "./topology.ts";
-export { TopologyError, type ErrorHandler, type StoreDefinition, type SubTopology, type TopologyNode } from "./graph.ts";
+export {
+  TopologyError,
+  type ConsumedRecordView,
+  type ErrorHandler,
+  type InvalidTimestampHandling,
+  type RecordContext,
+  type StoreDefinition,
+  type SubTopology,
+  type TimestampExtractor,
+  type TopicChooser,
+  type TopologyNode,
+} from "./graph.ts";
+export { JoinWindows } from "./join-windows.ts";
+export type { StreamJoined } from "./stream-joins.ts";

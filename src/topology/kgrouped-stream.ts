@@ -3,8 +3,12 @@ import { StreamAggregateProcessor, type Aggregator, type Initializer, type Reduc
 import { serdes as builtIn, type Serde } from "../serdes/serde.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KTable } from "./ktable.ts";
+import { SessionWindowedKStream, TimeWindowedKStream, type WindowedOptions } from "./windowed-kstream.ts";
+import { SessionWindows, type SlidingWindows, type TimeWindows } from "./windows.ts";
 
 export interface Grouped<K, V> {
+  /** Names the repartition topic `<applicationId>-<name>-repartition` when grouping needs one (the key changed). */
+  readonly name?: string;
   readonly key?: Serde<K>;
   readonly value?: Serde<V>;
 }
@@ -47,6 +51,18 @@ export class KGroupedStream<K, V> {
     return this.addAggregation("KSTREAM-AGGREGATE", materialized.store, materialized.value, initializer, aggregator);
   }
 
+  /**
+   * Aggregates per window: TimeWindows (tumbling, hopping) and SlidingWindows give a TimeWindowedKStream,
+   * SessionWindows a SessionWindowedKStream. `lateRecords` sends records later than their window's close
+   * to a topic (they are always counted in `weir_late_records_dropped_total`).
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows, options?: WindowedOptions): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows, options?: WindowedOptions): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows, options: WindowedOptions = {}): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, windows, options);
+    return new TimeWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, windows, options);
+  }
+
   private addAggregation<A>(
     prefix: string,
     storeName: string | undefined,
@@ -56,7 +72,7 @@ export class KGroupedStream<K, V> {
   ): KTable<K, A> {
     const name = this.graph.nextName(prefix);
     const store = storeName ?? `${name}-STATE-STORE`;
-    this.graph.addStore({ name: store, keySerde: this.keySerde, valueSerde });
+    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde });
     this.graph.add({
       kind: "processor",
       name,

@@ -1,8 +1,30 @@
 // KTable: a changelog stream read as a table, the latest value per key; a null value deletes the key.
 import { PassThroughProcessor, TableFilterProcessor, TableMapValuesProcessor } from "../processor/aggregate.ts";
 import type { ProcessorSupplier } from "../processor/processor.ts";
-import type { TopologyGraph } from "./graph.ts";
+import { SuppressProcessor, type SuppressMode } from "../processor/suppress.ts";
+import type { WindowSpec } from "../processor/windowed.ts";
+import type { Serde } from "../serdes/serde.ts";
+import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KStream, type KnownSerdes, type Named } from "./kstream.ts";
+import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./joins.ts";
+import type { TableJoinKind } from "../processor/join-table-table.ts";
+import { durationMs, type Duration } from "./windows.ts";
+
+/** How `suppress` holds updates back: until the window closes (final results), or for a time limit per key. */
+export type Suppressed = { readonly untilWindowCloses: true } | { readonly untilTimeLimitMs: number };
+
+export const Suppressed = {
+  /** One final result per window, when stream time passes its end + grace. */
+  untilWindowCloses: (): Suppressed => ({ untilWindowCloses: true }),
+  /** The latest value of a key, `limit` after its first held-back update (in stream time). */
+  untilTimeLimit: (limit: Duration): Suppressed => ({ untilTimeLimitMs: durationMs(limit, "time limit") }),
+};
+
+export interface SuppressOptions<V> extends Named {
+  /** The buffer's store name (it also names the changelog). */
+  readonly store?: string;
+  readonly value?: Serde<V>;
+}
 
 export class KTable<K, V> {
   private readonly graph: TopologyGraph;
@@ -10,13 +32,46 @@ export class KTable<K, V> {
   private readonly serdes: KnownSerdes<K, V>;
   /** The store holding this table, when it is materialized (aggregations are); query it by this name. */
   readonly queryableStoreName: string | undefined;
+  /** The windows of a windowed table (keys are Windowed<K>), which `suppress(untilWindowCloses)` needs. */
+  private readonly windowSpec: WindowSpec | undefined;
 
   /** @internal Built by aggregations and other table operators. */
-  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V>, storeName?: string) {
+  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V>, storeName?: string, windowSpec?: WindowSpec) {
     this.graph = graph;
     this.nodeName = nodeName;
     this.serdes = serdes;
     this.queryableStoreName = storeName;
+    this.windowSpec = windowSpec;
+  }
+
+  /**
+   * Holds updates back in a buffer with a changelog: `Suppressed.untilWindowCloses()` emits exactly one
+   * final result per window of a windowed table, once stream time passes the window's end + grace;
+   * `Suppressed.untilTimeLimit(ms)` emits a key's latest value `ms` after its first held-back update.
+   */
+  suppress(suppressed: Suppressed, options: SuppressOptions<V> = {}): KTable<K, V> {
+    const key = this.serdes.key;
+    const value = options.value ?? this.serdes.value;
+    if (!key || !value) throw new TopologyError("suppress() needs the table's key and value serdes: pass { value } when an operator changed the value");
+    let mode: SuppressMode;
+    if ("untilWindowCloses" in suppressed) {
+      if (!this.windowSpec) throw new TopologyError("suppress(Suppressed.untilWindowCloses()) needs a windowed table: use it after windowedBy(...).count/reduce/aggregate");
+      mode = { kind: "untilWindowCloses", windows: this.windowSpec };
+    } else {
+      mode = { kind: "untilTimeLimit", timeLimitMs: suppressed.untilTimeLimitMs };
+    }
+    const name = options.name ?? this.graph.nextName("KTABLE-SUPPRESS");
+    const store = options.store ?? `${name}-STATE-STORE`;
+    this.graph.addStore({ name: store, kind: "timeOrderedBuffer", keySerde: key, valueSerde: value });
+    this.graph.add({
+      kind: "processor",
+      name,
+      supplier: (() => new SuppressProcessor<K, V>(store, mode)),
+      parents: [this.nodeName],
+      children: [],
+      stores: [store],
+    });
+    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
   }
 
   /** Every update of the table as a stream record; a deletion arrives as a null value. */
@@ -28,19 +83,49 @@ export class KTable<K, V> {
   /** A table of transformed values; deletions stay deletions. */
   mapValues<VOut>(mapper: (value: V, key: K) => VOut, options?: Named): KTable<K, VOut> {
     const name = this.addProcessor("KTABLE-MAPVALUES", () => new TableMapValuesProcessor<K, V, VOut>(mapper), options);
-    return new KTable<K, VOut>(this.graph, name, { key: this.serdes.key });
+    return new KTable<K, VOut>(this.graph, name, { key: this.serdes.key }, undefined, this.windowSpec);
   }
 
   /** A table of the rows that match; a row that stops matching is deleted downstream. */
   filter(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
     const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, true), options);
-    return new KTable<K, V>(this.graph, name, this.serdes);
+    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
   }
 
   /** A table of the rows that do not match. */
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
     const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, false), options);
-    return new KTable<K, V>(this.graph, name, this.serdes);
+    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
+  }
+
+  /**
+   * Inner join with `other` (same key, co-partitioned): a key has a row while both tables have one. An update
+   * on either side recomputes the key's row; a key that stops matching gets a tombstone. Both tables need a
+   * store; pass `{ store, value }` to materialize the result.
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
+    return this.tableJoin(other, "inner", joiner as (l: V | null, r: VO | null) => VR, materialized);
+  }
+
+  /** Left join: a key has a row while this table has one; `other`'s value is null when it has none. */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO | null) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
+    return this.tableJoin(other, "left", joiner as (l: V | null, r: VO | null) => VR, materialized);
+  }
+
+  /** Outer join: a key has a row while either table has one; the absent side's value is null. */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | null, other: VO | null) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
+    return this.tableJoin(other, "outer", joiner, materialized);
+  }
+
+  /** @internal What a join needs of this table. */
+  joinSide(): TableSide {
+    if (this.windowSpec) throw new TopologyError("a windowed table cannot be joined: join a stream to it, or join windowed streams with JoinWindows");
+    return { graph: this.graph, nodeName: this.nodeName, store: this.queryableStoreName, keySerde: this.serdes.key };
+  }
+
+  private tableJoin<VO, VR>(other: KTable<K, VO>, kind: TableJoinKind, joiner: (l: V | null, r: VO | null) => VR, materialized: JoinMaterialized<VR>): KTable<K, VR> {
+    const joined = addTableTableJoin(this.joinSide(), other.joinSide(), kind, joiner as (l: unknown, r: unknown) => unknown, materialized);
+    return new KTable<K, VR>(this.graph, joined.node, { key: this.serdes.key, value: materialized.value }, joined.store);
   }
 
   private addProcessor<KIn, VIn, KOut, VOut>(prefix: string, supplier: ProcessorSupplier<KIn, VIn, KOut, VOut>, options: Named | undefined): string {

@@ -1,5 +1,6 @@
 // Fills index.html every 2 s from this instance's /topology, /tasks and /metrics: the topology as an SVG graph,
-// the tasks of every instance, lag per partition, and records/s from the Prometheus counters. Same origin only.
+// the tasks of every instance (status and lag as each reports it), lag per partition, and records/s from the
+// Prometheus counters. Same origin only.
 
 const refreshMs = 2000;
 const windowMs = 5 * 60 * 1000;
@@ -120,7 +121,7 @@ function drawSubTopology(sub) {
   );
 }
 
-// ---- Tasks: every member's tasks; this instance's with status and lag, the others' as last seen in the group.
+// ---- Tasks: every instance's tasks, with status and lag; /tasks asks the other instances for theirs.
 
 function renderTasks(view) {
   $("#instance").textContent = view.instance;
@@ -133,16 +134,18 @@ function renderTasks(view) {
   const rows = [];
   for (const member of instances) {
     const isLocal = member.instance === view.instance;
-    const ids = isLocal ? [...new Set([...local.keys(), ...member.tasks])] : member.tasks.filter((id) => !local.has(id));
+    const reported = isLocal ? local : new Map((member.snapshots ?? []).map((t) => [t.id, t]));
+    const ids = isLocal ? [...new Set([...local.keys(), ...member.tasks])] : [...new Set([...member.tasks, ...reported.keys()])].filter((id) => !local.has(id));
     for (const id of ids.sort(byTaskId)) {
-      const task = isLocal ? local.get(id) : undefined;
+      const task = reported.get(id);
       const who = member.applicationServer && !isLocal
         ? h("a", { href: `http://${member.applicationServer}/` }, member.instance)
         : member.instance;
+      const unknown = member.error ? `not answering: ${member.error}` : "not reported by that instance";
       rows.push(h("tr", { "data-task": id, class: isLocal ? "local" : "remote" },
         h("td", {}, who, isLocal ? h("span", { class: "muted" }, " (this)") : null),
         h("th", { scope: "row" }, id),
-        h("td", {}, task ? h("span", { class: `status ${task.status}` }, task.status) : h("span", { class: "muted", title: "shown by that instance's dashboard" }, "elsewhere")),
+        h("td", {}, task ? h("span", { class: `status ${task.status}` }, task.status) : h("span", { class: "muted", title: unknown }, "unknown")),
         h("td", { class: "partitions" }, task ? task.partitions.map((p) => h("span", { class: "partition" }, `${p.topic}-${p.partition}`)) : "—"),
         h("td", { class: "num" }, task ? fmt(totalLag(task)) : "—"),
       ));

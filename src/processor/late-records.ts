@@ -1,0 +1,28 @@
+// Where a windowed aggregation sends its results and its late records: when a late-records topic is
+// configured, the aggregation has two children, one for results and a sink for late records.
+import type { ProcessorContext } from "./processor.ts";
+import type { StreamRecord } from "./record.ts";
+
+export interface WindowedOutputs {
+  /** The store whose windows the record was late for (labels the late-records metric). */
+  readonly store: string;
+  /** The child that receives results; undefined = every child (no late-records sink). */
+  readonly resultChild?: string;
+  /** The sink of the late-records topic, if one is configured. */
+  readonly lateChild?: string;
+}
+
+/** Counts the record as late and, when configured, writes it as it arrived to the late-records topic. */
+export function dropLate<K, V>(context: ProcessorContext<unknown, unknown>, outputs: WindowedOutputs, record: StreamRecord<K, V>): void {
+  context.dropLateRecord(outputs.store);
+  if (outputs.lateChild !== undefined) context.forward(record, outputs.lateChild);
+}
+
+/** Null keys and values have nothing to aggregate, as in Kafka Streams: dropped and counted. */
+export function hasKeyAndValue<K, V>(context: ProcessorContext<unknown, unknown>, record: StreamRecord<K, V>): boolean {
+  if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
+    context.dropRecord("null key or value in an aggregation");
+    return false;
+  }
+  return true;
+}

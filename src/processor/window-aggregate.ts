@@ -1,0 +1,68 @@
+// The aggregation of tumbling and hopping time windows (Kafka Streams' KStreamWindowAggregate): each
+// record updates every window it falls into that is still open, stores the aggregate with the window's
+// largest record timestamp, and forwards the update keyed by Windowed<K>.
+import type { WindowStore } from "../state/types.ts";
+import type { Aggregator, Initializer } from "./aggregate.ts";
+import { dropLate, hasKeyAndValue, type WindowedOutputs } from "./late-records.ts";
+import type { Processor, ProcessorContext } from "./processor.ts";
+import type { StreamRecord } from "./record.ts";
+import type { Window, Windowed } from "./windowed.ts";
+
+/** What the processor needs of TimeWindows. */
+export interface TimeWindowAssigner {
+  readonly graceMs: number;
+  windowsFor(timestamp: number): Window[];
+}
+
+export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A> {
+  private readonly windows: TimeWindowAssigner;
+  private readonly initializer: Initializer<A> | undefined;
+  private readonly aggregator: Aggregator<K, V, A>;
+  private readonly outputs: WindowedOutputs;
+  private context!: ProcessorContext<Windowed<K>, A>;
+  private store!: WindowStore<K, A>;
+
+  /** Without an initializer the first value of a window is its aggregate (reduce). */
+  constructor(windows: TimeWindowAssigner, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, outputs: WindowedOutputs) {
+    this.windows = windows;
+    this.initializer = initializer;
+    this.aggregator = aggregator;
+    this.outputs = outputs;
+  }
+
+  init(context: ProcessorContext<Windowed<K>, A>): void {
+    this.context = context;
+    this.store = context.getStateStore<WindowStore<K, A>>(this.outputs.store);
+  }
+
+  process(record: StreamRecord<K, V>): void {
+    if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
+    const key = record.key;
+    const timestamp = record.timestamp;
+    // A window [start, end) is open while end > stream time − grace (Kafka Streams' windowCloseTime).
+    const closeTime = this.context.currentStreamTimeMs() - this.windows.graceMs;
+    let late = false;
+    for (const window of this.windows.windowsFor(timestamp)) {
+      if (window.end <= closeTime) {
+        late = true;
+        continue;
+      }
+      const old = this.store.fetch(key, window.start);
+      let aggregate: A;
+      let windowTimestamp = timestamp;
+      if (old !== undefined) {
+        aggregate = this.aggregator(key, record.value, old.value);
+        windowTimestamp = Math.max(timestamp, old.timestamp);
+      } else if (this.initializer) {
+        aggregate = this.aggregator(key, record.value, this.initializer());
+      } else {
+        aggregate = record.value as unknown as A;
+      }
+      this.store.put(key, window.start, aggregate, windowTimestamp);
+      this.context.forward({ key: { key, window }, value: aggregate, timestamp: windowTimestamp, headers: record.headers }, this.outputs.resultChild);
+    }
+    // A hopping window's record may be late for its oldest windows only: it is counted (and sent to the
+    // late-records topic) once, though the newer windows took it.
+    if (late) dropLate(this.context as ProcessorContext<unknown, unknown>, this.outputs, record);
+  }
+}

@@ -1,0 +1,59 @@
+// This instance's copy of the group's task → instance map. Unknown from each assignment until it has been
+// read back from the group coordinator (kafkajs drops the assignment's user data on receipt): queries
+// answer 503 meanwhile rather than ask an instance that no longer owns the task.
+import { InstanceMap } from "./instance-map.ts";
+import type { Logger } from "./logger.ts";
+
+export type AssignmentUserDataReader = () => Promise<{ stable: boolean; userData: Buffer | undefined }>;
+
+export class InstanceDirectory {
+  private readonly read: AssignmentUserDataReader;
+  private readonly logger: Logger;
+  private readonly retryMs: number;
+  private map: InstanceMap | undefined;
+  private generation = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(read: AssignmentUserDataReader, logger: Logger, retryMs = 250) {
+    this.read = read;
+    this.logger = logger;
+    this.retryMs = retryMs;
+  }
+
+  /** The current map; undefined while the group rebalances. */
+  current(): InstanceMap | undefined {
+    return this.map;
+  }
+
+  /** A new assignment arrived: forget the old map and read the new one. Resolves once read (or superseded). */
+  assigned(): Promise<void> {
+    const generation = ++this.generation;
+    this.map = undefined;
+    return this.refresh(generation);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private async refresh(generation: number): Promise<void> {
+    // Until the group is Stable (every assignment handed out), or a newer assignment takes over.
+    for (let attempt = 1; !this.closed && generation === this.generation; attempt++) {
+      try {
+        const { stable, userData } = await this.read();
+        if (generation !== this.generation || this.closed) return;
+        if (stable) {
+          this.map = InstanceMap.decode(userData);
+          if (this.map) this.logger.info({ instances: this.map.servers() }, "task owners known");
+          else this.logger.warn("the group's assignment carries no task owners (a member of another Weir version leads?): queries cannot be forwarded");
+          return;
+        }
+      } catch (err) {
+        if (attempt % 20 === 1) this.logger.warn({ err, attempt }, "could not read the group's task owners; retrying");
+      }
+      await new Promise<void>((resolve) => (this.timer = setTimeout(resolve, this.retryMs)));
+    }
+  }
+}

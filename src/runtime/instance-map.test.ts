@@ -1,0 +1,55 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveConfig } from "./config.ts";
+import { taskPlanner } from "./group-planner.ts";
+import { InstanceMap } from "./instance-map.ts";
+import { createLogger } from "./logger.ts";
+import { serdes } from "../serdes/serde.ts";
+import { StreamsBuilder } from "../topology/streams-builder.ts";
+
+test("the map survives its trip through the assignment's user data", () => {
+  const map = new InstanceMap(new Map([[0, 3]]), new Map([["0_0", "a:1"], ["0_1", "b:2"], ["0_2", null]]), ["c:3"]);
+  const back = InstanceMap.decode(map.encode())!;
+  assert.equal(back.partitionCount(0), 3);
+  assert.equal(back.partitionCount(1), undefined);
+  assert.equal(back.ownerOf("0_1"), "b:2");
+  assert.equal(back.ownerOf("0_2"), null);
+  assert.equal(back.ownerOf("0_3"), undefined);
+  assert.deepEqual(back.servers(), ["a:1", "b:2", "c:3"]);
+  assert.deepEqual(back.tasksOf("a:1"), ["0_0"]);
+  assert.deepEqual(back.tasksOf("c:3"), []);
+});
+
+test("user data that is not a map of this version decodes to nothing", () => {
+  assert.equal(InstanceMap.decode(undefined), undefined);
+  assert.equal(InstanceMap.decode(Buffer.alloc(0)), undefined);
+  assert.equal(InstanceMap.decode(Buffer.from("not json")), undefined);
+  assert.equal(InstanceMap.decode(Buffer.from('{"version":2,"partitions":{},"owners":{}}')), undefined);
+});
+
+test("the leader's plan names, for every task, the applicationServer of the member it gave the task to", () => {
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const topology = b.build();
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test" });
+  const planner = taskPlanner(topology, config, createLogger("silent", {}), { owned: () => [], applicationServer: () => null });
+  const member = (memberId: string, server: string | null, owned: string[]) => ({ memberId, userData: Buffer.from(JSON.stringify({ owned, withState: [], server })) });
+  const plan = planner.assign([member("m1", "h1:80", ["0_0", "0_2"]), member("m2", "h2:80", ["0_1"]), member("m3", null, [])], (t) => (t === "payments" || t.endsWith("-changelog") ? 4 : 0));
+  const map = InstanceMap.decode(plan.userData)!;
+  assert.equal(map.partitionCount(0), 4);
+  for (const [memberId, topics] of plan.assignments) {
+    const server = memberId === "m1" ? "h1:80" : memberId === "m2" ? "h2:80" : null;
+    for (const p of topics.get("payments") ?? []) assert.equal(map.ownerOf(`0_${p}`), server, `task 0_${p}`);
+  }
+  assert.equal(map.ownerOf("0_0"), "h1:80");
+  assert.equal(map.ownerOf("0_1"), "h2:80");
+  assert.deepEqual(map.servers(), ["h1:80", "h2:80"]);
+});
+
+test("a member's user data carries its applicationServer", () => {
+  const b = new StreamsBuilder();
+  b.stream("in", { key: serdes.string(), value: serdes.string() }).to("out", { key: serdes.string(), value: serdes.string() });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test" });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => ["0_1"], applicationServer: () => "me:8080" });
+  assert.deepEqual(JSON.parse(planner.userData().toString()), { owned: ["0_1"], withState: [], server: "me:8080" });
+});

@@ -1,0 +1,76 @@
+// Who owns what across the application (Kafka Streams' partitionsByHost): the group leader's task →
+// instance decision, sent to every member in the assignment's user data, so that any instance can find
+// the one holding a key's task and every instance's HTTP address.
+
+/** The leader's plan as it travels in the assignment's user data (JSON). */
+interface InstanceMapData {
+  readonly version: 1;
+  /** Sub-topology id → its partition count (= its number of tasks). */
+  readonly partitions: Record<string, number>;
+  /** Task id → the `applicationServer` of the instance that runs it; null when that member advertised none. */
+  readonly owners: Record<string, string | null>;
+  /** Every member's advertised address, those without tasks too. */
+  readonly servers: string[];
+}
+
+export class InstanceMap {
+  private readonly partitions: ReadonlyMap<number, number>;
+  private readonly owners: ReadonlyMap<string, string | null>;
+  private readonly members: readonly string[];
+
+  constructor(partitions: ReadonlyMap<number, number>, owners: ReadonlyMap<string, string | null>, servers: Iterable<string | null> = []) {
+    this.partitions = partitions;
+    this.owners = owners;
+    const all = new Set<string>();
+    for (const s of [...servers, ...owners.values()]) if (s !== null) all.add(s);
+    this.members = [...all].sort();
+  }
+
+  /** The number of tasks (partitions) of a sub-topology; undefined when the plan has none of it. */
+  partitionCount(subTopology: number): number | undefined {
+    return this.partitions.get(subTopology);
+  }
+
+  /** The address of the instance running the task; null when it advertised none; undefined for a task the plan does not have. */
+  ownerOf(task: string): string | null | undefined {
+    return this.owners.get(task);
+  }
+
+  /** Every advertised instance address, sorted. */
+  servers(): string[] {
+    return [...this.members];
+  }
+
+  /** The tasks the instance at `server` runs. */
+  tasksOf(server: string): string[] {
+    return [...this.owners].filter(([, s]) => s === server).map(([task]) => task);
+  }
+
+  encode(): Buffer {
+    const data: InstanceMapData = {
+      version: 1,
+      partitions: Object.fromEntries([...this.partitions].map(([sub, n]) => [String(sub), n])),
+      owners: Object.fromEntries(this.owners),
+      servers: [...this.members],
+    };
+    return Buffer.from(JSON.stringify(data), "utf8");
+  }
+
+  /** The map in an assignment's user data; undefined when there is none or it is not one (another protocol version). */
+  static decode(userData: Buffer | undefined): InstanceMap | undefined {
+    if (!userData || userData.length === 0) return undefined;
+    let data: Partial<InstanceMapData>;
+    try {
+      data = JSON.parse(userData.toString("utf8")) as Partial<InstanceMapData>;
+    } catch {
+      return undefined;
+    }
+    if (data.version !== 1 || typeof data.partitions !== "object" || typeof data.owners !== "object" || !data.partitions || !data.owners) return undefined;
+    const partitions = new Map<number, number>();
+    for (const [sub, n] of Object.entries(data.partitions)) if (/^\d+$/.test(sub) && Number.isInteger(n)) partitions.set(Number(sub), n);
+    const owners = new Map<string, string | null>();
+    for (const [task, server] of Object.entries(data.owners)) if (typeof server === "string" || server === null) owners.set(task, server);
+    const servers = Array.isArray(data.servers) ? data.servers.filter((x): x is string => typeof x === "string") : [];
+    return new InstanceMap(partitions, owners, servers);
+  }
+}

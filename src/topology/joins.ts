@@ -1,0 +1,135 @@
+// The DSL side of stream–table, stream–global-table and table–table joins: which nodes and stores a join
+// adds to the graph. The join semantics live in processor/join-*.ts.
+import { StreamTableJoinProcessor } from "../processor/join-stream-table.ts";
+import { TableTableJoinProcessor, type TableJoinKind } from "../processor/join-table-table.ts";
+import { PassThroughProcessor } from "../processor/aggregate.ts";
+import { TableSourceProcessor } from "../processor/table-source.ts";
+import type { Serde } from "../serdes/serde.ts";
+import type { GlobalKTable } from "./global-ktable.ts";
+import { TopologyError, type TopologyGraph } from "./graph.ts";
+
+/** What a join needs of a KTable: where it is in the graph and the store that holds it. */
+export interface TableSide {
+  readonly graph: TopologyGraph;
+  readonly nodeName: string;
+  readonly store: string | undefined;
+  readonly keySerde: Serde<unknown> | undefined;
+}
+
+/** Where a table–table join's result is kept, when it should be queryable or looked up by another join. */
+export interface JoinMaterialized<V> {
+  readonly store?: string;
+  readonly value?: Serde<V>;
+  /** Prefix of the join's processor names (`<name>-this`, `<name>-other`, `<name>-merge`). */
+  readonly name?: string;
+}
+
+function storeOf(side: TableSide, what: string): string {
+  if (side.store === undefined) {
+    throw new TopologyError(
+      `${what} needs a materialized table (one with a store): a table from builder.table(), an aggregation, or a joined table with { store, value }; ${side.nodeName} has no store`,
+    );
+  }
+  return side.store;
+}
+
+function sameGraph(a: TopologyGraph, b: TopologyGraph): void {
+  if (a !== b) throw new TopologyError("a join needs both inputs from the same StreamsBuilder");
+}
+
+/** stream.join(table) / leftJoin: returns the join node's name. */
+export function addStreamTableJoin(
+  graph: TopologyGraph,
+  streamNode: string,
+  table: TableSide,
+  left: boolean,
+  joiner: (value: unknown, tableValue: unknown) => unknown,
+  name: string | undefined,
+): string {
+  sameGraph(graph, table.graph);
+  const store = storeOf(table, left ? "stream.leftJoin(table)" : "stream.join(table)");
+  const node = name ?? graph.nextName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
+  // The node reads the table's store, which puts the stream and the table in one sub-topology (graph.ts).
+  graph.add({ kind: "processor", name: node, supplier: () => new StreamTableJoinProcessor({ store, left, joiner }), parents: [streamNode], children: [], stores: [store] });
+  return node;
+}
+
+/** stream.join(globalTable, keySelector, joiner) / leftJoin. */
+export function addStreamGlobalJoin(
+  graph: TopologyGraph,
+  streamNode: string,
+  global: GlobalKTable<unknown, unknown>,
+  keySelector: (key: unknown, value: unknown) => unknown,
+  left: boolean,
+  joiner: (value: unknown, globalValue: unknown) => unknown,
+  name: string | undefined,
+): string {
+  sameGraph(graph, global.graph);
+  const store = global.queryableStoreName;
+  const node = name ?? graph.nextName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
+  graph.add({
+    kind: "processor",
+    name: node,
+    supplier: () => new StreamTableJoinProcessor({ store, left, keySelector, joiner }),
+    parents: [streamNode],
+    children: [],
+    stores: [store],
+  });
+  return node;
+}
+
+const tablePrefixes: Record<TableJoinKind, [string, string]> = {
+  inner: ["KTABLE-JOINTHIS", "KTABLE-JOINOTHER"],
+  left: ["KTABLE-LEFTTHIS", "KTABLE-LEFTOTHER"],
+  outer: ["KTABLE-OUTERTHIS", "KTABLE-OUTEROTHER"],
+};
+
+/**
+ * table.join(other): one processor per side (each looks up the other side's store), merged into one
+ * table; with `{ store, value }` the result is materialized too. Returns the result's node and store.
+ */
+export function addTableTableJoin(
+  left: TableSide,
+  right: TableSide,
+  kind: TableJoinKind,
+  joiner: (l: unknown, r: unknown) => unknown,
+  materialized: JoinMaterialized<unknown>,
+): { node: string; store: string | undefined } {
+  const graph = left.graph;
+  sameGraph(graph, right.graph);
+  const what = `table.${kind === "inner" ? "join" : `${kind}Join`}(table)`;
+  const leftStore = storeOf(left, what);
+  const rightStore = storeOf(right, what);
+  const [thisPrefix, otherPrefix] = tablePrefixes[kind];
+  const thisName = materialized.name ? `${materialized.name}-this` : graph.nextName(thisPrefix);
+  const otherName = materialized.name ? `${materialized.name}-other` : graph.nextName(otherPrefix);
+  const mergeName = materialized.name ? `${materialized.name}-merge` : graph.nextName("KTABLE-MERGE");
+  graph.add({
+    kind: "processor",
+    name: thisName,
+    supplier: () => new TableTableJoinProcessor({ kind, side: "left", otherStore: rightStore, joiner }),
+    parents: [left.nodeName],
+    children: [],
+    stores: [rightStore],
+  });
+  graph.add({
+    kind: "processor",
+    name: otherName,
+    supplier: () => new TableTableJoinProcessor({ kind, side: "right", otherStore: leftStore, joiner }),
+    parents: [right.nodeName],
+    children: [],
+    stores: [leftStore],
+  });
+  if (materialized.store === undefined) {
+    graph.add({ kind: "processor", name: mergeName, supplier: () => new PassThroughProcessor(), parents: [thisName, otherName], children: [], stores: [] });
+    return { node: mergeName, store: undefined };
+  }
+  const keySerde = left.keySerde ?? right.keySerde;
+  if (!keySerde || !materialized.value) {
+    throw new TopologyError(`${what} with { store: "${materialized.store}" } needs { value: serde }${keySerde ? "" : " and tables with a known key serde"}`);
+  }
+  const store = materialized.store;
+  graph.addStore({ name: store, kind: "keyValue", keySerde, valueSerde: materialized.value });
+  graph.add({ kind: "processor", name: mergeName, supplier: () => new TableSourceProcessor(store), parents: [thisName, otherName], children: [], stores: [store] });
+  return { node: mergeName, store };
+}

@@ -1,0 +1,40 @@
+// Table sources: `builder.table(topic)` (a KTable materialized per task in a key-value store with its own
+// changelog) and `builder.globalTable(topic)` (a GlobalKTable: the whole topic in every instance).
+import { TableSourceProcessor } from "../processor/table-source.ts";
+import type { Serde } from "../serdes/serde.ts";
+import { GlobalKTable } from "./global-ktable.ts";
+import { TopologyError, type TopologyGraph } from "./graph.ts";
+import { KTable } from "./ktable.ts";
+
+/** How a table reads its topic: serdes, and the name of the store that holds it. */
+export interface TableConsumed<K, V> {
+  readonly key: Serde<K>;
+  readonly value: Serde<V>;
+  /** The store's name (queryable; names the changelog `<applicationId>-<store>-changelog`). Default `<topic>-STATE-STORE-<n>`. */
+  readonly store?: string;
+  /** The source node's name. */
+  readonly name?: string;
+}
+
+/**
+ * A KTable over `topic`. Kafka Streams can reuse the source topic as the store's changelog (with
+ * `topology.optimization=all`); Weir does what Kafka Streams does by default: the store gets its own
+ * compacted changelog, so restore never depends on the input topic's retention or on how it was written.
+ */
+export function addTableSource<K, V>(graph: TopologyGraph, topic: string, consumed: TableConsumed<K, V>): KTable<K, V> {
+  if (topic.length === 0) throw new TopologyError("table() needs a non-empty topic name");
+  const sourceName = consumed.name ?? graph.nextName("KSTREAM-SOURCE");
+  const name = graph.nextName("KTABLE-SOURCE");
+  const store = consumed.store ?? `${topic}-STATE-STORE-${name.slice(-10)}`;
+  graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value });
+  graph.add({ kind: "source", name: sourceName, topics: [topic], keySerde: consumed.key, valueSerde: consumed.value, children: [] });
+  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store), parents: [sourceName], children: [], stores: [store] });
+  return new KTable<K, V>(graph, name, { key: consumed.key, value: consumed.value }, store);
+}
+
+/** A GlobalKTable over every partition of `topic`; the topic itself is the global store's changelog. */
+export function addGlobalTable<K, V>(graph: TopologyGraph, topic: string, consumed: TableConsumed<K, V> & { readonly store: string }): GlobalKTable<K, V> {
+  if (topic.length === 0) throw new TopologyError("globalTable() needs a non-empty topic name");
+  graph.addStore({ name: consumed.store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, global: { topic } });
+  return new GlobalKTable<K, V>(graph, topic, consumed.store, consumed.key, consumed.value);
+}
