@@ -58,4 +58,5 @@ export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStre
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";
 export { WeirError, type WeirErrorCode } from "./runtime/errors.ts";
+export { RecordError, deadLetterHeaders, type ErrorKind } from "./runtime/error-handlers.ts";
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TopologyTestDriverOptions, type KeyValue, type TestRecord } from "./testing/index.ts";

@@ -1,14 +1,18 @@
 // TopologyTestDriver: runs a topology without a broker, as Kafka Streams' does. The real Task code runs
 // every record, one task per sub-topology on partition 0, on real stores in an in-memory SQLite file;
-// records a sink writes to a topic the topology reads (a repartition topic) are processed at once.
+// records a sink writes to a topic the topology reads (a repartition topic) are processed at once. A record
+// that fails goes to the same error handlers as in the runtime (default `fail`: the pipe throws).
+import { pino } from "pino";
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { Headers } from "../processor/record.ts";
+import { RecordError, TaskErrorHandling } from "../runtime/error-handlers.ts";
 import { GlobalStores } from "../runtime/global-store.ts";
 import { openStore } from "../runtime/open-store.ts";
 import { Task } from "../runtime/task.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { KeyValueStore } from "../state/types.ts";
+import type { ErrorHandler } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { TestInputTopic, TestOutputTopic, type RecordPipe, type WrittenRecord } from "./test-topics.ts";
 
@@ -19,11 +23,27 @@ export interface TopologyTestDriverOptions {
   readonly initialWallClockTimeMs?: number;
   /** The stores' write cache, as the runtime's `cacheMaxBytes`; default 10 MiB. */
   readonly cacheMaxBytes?: number;
+  /** As the application's config (a source or sink may override them); default `fail`: the pipe throws. */
+  readonly deserializationErrorHandler?: ErrorHandler;
+  readonly processingErrorHandler?: ErrorHandler;
+  readonly productionErrorHandler?: ErrorHandler;
+  /** Where `deadLetter` writes (read it with createOutputTopic); default `<applicationId>-dlq`. */
+  readonly deadLetterTopic?: string;
 }
 
 interface DriverTask {
   readonly task: Task;
   readonly state: StateFile;
+  readonly errors: TaskErrorHandling;
+}
+
+/** The input record running now, and what it wrote: delivered when it succeeds, dropped when a handler skips it. */
+interface CurrentRecord {
+  readonly topic: string;
+  readonly message: BatchMessage;
+  readonly errors: TaskErrorHandling;
+  readonly outputs: ProducedRecord[];
+  deadLetter: ProducedRecord | undefined;
 }
 
 export class TopologyTestDriver implements RecordPipe {
@@ -40,13 +60,21 @@ export class TopologyTestDriver implements RecordPipe {
   private closed = false;
   /** The global tables' stores: records piped into a global topic are applied to them at once. */
   private readonly global: GlobalStores;
+  private current: CurrentRecord | undefined;
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     const applicationId = options.applicationId ?? "weir-test-driver";
     this.topology = topology.forApplication(applicationId);
     this.wallClock = options.initialWallClockTimeMs ?? Date.now();
     this.internal = new Set(this.topology.repartitionTopics.map((r) => r.name));
-    const sink = { collect: (r: ProducedRecord) => this.collect(r) };
+    const sink = { collect: (r: ProducedRecord) => this.collect(r), productionFailed: (e: RecordError) => this.productionFailed(e) };
+    const handling = {
+      deserializationErrorHandler: options.deserializationErrorHandler ?? "fail",
+      processingErrorHandler: options.processingErrorHandler ?? "fail",
+      productionErrorHandler: options.productionErrorHandler ?? "fail",
+      deadLetterTopic: options.deadLetterTopic ?? `${applicationId}-dlq`,
+    } as const;
+    const silent = pino({ level: "silent" });
     this.global = GlobalStores.open(":memory:", this.topology.globalStores, options.cacheMaxBytes ?? 10 * 1024 * 1024);
     for (const [name, store] of this.global.stores) this.stores.set(name, store);
     for (const sub of this.topology.subTopologies) {
@@ -59,7 +87,7 @@ export class TopologyTestDriver implements RecordPipe {
       }
       // Processors see the driver's clock (currentSystemTimeMs, processing-time timers, wall-clock punctuators).
       const task = new Task(sub, 0, applicationId, sink, stores, undefined, undefined, () => this.wallClock);
-      const entry = { task, state };
+      const entry = { task, state, errors: new TaskErrorHandling(sub, handling, task.id, 0, silent) };
       this.tasks.push(entry);
       for (const topic of sub.sourceTopics) this.taskOfTopic.set(topic, entry);
     }
@@ -151,10 +179,40 @@ export class TopologyTestDriver implements RecordPipe {
     if (entry.task.hasAsyncWork) throw new Error(`the TopologyTestDriver runs synchronously and does not support mapValuesAsync (task ${entry.task.id})`);
     this.offsets.set(record.topic, offset + 1n);
     const message: BatchMessage = { offset: offset.toString(), key: record.key, value: record.value, timestamp: String(record.timestamp), headers: record.headers };
-    entry.task.process(record.topic, message);
+    const current: CurrentRecord = { topic: record.topic, message, errors: entry.errors, outputs: [], deadLetter: undefined };
+    this.current = current;
+    try {
+      entry.task.process(record.topic, message);
+    } catch (err) {
+      // As StreamTask: the failed record's outputs go (its state writes stay), then its handler decides.
+      if (!(err instanceof RecordError)) throw err;
+      const handler = entry.errors.handlerFor(record.topic, err);
+      if (handler === "fail") throw err;
+      current.outputs.length = 0;
+      current.deadLetter = entry.errors.apply(handler, record.topic, message, err);
+    } finally {
+      this.current = undefined;
+    }
+    for (const r of current.outputs) this.deliver(r);
+    if (current.deadLetter) this.deliver(current.deadLetter);
+  }
+
+  /** A sink could not produce one output of the current record: drop it, dead-letter the record, or fail it. */
+  private productionFailed(error: RecordError): void {
+    const current = this.current;
+    if (!current) throw error;
+    const handler = current.errors.handlerFor(current.topic, error);
+    if (handler === "fail") throw error;
+    if (handler === "deadLetter" && current.deadLetter) return;
+    current.deadLetter = current.errors.apply(handler, current.topic, current.message, error);
   }
 
   private collect(record: ProducedRecord): void {
+    if (this.current) this.current.outputs.push(record);
+    else this.deliver(record);
+  }
+
+  private deliver(record: ProducedRecord): void {
     if (!this.internal.has(record.topic)) this.writtenTo(record.topic).push(record);
     // A topic the topology reads itself (a repartition topic, or an output read back): processed next.
     if (this.taskOfTopic.has(record.topic)) this.pending.push(record);
