@@ -213,3 +213,32 @@ test("a sink's production handler overrides the application's; deadLetter sends 
   assert.equal(records[0]!.headers[deadLetterHeaders.kind]?.toString(), "production");
   assert.equal(records[0]!.value!.length, 2000);
 });
+
+test("a throwing timestamp extractor and a throwing topic chooser are processing errors of their record", async (t) => {
+  const { task, output } = await taskOver(
+    t,
+    (b) =>
+      b
+        .stream("in", {
+          key: serdes.string(),
+          value: serdes.string(),
+          timestampExtractor: (r) => (r.value === "no-time" ? assert.fail("no event time") : r.timestamp),
+        })
+        .to((_k, v) => (v === "no-topic" ? assert.fail("no topic for it") : "out"), { key: serdes.string(), value: serdes.string() }),
+    { processingErrorHandler: "deadLetter" },
+  );
+  await task.process("in", [message(0, "a"), message(1, "no-time"), message(2, "no-topic"), message(3, "b")]);
+  await task.commit();
+  const records = output.commits[0]!.records;
+  assert.deepEqual(records.map((r) => `${r.topic}:${r.value!.toString()}`), ["out:a", "app-dlq:no-time", "app-dlq:no-topic", "out:b"]);
+  assert.match(records[1]!.headers[deadLetterHeaders.message]!.toString(), /timestamp extractor of source .* failed on record in-0@1/);
+  assert.equal(records[2]!.headers[deadLetterHeaders.kind]!.toString(), "processing");
+});
+
+test("a sink with a topic chooser cannot use a serde that resolves its writer schema before the batch", async (t) => {
+  const warming = { ...serdes.string(), prepareSerialize: () => undefined };
+  await assert.rejects(
+    () => taskOver(t, (b) => b.stream("in", { key: serdes.string(), value: serdes.string() }).to(() => "out", { key: serdes.string(), value: warming, name: "by-region" })),
+    /sink by-region picks its topic per record and cannot use a serde that resolves its writer schema first/,
+  );
+});

@@ -156,7 +156,14 @@ export class StreamTask {
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
     const existed = existsSync(options.statePath);
     const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes });
-    const task = new StreamTask(options, state);
+    let task: StreamTask;
+    try {
+      task = new StreamTask(options, state);
+    } catch (err) {
+      // A topology the task cannot be built from (e.g. a chooser sink with a registry serde): no open file left behind.
+      state.close();
+      throw err;
+    }
     task.rebuilt = !existed || state.rebuilt;
     if (state.rebuilt) {
       task.logger.warn({ task: task.id, path: options.statePath, reason: state.rebuildReason }, "state file was corrupt: rebuilding it from the changelogs");
