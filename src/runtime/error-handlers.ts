@@ -5,7 +5,6 @@
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { ErrorHandler, SubTopology } from "../topology/graph.ts";
 import { WeirError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
 
 export type ErrorKind = "deserialization" | "processing" | "production";
 
@@ -30,6 +29,11 @@ export interface HandlerDefaults {
   readonly deserializationErrorHandler: ErrorHandler;
   readonly processingErrorHandler: ErrorHandler;
   readonly productionErrorHandler: ErrorHandler;
+}
+
+/** The application's handlers and where `deadLetter` writes. */
+export interface ErrorHandlingSettings extends HandlerDefaults {
+  readonly deadLetterTopic: string;
 }
 
 /** The handlers of one sub-topology: per input topic (its source's) and per sink node. */
@@ -66,64 +70,6 @@ export class ErrorHandlers {
     for (const h of this.bySourceTopic.values()) if (h.deserialization === "deadLetter" || h.processing === "deadLetter") return true;
     for (const h of this.bySink.values()) if (h === "deadLetter") return true;
     return false;
-  }
-}
-
-export type HandledAction = "skipped" | "dead_lettered";
-
-/** One task's handling of failed records: the handler that applies, the log line, the dead-letter record, the counts. */
-export class TaskErrorHandling {
-  private readonly handlers: ErrorHandlers;
-  private readonly deadLetterTopic: string;
-  private readonly task: string;
-  private readonly partition: number;
-  private readonly logger: Logger;
-  /** Records skipped or dead-lettered since the last commit, by `kind:action`. */
-  private readonly counts = new Map<string, number>();
-
-  constructor(subTopology: SubTopology, settings: HandlerDefaults & { readonly deadLetterTopic: string }, task: string, partition: number, logger: Logger) {
-    this.handlers = new ErrorHandlers(subTopology, settings);
-    this.deadLetterTopic = settings.deadLetterTopic;
-    this.task = task;
-    this.partition = partition;
-    this.logger = logger;
-  }
-
-  handlerFor(topic: string, error: RecordError): ErrorHandler {
-    return this.handlers.handlerFor(topic, error);
-  }
-
-  /** Logs and counts a record skipped or dead-lettered; returns the dead-letter record to write, if any. */
-  apply(handler: "logAndContinue" | "deadLetter", topic: string, message: BatchMessage, error: RecordError): ProducedRecord | undefined {
-    const where = { task: this.task, kind: error.kind, node: error.node, topic, partition: this.partition, offset: message.offset, error: error.message };
-    if (handler === "logAndContinue") {
-      this.count(error.kind, "skipped");
-      this.logger.warn(where, "record skipped (logAndContinue)");
-      return undefined;
-    }
-    this.count(error.kind, "dead_lettered");
-    this.logger.warn({ ...where, deadLetterTopic: this.deadLetterTopic }, "record sent to the dead-letter topic");
-    return deadLetterRecord(this.deadLetterTopic, topic, this.partition, message, error);
-  }
-
-  /** The counts since the last call (call it once the commit succeeded). */
-  takeCounts(): { kind: ErrorKind; action: HandledAction; count: number }[] {
-    const out = [...this.counts].map(([key, count]) => {
-      const [kind, action] = key.split(":") as [ErrorKind, HandledAction];
-      return { kind, action, count };
-    });
-    this.counts.clear();
-    return out;
-  }
-
-  /** The uncommitted work was dropped: so are its counts. */
-  clearCounts(): void {
-    this.counts.clear();
-  }
-
-  private count(kind: ErrorKind, action: HandledAction): void {
-    const key = `${kind}:${action}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 }
 

@@ -1,31 +1,24 @@
 // A task with state and a commit: the processing graph of one sub-topology on one partition, its SQLite
 // file, its output (a transactional producer under exactly-once), the outputs and input offsets not yet
-// committed, and the restore of its stores from their changelogs. The step numbers are DESIGN.md's
-// "Exactly-once, step by step".
+// committed, and its status through restore (task-restore.ts), processing (failed records: task-error-
+// handling.ts) and commit. The step numbers are DESIGN.md's "Exactly-once, step by step".
 import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
-import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
+import { changelogPartitionKey, type Checkpoint } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
-import { RecordError, TaskErrorHandling, type HandlerDefaults } from "./error-handlers.ts";
+import type { ErrorHandlingSettings } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
 import { openStore, storedStreamTimeMs } from "./open-store.ts";
+import { SerdeWarmUps } from "./serde-warm-ups.ts";
 import { Task } from "./task.ts";
+import { checkOutputSize, failOnEveryError, TaskErrorHandling } from "./task-error-handling.ts";
+import { TaskRestore } from "./task-restore.ts";
 
 export type TaskStatus = "restoring" | "running" | "closed";
-
-/** One store's changelog partition being replayed into the task's file. */
-interface StoreRestore {
-  readonly store: string;
-  readonly from: string;
-  /** The changelog's end offset read after fencing: nothing can be written past it while we own the task. */
-  readonly end: bigint;
-  position: bigint;
-  restored: number;
-}
 
 export interface StreamTaskOptions {
   readonly subTopology: SubTopology;
@@ -37,25 +30,12 @@ export interface StreamTaskOptions {
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
   /** The application's error handlers and dead-letter topic; default: every handler `fail`. */
-  readonly errorHandling?: HandlerDefaults & { readonly deadLetterTopic: string };
+  readonly errorHandling?: ErrorHandlingSettings;
   /** Per sink topic, the largest record it accepts (its max.message.bytes); a larger output is a production error. */
   readonly maxMessageBytes?: ReadonlyMap<string, number>;
   /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
   readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
 }
-
-const failEverything: HandlerDefaults & { deadLetterTopic: string } = {
-  deserializationErrorHandler: "fail",
-  processingErrorHandler: "fail",
-  productionErrorHandler: "fail",
-  deadLetterTopic: "",
-};
-
-/**
- * A record batch's framing beyond the records' own bytes (61 bytes of batch header, plus each record's
- * varints and attributes): kept generous so that an output this check accepts is never refused by the broker.
- */
-const batchOverheadBytes = 128;
 
 /** What `/tasks` shows of a task. */
 export interface TaskSnapshot {
@@ -94,7 +74,7 @@ export class StreamTask {
    */
   private readonly committedInputs = new Map<string, string>();
   private checkpoint: Checkpoint;
-  private readonly restores = new Map<string, StoreRestore>();
+  private readonly restore: TaskRestore;
   private readonly stores = new Map<string, unknown>();
   /** The task's stream time as of its last commit, to go back to on rollback. */
   private committedStreamTimeMs: number;
@@ -105,11 +85,8 @@ export class StreamTask {
   /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
   private committing: Promise<void> | undefined;
   private readonly errors: TaskErrorHandling;
+  private readonly warmUpsOfSerdes: SerdeWarmUps;
   private readonly maxMessageBytes: ReadonlyMap<string, number>;
-  /** The input record being processed, for the production error handler. */
-  private currentTopic = "";
-  private currentMessage: BatchMessage | undefined;
-  private currentDeadLettered = false;
   /** The batch being processed while it waits for async calls (mapValuesAsync); commits and ticks wait for it. */
   private processing: Promise<unknown> | undefined;
   /** Timers or punctuators fired on the wall-clock tick since the last commit. */
@@ -137,13 +114,30 @@ export class StreamTask {
       subTopology,
       partition,
       applicationId,
-      { collect: (r) => this.collect(r), productionFailed: (e) => this.productionFailed(e) },
+      {
+        // An output its topic would refuse is a production error now, at its record, not at the commit.
+        collect: (r) => {
+          checkOutputSize(r, this.maxMessageBytes.get(r.topic));
+          this.outputs.push(r);
+        },
+        productionFailed: (e) => this.errors.productionFailed(e),
+      },
       visible,
       (reason) => this.metrics.droppedRecords(reason, 1),
       (store) => this.metrics.lateRecordsDropped(store, 1),
     );
     this.id = this.graph.id;
-    this.errors = new TaskErrorHandling(subTopology, options.errorHandling ?? failEverything, this.id, partition, this.logger);
+    this.errors = new TaskErrorHandling({
+      subTopology,
+      settings: options.errorHandling ?? failOnEveryError,
+      task: this.id,
+      partition,
+      logger: this.logger,
+      outputs: this.outputs,
+      writeCount: () => this.state.writeCount,
+    });
+    this.warmUpsOfSerdes = new SerdeWarmUps(subTopology, applicationId);
+    this.restore = new TaskRestore({ task: this.id, partition, changelogs: this.changelogs, state, metrics: this.metrics, logger: this.logger });
     // Stream time is not persisted: it is recomputed from what the window and session stores hold.
     this.committedStreamTimeMs = storedStreamTimeMs(stores.values());
     this.graph.streamTimeMs = this.committedStreamTimeMs;
@@ -186,12 +180,7 @@ export class StreamTask {
    * the application was reset while the file stayed): its state belongs to another history.
    */
   checkpointBeyond(ends: ReadonlyMap<string, string>): string | undefined {
-    for (const key of this.changelogs.keys()) {
-      const from = this.checkpoint.get(key);
-      const end = ends.get(key) ?? "0";
-      if (from !== undefined && BigInt(from) > BigInt(end)) return `${key} checkpoint ${from} is past the changelog's end ${end}`;
-    }
-    return undefined;
+    return this.restore.checkpointBeyond(this.checkpoint, ends);
   }
 
   /**
@@ -201,36 +190,14 @@ export class StreamTask {
    */
   beginRestore(ends: ReadonlyMap<string, string>): Map<string, string> {
     this.statusValue = "restoring";
-    this.restores.clear();
-    const toFetch = new Map<string, string>();
-    for (const [key, store] of this.changelogs) {
-      const from = this.checkpoint.get(key) ?? "0";
-      const end = BigInt(ends.get(key) ?? "0");
-      if (BigInt(from) >= end) continue;
-      this.restores.set(key, { store, from, end, position: BigInt(from), restored: 0 });
-      this.metrics.restoreRemainingRecords(this.id, store, Number(end - BigInt(from)));
-      toFetch.set(key, from);
-    }
+    const toFetch = this.restore.begin(this.checkpoint, ends);
     if (toFetch.size === 0) this.running();
     return toFetch;
   }
 
   /** Applies a fetched batch of a changelog partition in one SQLite transaction with its checkpoint. */
   restoreBatch(topic: string, messages: readonly BatchMessage[]): void {
-    const key = changelogPartitionKey(topic, this.partition);
-    const restore = this.restores.get(key);
-    if (!restore || messages.length === 0) return;
-    const records: RestoreRecord[] = [];
-    for (const m of messages) if (m.key !== null) records.push({ key: m.key, value: m.value, offset: m.offset });
-    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
-    // The file first: the checkpoint kept in memory must never claim records the file does not hold.
-    this.state.restore(restore.store, records, new Map([[key, next]]));
-    this.graph.stateReset();
-    this.checkpoint.set(key, next);
-    restore.restored += records.length;
-    restore.position = BigInt(next);
-    this.metrics.restoredRecords(restore.store, records.length);
-    this.metrics.restoreRemainingRecords(this.id, restore.store, Number(restore.end - restore.position));
+    if (this.restore.apply(this.checkpoint, topic, messages)) this.graph.stateReset();
   }
 
   /**
@@ -238,21 +205,8 @@ export class StreamTask {
    * once every store is restored, and the task turns to running.
    */
   restoredUpTo(topic: string, lastOffset: string): boolean {
-    const key = changelogPartitionKey(topic, this.partition);
-    const restore = this.restores.get(key);
-    if (restore) {
-      const next = BigInt(lastOffset) + 1n;
-      if (next > restore.position) restore.position = next;
-      if (restore.position >= restore.end) {
-        this.restores.delete(key);
-        this.metrics.restoreRemainingRecords(this.id, restore.store, 0);
-        this.logger.info(
-          { task: this.id, store: restore.store, restored: restore.restored, fromOffset: restore.from, toOffset: restore.end.toString(), rebuilt: this.rebuilt },
-          "restore done",
-        );
-      }
-    }
-    if (this.statusValue === "restoring" && this.restores.size === 0) this.running();
+    const done = this.restore.upTo(topic, lastOffset, this.rebuilt);
+    if (this.statusValue === "restoring" && done) this.running();
     return this.statusValue === "running";
   }
 
@@ -335,7 +289,7 @@ export class StreamTask {
 
   /** What the serdes must fetch (schemas) before the batch can be processed; empty when nothing. */
   warmUps(topic: string, messages: readonly BatchMessage[]): Promise<void>[] {
-    return this.graph.warmUps(topic, messages, this.firstUnprocessed(topic, messages));
+    return this.warmUpsOfSerdes.pending(topic, messages, this.firstUnprocessed(topic, messages));
   }
 
   /**
@@ -362,7 +316,7 @@ export class StreamTask {
     try {
       for (let i = start; i < messages.length; i++) {
         const message = messages[i]!;
-        this.processRecord(topic, message);
+        this.errors.run(topic, message, () => this.graph.process(topic, message));
         last = message.offset;
       }
     } finally {
@@ -377,64 +331,10 @@ export class StreamTask {
       const message = messages[i]!;
       while (this.graph.saturated()) await this.graph.progress();
       this.graph.throwDetachedFailure();
-      this.processRecord(topic, message);
+      this.errors.run(topic, message, () => this.graph.process(topic, message));
       this.positions.set(topic, (BigInt(message.offset) + 1n).toString());
     }
     return messages.length - start;
-  }
-
-  /**
-   * Runs one record through the graph. A RecordError goes to its handler: the record's outputs are dropped
-   * (state it wrote before failing cannot be taken back, see README), then it is skipped, dead-lettered or,
-   * under `fail`, thrown. Work an async processor finishes after an await is not covered: its error fails the task.
-   */
-  private processRecord(topic: string, message: BatchMessage): void {
-    const outputsBefore = this.outputs.length;
-    const writesBefore = this.state.writeCount;
-    this.currentTopic = topic;
-    this.currentMessage = message;
-    this.currentDeadLettered = false;
-    try {
-      this.graph.process(topic, message);
-    } catch (err) {
-      if (!(err instanceof RecordError)) throw err;
-      this.outputs.length = outputsBefore;
-      const handler = this.errors.handlerFor(topic, err);
-      if (handler === "fail") {
-        err.committableBefore = this.state.writeCount === writesBefore;
-        throw err;
-      }
-      this.handle(handler, topic, message, err);
-    } finally {
-      this.currentMessage = undefined;
-    }
-  }
-
-  /** An output to send at the next commit; one its topic would refuse is a production error now, at its record. */
-  private collect(record: ProducedRecord): void {
-    const max = this.maxMessageBytes.get(record.topic);
-    if (max !== undefined) {
-      let size = batchOverheadBytes + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      for (const name in record.headers) size += name.length + (record.headers[name]?.length ?? 0) + 8;
-      if (size > max) throw new Error(`a record of about ${size} bytes is larger than topic ${record.topic} accepts (max.message.bytes ${max})`);
-    }
-    this.outputs.push(record);
-  }
-
-  /** A sink could not produce one output of the current record: drop it, dead-letter the record, or fail it. */
-  private productionFailed(error: RecordError): void {
-    const message = this.currentMessage;
-    const handler = this.errors.handlerFor(this.currentTopic, error);
-    if (handler === "fail" || message === undefined) throw error;
-    if (handler === "deadLetter" && this.currentDeadLettered) return;
-    this.handle(handler, this.currentTopic, message, error);
-  }
-
-  private handle(handler: "logAndContinue" | "deadLetter", topic: string, message: BatchMessage, error: RecordError): void {
-    const deadLetter = this.errors.apply(handler, topic, message, error);
-    if (deadLetter === undefined) return;
-    this.outputs.push(deadLetter);
-    this.currentDeadLettered = true;
   }
 
   /**

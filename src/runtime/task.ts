@@ -24,18 +24,6 @@ export interface RecordSink {
   productionFailed?(error: RecordError): void;
 }
 
-/** A serde that must warm up before writing to `topic` (a sink's or a store's changelog). */
-interface WriterWarmUp {
-  readonly serde: Serde<unknown>;
-  readonly topic: string;
-}
-
-/** The serdes of a source topic that must warm up before reading (only those that have a warm-up). */
-interface ReaderWarmUp {
-  readonly key: Serde<unknown> | undefined;
-  readonly value: Serde<unknown> | undefined;
-}
-
 type Forward = (record: StreamRecord<unknown, unknown>) => void;
 
 export function taskId(subTopology: number, partition: number): string {
@@ -82,8 +70,6 @@ export class Task {
   private readonly asyncWork: AsyncWork[] = [];
   /** The first error of work done after an await; it fails the task at its next step. */
   private detachedFailure: Error | undefined;
-  private readonly writerWarmUps: WriterWarmUp[];
-  private readonly readerWarmUps = new Map<string, ReaderWarmUp>();
 
   /** `stores` holds this task's instance of every store of the sub-topology, by name. */
   constructor(
@@ -142,57 +128,7 @@ export class Task {
       if (node.kind !== "source") continue;
       const forward = build(node);
       for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node, forward));
-      const key = node.keySerde.prepareDeserialize ? node.keySerde : undefined;
-      const value = node.valueSerde.prepareDeserialize ? node.valueSerde : undefined;
-      if (key || value) for (const topic of node.topics) this.readerWarmUps.set(topic, { key, value });
     }
-    const writers: WriterWarmUp[] = [];
-    for (const node of subTopology.nodes) {
-      if (node.kind === "sink") {
-        if (typeof node.topic !== "string") {
-          // A writer schema is resolved before the batch, for a topic known then: a chosen topic is not.
-          if (node.keySerde.prepareSerialize || node.valueSerde.prepareSerialize) {
-            throw new WeirError("WEIR_TOPOLOGY_INVALID", `sink ${node.name} picks its topic per record and cannot use a serde that resolves its writer schema first (${node.keySerde.name}, ${node.valueSerde.name}); write to a fixed topic`);
-          }
-          continue;
-        }
-        writers.push({ serde: node.keySerde, topic: node.topic }, { serde: node.valueSerde, topic: node.topic });
-      } else if (node.kind === "processor" && node.timers?.keySerde) {
-        writers.push({ serde: node.timers.keySerde, topic: Topology.changelogTopic(applicationId, node.timers.store) });
-      }
-    }
-    for (const store of subTopology.stores) {
-      const topic = Topology.changelogTopic(applicationId, store.name);
-      writers.push({ serde: store.keySerde, topic }, { serde: store.valueSerde, topic });
-    }
-    this.writerWarmUps = writers.filter((w) => w.serde.prepareSerialize !== undefined);
-  }
-
-  /**
-   * What the serdes must fetch before `messages[from…]` of `topic` can be processed without I/O (writer
-   * schemas of the sinks, schemas of the records' ids); empty, the usual case, when everything is cached.
-   */
-  warmUps(topic: string, messages: readonly BatchMessage[], from = 0): Promise<void>[] {
-    const pending = new Set<Promise<void>>();
-    for (const w of this.writerWarmUps) {
-      const p = w.serde.prepareSerialize!(w.topic);
-      if (p) pending.add(p);
-    }
-    const reader = this.readerWarmUps.get(topic);
-    if (reader) {
-      for (let i = from; i < messages.length; i++) {
-        const m = messages[i]!;
-        if (reader.key && m.key !== null) {
-          const p = reader.key.prepareDeserialize!(m.key, topic);
-          if (p) pending.add(p);
-        }
-        if (reader.value && m.value !== null) {
-          const p = reader.value.prepareDeserialize!(m.value, topic);
-          if (p) pending.add(p);
-        }
-      }
-    }
-    return [...pending];
   }
 
   /** Runs one input record through the sub-topology. Throws a WeirError naming the record's origin. */

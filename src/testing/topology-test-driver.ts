@@ -5,13 +5,14 @@
 import { pino } from "pino";
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { Headers } from "../processor/record.ts";
-import { RecordError, TaskErrorHandling } from "../runtime/error-handlers.ts";
 import { GlobalStores } from "../runtime/global-store.ts";
 import { openStore } from "../runtime/open-store.ts";
-import { Task } from "../runtime/task.ts";
+import { Task, taskId } from "../runtime/task.ts";
+import { TaskErrorHandling } from "../runtime/task-error-handling.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { KeyValueStore } from "../state/types.ts";
+import type { RecordError } from "../runtime/error-handlers.ts";
 import type { ErrorHandler } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { TestInputTopic, TestOutputTopic, type RecordPipe, type WrittenRecord } from "./test-topics.ts";
@@ -37,15 +38,6 @@ interface DriverTask {
   readonly errors: TaskErrorHandling;
 }
 
-/** The input record running now, and what it wrote: delivered when it succeeds, dropped when a handler skips it. */
-interface CurrentRecord {
-  readonly topic: string;
-  readonly message: BatchMessage;
-  readonly errors: TaskErrorHandling;
-  readonly outputs: ProducedRecord[];
-  deadLetter: ProducedRecord | undefined;
-}
-
 export class TopologyTestDriver implements RecordPipe {
   readonly topology: Topology;
   private readonly tasks: DriverTask[] = [];
@@ -60,15 +52,15 @@ export class TopologyTestDriver implements RecordPipe {
   private closed = false;
   /** The global tables' stores: records piped into a global topic are applied to them at once. */
   private readonly global: GlobalStores;
-  private current: CurrentRecord | undefined;
+  /** What the record or punctuation running now wrote: delivered once it succeeds, cut by an error handler. */
+  private readonly outputs: ProducedRecord[] = [];
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     const applicationId = options.applicationId ?? "weir-test-driver";
     this.topology = topology.forApplication(applicationId);
     this.wallClock = options.initialWallClockTimeMs ?? Date.now();
     this.internal = new Set(this.topology.repartitionTopics.map((r) => r.name));
-    const sink = { collect: (r: ProducedRecord) => this.collect(r), productionFailed: (e: RecordError) => this.productionFailed(e) };
-    const handling = {
+    const settings = {
       deserializationErrorHandler: options.deserializationErrorHandler ?? "fail",
       processingErrorHandler: options.processingErrorHandler ?? "fail",
       productionErrorHandler: options.productionErrorHandler ?? "fail",
@@ -85,9 +77,19 @@ export class TopologyTestDriver implements RecordPipe {
         stores.set(def.name, store);
         this.stores.set(def.name, store);
       }
+      const errors = new TaskErrorHandling({
+        subTopology: sub,
+        settings,
+        task: taskId(sub.id, 0),
+        partition: 0,
+        logger: silent,
+        outputs: this.outputs,
+        writeCount: () => state.writeCount,
+      });
+      const sink = { collect: (r: ProducedRecord) => void this.outputs.push(r), productionFailed: (e: RecordError) => errors.productionFailed(e) };
       // Processors see the driver's clock (currentSystemTimeMs, processing-time timers, wall-clock punctuators).
       const task = new Task(sub, 0, applicationId, sink, stores, undefined, undefined, () => this.wallClock);
-      const entry = { task, state, errors: new TaskErrorHandling(sub, handling, task.id, 0, silent) };
+      const entry = { task, state, errors };
       this.tasks.push(entry);
       for (const topic of sub.sourceTopics) this.taskOfTopic.set(topic, entry);
     }
@@ -125,6 +127,7 @@ export class TopologyTestDriver implements RecordPipe {
     this.wallClock += ms;
     this.step(() => {
       for (const { task } of this.tasks) task.punctuateWallClock(this.wallClock);
+      this.deliverOutputs();
     });
   }
 
@@ -141,6 +144,7 @@ export class TopologyTestDriver implements RecordPipe {
       for (let next = this.pending.shift(); next; next = this.pending.shift()) this.process(next);
     } catch (err) {
       this.pending.length = 0;
+      this.outputs.length = 0;
       for (const { task, state } of this.tasks) {
         state.rollback();
         task.stateReset();
@@ -179,43 +183,16 @@ export class TopologyTestDriver implements RecordPipe {
     if (entry.task.hasAsyncWork) throw new Error(`the TopologyTestDriver runs synchronously and does not support mapValuesAsync (task ${entry.task.id})`);
     this.offsets.set(record.topic, offset + 1n);
     const message: BatchMessage = { offset: offset.toString(), key: record.key, value: record.value, timestamp: String(record.timestamp), headers: record.headers };
-    const current: CurrentRecord = { topic: record.topic, message, errors: entry.errors, outputs: [], deadLetter: undefined };
-    this.current = current;
-    try {
-      entry.task.process(record.topic, message);
-    } catch (err) {
-      // As StreamTask: the failed record's outputs go (its state writes stay), then its handler decides.
-      if (!(err instanceof RecordError)) throw err;
-      const handler = entry.errors.handlerFor(record.topic, err);
-      if (handler === "fail") throw err;
-      current.outputs.length = 0;
-      current.deadLetter = entry.errors.apply(handler, record.topic, message, err);
-    } finally {
-      this.current = undefined;
+    entry.errors.run(record.topic, message, () => entry.task.process(record.topic, message));
+    this.deliverOutputs();
+  }
+
+  private deliverOutputs(): void {
+    for (const record of this.outputs.splice(0)) {
+      if (!this.internal.has(record.topic)) this.writtenTo(record.topic).push(record);
+      // A topic the topology reads itself (a repartition topic, or an output read back): processed next.
+      if (this.taskOfTopic.has(record.topic)) this.pending.push(record);
     }
-    for (const r of current.outputs) this.deliver(r);
-    if (current.deadLetter) this.deliver(current.deadLetter);
-  }
-
-  /** A sink could not produce one output of the current record: drop it, dead-letter the record, or fail it. */
-  private productionFailed(error: RecordError): void {
-    const current = this.current;
-    if (!current) throw error;
-    const handler = current.errors.handlerFor(current.topic, error);
-    if (handler === "fail") throw error;
-    if (handler === "deadLetter" && current.deadLetter) return;
-    current.deadLetter = current.errors.apply(handler, current.topic, current.message, error);
-  }
-
-  private collect(record: ProducedRecord): void {
-    if (this.current) this.current.outputs.push(record);
-    else this.deliver(record);
-  }
-
-  private deliver(record: ProducedRecord): void {
-    if (!this.internal.has(record.topic)) this.writtenTo(record.topic).push(record);
-    // A topic the topology reads itself (a repartition topic, or an output read back): processed next.
-    if (this.taskOfTopic.has(record.topic)) this.pending.push(record);
   }
 
   private writtenTo(topic: string): WrittenRecord[] {
