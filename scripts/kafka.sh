@@ -182,9 +182,16 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))'
 }
 
 # Kafka cluster ids are a UUID in unpadded URL-safe base64 (what
-# `kafka-storage random-uuid` prints); python avoids a JVM start for it.
+# `kafka-storage random-uuid` prints); python avoids a JVM start for it. Like Kafka's own, never one
+# starting with '-', which kafka-storage's argument parser takes for an option (1 start in 64 failed).
 random_cluster_id() {
-  "$PYTHON" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())'
+  "$PYTHON" -c '
+import base64, uuid
+while True:
+    id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    if not id.startswith("-"):
+        print(id)
+        break'
 }
 
 # The broker's key and self-signed certificate for 127.0.0.1 (PKCS12), and the certificate as PEM.

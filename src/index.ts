@@ -19,6 +19,7 @@ export {
   type JoinMaterialized,
   type StreamJoined,
   type ConsumedRecordView,
+  type ErrorHandler,
   type Grouped,
   type InvalidTimestampHandling,
   type Materialized,
@@ -35,7 +36,19 @@ export {
   type WindowedMaterialized,
 } from "./topology/index.ts";
 export type { Window, Windowed } from "./processor/windowed.ts";
-export { serdes, SerdeError, type Serde, type WindowedSerde } from "./serdes/index.ts";
+export {
+  serdes,
+  SerdeError,
+  SerdeUnavailableError,
+  SchemaRegistryClient,
+  SchemaRegistryError,
+  type Serde,
+  type WindowedSerde,
+  type ProtobufSerdeOptions,
+  type RegistrySerdeOptions,
+  type SchemaRegistryOptions,
+  type SubjectNameStrategy,
+} from "./serdes/index.ts";
 export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStoreRef } from "./processor/processor.ts";
 export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/timers.ts";
 export type { Cancellable, PunctuationType, Punctuator } from "./processor/punctuators.ts";
@@ -45,4 +58,5 @@ export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStre
 export { app, App, type AppDefinition } from "./runtime/app.ts";
 export type { WeirConfig, WeirConfigInput } from "./runtime/config.ts";
 export { WeirError, type WeirErrorCode } from "./runtime/errors.ts";
+export { RecordError, deadLetterHeaders, type ErrorKind } from "./runtime/error-handlers.ts";
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TopologyTestDriverOptions, type KeyValue, type TestRecord } from "./testing/index.ts";

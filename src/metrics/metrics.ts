@@ -26,6 +26,9 @@ export class WeirMetrics {
   private readonly dropped: Counter<"application" | "reason">;
   private readonly lateDropped: Counter<"application" | "store">;
   private readonly endToEnd: Histogram<"application">;
+  private readonly handledErrors: Counter<"application" | "kind" | "action">;
+  private readonly registryWaiting: Gauge<"application">;
+  private readonly registryRetries: Counter<"application">;
 
   constructor(application: string, source: MetricsSource) {
     this.application = application;
@@ -80,6 +83,24 @@ export class WeirMetrics {
       help: "Commit time of an output record minus the timestamp of the input record it came from",
       labelNames: ["application"],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.handledErrors = new Counter({
+      name: "weir_error_records_total",
+      help: "Input records an error handler skipped or dead-lettered, committed; kind: deserialization, processing or production",
+      labelNames: ["application", "kind", "action"],
+      registers,
+    });
+    this.registryWaiting = new Gauge({
+      name: "weir_schema_registry_waiting_tasks",
+      help: "Tasks paused now because the schema registry is unreachable and a record's schema is not cached",
+      labelNames: ["application"],
+      registers,
+    });
+    this.registryRetries = new Counter({
+      name: "weir_schema_registry_retries_total",
+      help: "Failed attempts to reach the schema registry for a schema, each followed by a retry after a backoff",
+      labelNames: ["application"],
       registers,
     });
     new Gauge({
@@ -151,6 +172,20 @@ export class WeirMetrics {
 
   droppedRecords(reason: string, count: number): void {
     this.dropped.inc({ application: this.application, reason }, count);
+  }
+
+  /** Records an error handler skipped (`skipped`) or sent to the dead-letter topic (`dead_lettered`), counted once committed. */
+  errorRecords(kind: string, action: "skipped" | "dead_lettered", count: number): void {
+    this.handledErrors.inc({ application: this.application, kind, action }, count);
+  }
+
+  registryWait(started: boolean): void {
+    if (started) this.registryWaiting.inc({ application: this.application });
+    else this.registryWaiting.dec({ application: this.application });
+  }
+
+  registryRetried(): void {
+    this.registryRetries.inc({ application: this.application });
   }
 
   lateRecordsDropped(store: string, count: number): void {

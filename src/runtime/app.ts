@@ -137,7 +137,8 @@ export class App {
     }
     // Up before the group join, so that /health and /ready answer while tasks restore.
     if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
-    await prepareTopics(this.admin, topology, this.config.applicationId, this.config.brokers);
+    const limits = await prepareTopics(this.admin, topology, this.config);
+    this.tasks.setMaxMessageBytes(limits.maxMessageBytes);
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
     // Global stores are restored before the group join, so no task runs before they are complete.
     this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
@@ -192,6 +193,7 @@ export class App {
       if (this.consumer && wasRunning) {
         // kafkajs forgets the group on stop(), so: pause fetching, let running batches finish, commit, then leave.
         this.consumer.pauseTopics(this.tasks.subscribedTopics());
+        this.tasks.beginShutdown();
         while (this.batchesInFlight > 0) await new Promise((r) => setTimeout(r, 10));
         if (!this.failure) await this.tasks.commitAll();
       }

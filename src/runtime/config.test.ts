@@ -46,6 +46,24 @@ test("a comma-separated bootstrapServers becomes a broker list", () => {
   assert.deepEqual(resolveConfig({ ...base, bootstrapServers: "a:1, b:2" }).brokers, ["a:1", "b:2"]);
 });
 
+test("error handlers default to fail; an unknown handler fails naming the setting and the allowed ones", () => {
+  const config = resolveConfig(base);
+  assert.equal(config.deserializationErrorHandler, "fail");
+  assert.equal(config.processingErrorHandler, "fail");
+  assert.equal(config.productionErrorHandler, "fail");
+  assert.throws(() => resolveConfig({ ...base, processingErrorHandler: "skip" }), /processingErrorHandler: .*"fail"\|"logAndContinue"\|"deadLetter".*got "skip"/);
+});
+
+test("the dead-letter topic is <applicationId>-dlq unless configured, and only the default one is Weir's own", () => {
+  assert.deepEqual(
+    [resolveConfig(base).deadLetterTopic, resolveConfig(base).deadLetterTopicIsInternal],
+    ["orders-dlq", true],
+  );
+  const configured = resolveConfig({ ...base, deadLetterTopic: "poison" });
+  assert.deepEqual([configured.deadLetterTopic, configured.deadLetterTopicIsInternal], ["poison", false]);
+  assert.equal(environmentOverrides({ WEIR_DESERIALIZATION_ERROR_HANDLER: "deadLetter" }).deserializationErrorHandler, "deadLetter");
+});
+
 test("applicationServer is host:port, from WEIR_APPLICATION_SERVER too; anything else is refused naming it", () => {
   assert.equal(resolveConfig(base, environmentOverrides({ WEIR_APPLICATION_SERVER: "weir-1.internal:8080" })).applicationServer, "weir-1.internal:8080");
   assert.equal(resolveConfig({ ...base, applicationServer: "[::1]:9000" }).applicationServer, "[::1]:9000");

@@ -6,6 +6,8 @@ import { WeirError } from "./errors.ts";
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
+const errorHandler = z.enum(["fail", "logAndContinue", "deadLetter"]);
+
 const kafkaSettings = z
   .object({
     ssl: z
@@ -64,6 +66,17 @@ export const configSchema = z
     /** SIGTERM/SIGINT: the longest a graceful shutdown may take before the process exits anyway (code 1). */
     shutdownTimeoutMs: z.number().int().min(1).default(30000),
     kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
+    /** A record a source's serdes cannot read; a source may override it (`Consumed`). */
+    deserializationErrorHandler: errorHandler.default("fail"),
+    /** A record a processor throws on; a source may override it (`Consumed`). */
+    processingErrorHandler: errorHandler.default("fail"),
+    /** An output a sink cannot serialize or that is larger than its topic accepts; a sink may override it (`Produced`). */
+    productionErrorHandler: errorHandler.default("fail"),
+    /**
+     * Where `deadLetter` writes; default `<applicationId>-dlq`, which Weir creates when missing. A topic
+     * named here must exist, like every topic the application does not own.
+     */
+    deadLetterTopic: z.string().regex(/^[A-Za-z0-9._-]+$/, "a topic name: only letters, digits, '.', '_' and '-'").optional(),
   })
   .strict();
 
@@ -72,6 +85,9 @@ export type WeirConfig = z.output<typeof configSchema> & {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly commitIntervalMs: number;
+  readonly deadLetterTopic: string;
+  /** True when `deadLetterTopic` is the default `<applicationId>-dlq`, which Weir creates. */
+  readonly deadLetterTopicIsInternal: boolean;
 };
 
 /** Settings a WEIR_* environment variable may override, with how to read the variable's text. */
@@ -96,6 +112,10 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   partitionsConsumedConcurrently: "number",
   maxBytesPerPartition: "number",
   fetchMaxWaitMs: "number",
+  deserializationErrorHandler: "string",
+  processingErrorHandler: "string",
+  productionErrorHandler: "string",
+  deadLetterTopic: "string",
 };
 
 export function envName(setting: string): string {
@@ -134,6 +154,8 @@ export function resolveConfig(...layers: readonly Record<string, unknown>[]): We
     brokers,
     clientId: config.clientId ?? `${config.applicationId}-${hostname()}-${process.pid}`,
     commitIntervalMs: config.commitIntervalMs ?? (config.processingGuarantee === "exactly_once" ? 100 : 30000),
+    deadLetterTopic: config.deadLetterTopic ?? `${config.applicationId}-dlq`,
+    deadLetterTopicIsInternal: config.deadLetterTopic === undefined || config.deadLetterTopic === `${config.applicationId}-dlq`,
   };
 }
 

@@ -1,30 +1,24 @@
 // A task with state and a commit: the processing graph of one sub-topology on one partition, its SQLite
 // file, its output (a transactional producer under exactly-once), the outputs and input offsets not yet
-// committed, and the restore of its stores from their changelogs. The step numbers are DESIGN.md's
-// "Exactly-once, step by step".
+// committed, and its status through restore (task-restore.ts), processing (failed records: task-error-
+// handling.ts) and commit. The step numbers are DESIGN.md's "Exactly-once, step by step".
 import { existsSync } from "node:fs";
 import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
-import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
+import { changelogPartitionKey, type Checkpoint } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { ErrorHandlingSettings } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
 import { openStore, storedStreamTimeMs } from "./open-store.ts";
+import { SerdeWarmUps } from "./serde-warm-ups.ts";
 import { Task } from "./task.ts";
+import { checkOutputSize, failOnEveryError, TaskErrorHandling } from "./task-error-handling.ts";
+import { TaskRestore } from "./task-restore.ts";
 
 export type TaskStatus = "restoring" | "running" | "closed";
-
-/** One store's changelog partition being replayed into the task's file. */
-interface StoreRestore {
-  readonly store: string;
-  readonly from: string;
-  /** The changelog's end offset read after fencing: nothing can be written past it while we own the task. */
-  readonly end: bigint;
-  position: bigint;
-  restored: number;
-}
 
 export interface StreamTaskOptions {
   readonly subTopology: SubTopology;
@@ -35,6 +29,10 @@ export interface StreamTaskOptions {
   readonly output: TaskOutput;
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
+  /** The application's error handlers and dead-letter topic; default: every handler `fail`. */
+  readonly errorHandling?: ErrorHandlingSettings;
+  /** Per sink topic, the largest record it accepts (its max.message.bytes); a larger output is a production error. */
+  readonly maxMessageBytes?: ReadonlyMap<string, number>;
   /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
   readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
 }
@@ -76,7 +74,7 @@ export class StreamTask {
    */
   private readonly committedInputs = new Map<string, string>();
   private checkpoint: Checkpoint;
-  private readonly restores = new Map<string, StoreRestore>();
+  private readonly restore: TaskRestore;
   private readonly stores = new Map<string, unknown>();
   /** The task's stream time as of its last commit, to go back to on rollback. */
   private committedStreamTimeMs: number;
@@ -86,6 +84,9 @@ export class StreamTask {
   private lastCommit = Date.now();
   /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
   private committing: Promise<void> | undefined;
+  private readonly errors: TaskErrorHandling;
+  private readonly warmUpsOfSerdes: SerdeWarmUps;
+  private readonly maxMessageBytes: ReadonlyMap<string, number>;
   /** The batch being processed while it waits for async calls (mapValuesAsync); commits and ticks wait for it. */
   private processing: Promise<unknown> | undefined;
   /** Timers or punctuators fired on the wall-clock tick since the last commit. */
@@ -108,16 +109,35 @@ export class StreamTask {
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
     const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
+    this.maxMessageBytes = options.maxMessageBytes ?? new Map();
     this.graph = new Task(
       subTopology,
       partition,
       applicationId,
-      { collect: (r) => this.outputs.push(r) },
+      {
+        // An output its topic would refuse is a production error now, at its record, not at the commit.
+        collect: (r) => {
+          checkOutputSize(r, this.maxMessageBytes.get(r.topic));
+          this.outputs.push(r);
+        },
+        productionFailed: (e) => this.errors.productionFailed(e),
+      },
       visible,
       (reason) => this.metrics.droppedRecords(reason, 1),
       (store) => this.metrics.lateRecordsDropped(store, 1),
     );
     this.id = this.graph.id;
+    this.errors = new TaskErrorHandling({
+      subTopology,
+      settings: options.errorHandling ?? failOnEveryError,
+      task: this.id,
+      partition,
+      logger: this.logger,
+      outputs: this.outputs,
+      writeCount: () => this.state.writeCount,
+    });
+    this.warmUpsOfSerdes = new SerdeWarmUps(subTopology, applicationId);
+    this.restore = new TaskRestore({ task: this.id, partition, changelogs: this.changelogs, state, metrics: this.metrics, logger: this.logger });
     // Stream time is not persisted: it is recomputed from what the window and session stores hold.
     this.committedStreamTimeMs = storedStreamTimeMs(stores.values());
     this.graph.streamTimeMs = this.committedStreamTimeMs;
@@ -130,7 +150,14 @@ export class StreamTask {
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
     const existed = existsSync(options.statePath);
     const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes });
-    const task = new StreamTask(options, state);
+    let task: StreamTask;
+    try {
+      task = new StreamTask(options, state);
+    } catch (err) {
+      // A topology the task cannot be built from (e.g. a chooser sink with a registry serde): no open file left behind.
+      state.close();
+      throw err;
+    }
     task.rebuilt = !existed || state.rebuilt;
     if (state.rebuilt) {
       task.logger.warn({ task: task.id, path: options.statePath, reason: state.rebuildReason }, "state file was corrupt: rebuilding it from the changelogs");
@@ -153,12 +180,7 @@ export class StreamTask {
    * the application was reset while the file stayed): its state belongs to another history.
    */
   checkpointBeyond(ends: ReadonlyMap<string, string>): string | undefined {
-    for (const key of this.changelogs.keys()) {
-      const from = this.checkpoint.get(key);
-      const end = ends.get(key) ?? "0";
-      if (from !== undefined && BigInt(from) > BigInt(end)) return `${key} checkpoint ${from} is past the changelog's end ${end}`;
-    }
-    return undefined;
+    return this.restore.checkpointBeyond(this.checkpoint, ends);
   }
 
   /**
@@ -168,36 +190,14 @@ export class StreamTask {
    */
   beginRestore(ends: ReadonlyMap<string, string>): Map<string, string> {
     this.statusValue = "restoring";
-    this.restores.clear();
-    const toFetch = new Map<string, string>();
-    for (const [key, store] of this.changelogs) {
-      const from = this.checkpoint.get(key) ?? "0";
-      const end = BigInt(ends.get(key) ?? "0");
-      if (BigInt(from) >= end) continue;
-      this.restores.set(key, { store, from, end, position: BigInt(from), restored: 0 });
-      this.metrics.restoreRemainingRecords(this.id, store, Number(end - BigInt(from)));
-      toFetch.set(key, from);
-    }
+    const toFetch = this.restore.begin(this.checkpoint, ends);
     if (toFetch.size === 0) this.running();
     return toFetch;
   }
 
   /** Applies a fetched batch of a changelog partition in one SQLite transaction with its checkpoint. */
   restoreBatch(topic: string, messages: readonly BatchMessage[]): void {
-    const key = changelogPartitionKey(topic, this.partition);
-    const restore = this.restores.get(key);
-    if (!restore || messages.length === 0) return;
-    const records: RestoreRecord[] = [];
-    for (const m of messages) if (m.key !== null) records.push({ key: m.key, value: m.value, offset: m.offset });
-    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
-    // The file first: the checkpoint kept in memory must never claim records the file does not hold.
-    this.state.restore(restore.store, records, new Map([[key, next]]));
-    this.graph.stateReset();
-    this.checkpoint.set(key, next);
-    restore.restored += records.length;
-    restore.position = BigInt(next);
-    this.metrics.restoredRecords(restore.store, records.length);
-    this.metrics.restoreRemainingRecords(this.id, restore.store, Number(restore.end - restore.position));
+    if (this.restore.apply(this.checkpoint, topic, messages)) this.graph.stateReset();
   }
 
   /**
@@ -205,21 +205,8 @@ export class StreamTask {
    * once every store is restored, and the task turns to running.
    */
   restoredUpTo(topic: string, lastOffset: string): boolean {
-    const key = changelogPartitionKey(topic, this.partition);
-    const restore = this.restores.get(key);
-    if (restore) {
-      const next = BigInt(lastOffset) + 1n;
-      if (next > restore.position) restore.position = next;
-      if (restore.position >= restore.end) {
-        this.restores.delete(key);
-        this.metrics.restoreRemainingRecords(this.id, restore.store, 0);
-        this.logger.info(
-          { task: this.id, store: restore.store, restored: restore.restored, fromOffset: restore.from, toOffset: restore.end.toString(), rebuilt: this.rebuilt },
-          "restore done",
-        );
-      }
-    }
-    if (this.statusValue === "restoring" && this.restores.size === 0) this.running();
+    const done = this.restore.upTo(topic, lastOffset, this.rebuilt);
+    if (this.statusValue === "restoring" && done) this.running();
     return this.statusValue === "running";
   }
 
@@ -300,11 +287,17 @@ export class StreamTask {
     return [...this.stores].map(([store, s]) => ({ task: this.id, store, entries: (s as { approximateNumEntries(): number }).approximateNumEntries(), bytes }));
   }
 
+  /** What the serdes must fetch (schemas) before the batch can be processed; empty when nothing. */
+  warmUps(topic: string, messages: readonly BatchMessage[]): Promise<void>[] {
+    return this.warmUpsOfSerdes.pending(topic, messages, this.firstUnprocessed(topic, messages));
+  }
+
   /**
    * Step 3: runs records through the sub-topology; state writes go to the open SQLite transaction.
    * Resolves with how many records it processed (records it had already processed are skipped). A batch of
    * a synchronous topology runs in one go; with async calls (mapValuesAsync) it waits whenever their
-   * concurrency is used up.
+   * concurrency is used up. A record that fails goes to its error handler; under `fail` the RecordError is
+   * thrown, with the position left at the failed record, so that a commit covers exactly the records before it.
    */
   async process(topic: string, messages: readonly BatchMessage[]): Promise<number> {
     if (!this.graph.hasAsyncWork) return this.processSync(topic, messages);
@@ -320,12 +313,15 @@ export class StreamTask {
   private processSync(topic: string, messages: readonly BatchMessage[]): number {
     const start = this.firstUnprocessed(topic, messages);
     let last: string | undefined;
-    for (let i = start; i < messages.length; i++) {
-      const message = messages[i]!;
-      this.graph.process(topic, message);
-      last = message.offset;
+    try {
+      for (let i = start; i < messages.length; i++) {
+        const message = messages[i]!;
+        this.errors.run(topic, message, () => this.graph.process(topic, message));
+        last = message.offset;
+      }
+    } finally {
+      if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     }
-    if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
     return messages.length - start;
   }
 
@@ -335,7 +331,7 @@ export class StreamTask {
       const message = messages[i]!;
       while (this.graph.saturated()) await this.graph.progress();
       this.graph.throwDetachedFailure();
-      this.graph.process(topic, message);
+      this.errors.run(topic, message, () => this.graph.process(topic, message));
       this.positions.set(topic, (BigInt(message.offset) + 1n).toString());
     }
     return messages.length - start;
@@ -431,6 +427,7 @@ export class StreamTask {
       this.punctuated = false;
       this.committedStreamTimeMs = this.graph.streamTimeMs;
       this.lastCommit = Date.now();
+      for (const { kind, action, count } of this.errors.takeCounts()) this.metrics.errorRecords(kind, action, count);
       this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
     } finally {
       this.committing = undefined;
@@ -446,6 +443,7 @@ export class StreamTask {
     if (this.statusValue === "closed") return;
     this.outputs.length = 0;
     this.positions.clear();
+    this.errors.clearCounts();
     this.punctuated = false;
     this.state.rollback();
     this.graph.stateReset();

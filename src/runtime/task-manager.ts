@@ -14,6 +14,8 @@ import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type TaskRef } from "./group-planner.ts";
 import { taskId } from "./task.ts";
+import { RecordError } from "./error-handlers.ts";
+import { awaitWarmUps } from "./registry-wait.ts";
 
 /** How often processing-time timers and wall-clock punctuators are checked. */
 const wallClockTickMs = 50;
@@ -53,6 +55,10 @@ export class TaskManager {
   private readonly failedCommits = new Map<string, number>();
   /** True once the group has given this instance an assignment (possibly an empty one). */
   private assigned = false;
+  /** Set when the app starts stopping: a batch waiting for the schema registry gives up. */
+  private stopping = false;
+  /** Per sink topic (and the dead-letter topic), the largest record it accepts. */
+  private maxMessageBytes: ReadonlyMap<string, number> = new Map();
   /** Output topics known to exist: the fixed sink topics (checked at start) and chosen ones found on the cluster. */
   private readonly knownOutputTopics: Set<string>;
   /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
@@ -95,6 +101,16 @@ export class TaskManager {
         this.commit(task).catch((err: unknown) => this.options.fail(err as Error));
       }
     }
+  }
+
+  /** The topics' max.message.bytes, read at start: an output over it is a production error at its record. */
+  setMaxMessageBytes(limits: ReadonlyMap<string, number>): void {
+    this.maxMessageBytes = limits;
+  }
+
+  /** The app is stopping: batches waiting for the schema registry stop waiting. */
+  beginShutdown(): void {
+    this.stopping = true;
   }
 
   /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer`. */
@@ -153,6 +169,8 @@ export class TaskManager {
       output: this.options.outputFor(id),
       logger,
       metrics: this.options.metrics,
+      errorHandling: config,
+      maxMessageBytes: this.maxMessageBytes,
       globalStores: this.options.globalStores?.(),
     });
   }
@@ -237,13 +255,21 @@ export class TaskManager {
     if (task?.status !== "running") return;
     await task.idle();
     // Without resolving, kafkajs fetches these records again once the partition is resumed.
-    if (control.isStale() || task.status !== "running" || this.tasks.get(task.id) !== task) return;
+    const current = () => !control.isStale() && task.status === "running" && this.tasks.get(task.id) === task;
+    if (!current()) return;
+    if (!(await this.warmUp(task, batch, control)) || !current()) return;
     let processed: number;
     const started = performance.now();
     try {
       processed = await task.process(batch.topic, batch.messages);
     } catch (err) {
-      // Nothing past the failing record is committed: the task's uncommitted work is dropped with it.
+      // Nothing past the failing record is committed. Under the `fail` handler the records before it are,
+      // unless the failed record left state writes behind (they cannot be told apart from the others').
+      // (A topic a chooser picked before it must exist first, or the commit would wait for it in vain.)
+      if (err instanceof RecordError && err.committableBefore && (await this.missingChosenTopics(task)) === undefined) {
+        const commitError = await this.commitOnce(task);
+        if (commitError) this.options.logger.warn({ task: task.id, err: commitError }, "could not commit the records before the failed one");
+      }
       this.options.fail(err as Error);
       return;
     }
@@ -267,6 +293,32 @@ export class TaskManager {
     }
     const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
+  }
+
+  /**
+   * Waits until the serdes have every schema the batch needs (fetched from the registry once, then cached).
+   * While the registry is unreachable the task waits with backoff and heartbeats: its earlier work is
+   * committed first, nothing of this batch is processed. False: give the batch up (it is fetched again).
+   */
+  private async warmUp(task: StreamTask, batch: PartitionBatch, control: BatchControl): Promise<boolean> {
+    const warmUps = () => task.warmUps(batch.topic, batch.messages);
+    if (warmUps().length === 0) return true;
+    try {
+      return await awaitWarmUps(warmUps, {
+        task: task.id,
+        logger: this.options.logger,
+        metrics: this.options.metrics,
+        heartbeat: () => control.heartbeat(),
+        abandoned: () => this.stopping || this.closed || control.isStale() || !control.isRunning() || this.tasks.get(task.id) !== task || task.status !== "running",
+        beforeWaiting: async () => {
+          if (task.hasUncommitted()) await this.commit(task);
+        },
+      });
+    } catch (err) {
+      // The registry answered, and no retry will change the answer (e.g. a sink's schema is incompatible).
+      this.options.fail(new Error(`task ${task.id} cannot prepare its serdes: ${(err as Error).message}`, { cause: err }));
+      return false;
+    }
   }
 
   /** Fetching of a partition moved past `lastOffset`, including batches of only transaction markers. */

@@ -5,15 +5,23 @@ import { isAsyncWork, type AsyncWork, type DetachedContext, type KeyValueStoreRe
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
 import { ProcessorTimers, type Timer, type TimerService } from "../processor/timers.ts";
 import type { Serde } from "../serdes/serde.ts";
+import { StateError } from "../state/errors.ts";
 import { TimerStore, type TimerValue } from "../state/timer-store.ts";
 import type { KeyValueStore } from "../state/types.ts";
 import type { ProcessorNode, SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
+import { RecordError } from "./error-handlers.ts";
 import { WeirError } from "./errors.ts";
 import { TaskTime } from "./task-time.ts";
 
 export interface RecordSink {
+  /** Takes a serialized output; throws when the output cannot be produced (e.g. larger than its topic accepts). */
   collect(record: ProducedRecord): void;
+  /**
+   * A sink could not produce an output of the current input record. Returning drops that output and goes
+   * on; throwing fails the input record. Without it, the error fails the input record.
+   */
+  productionFailed?(error: RecordError): void;
 }
 
 type Forward = (record: StreamRecord<unknown, unknown>) => void;
@@ -203,7 +211,7 @@ export class Task {
         key = message.key === null ? null : keySerde.deserialize(message.key, topic);
         value = message.value === null ? null : valueSerde.deserialize(message.value, topic);
       } catch (err) {
-        throw new WeirError("WEIR_DESERIALIZATION_FAILED", `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+        throw new RecordError("deserialization", name, `source ${name} could not deserialize record ${this.origin()}: ${(err as Error).message}`, err);
       }
       const headers = message.headers ?? {};
       let timestamp = Number(message.timestamp);
@@ -212,7 +220,7 @@ export class Task {
         try {
           timestamp = timestampExtractor({ topic, partition: this.partition, offset: message.offset, key, value, timestamp, headers }, partitionTime);
         } catch (err) {
-          throw new WeirError("WEIR_PROCESSING_FAILED", `the timestamp extractor of source ${name} failed on record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+          throw new RecordError("processing", name, `the timestamp extractor of source ${name} failed on record ${this.origin()}: ${(err as Error).message}`, err);
         }
       }
       if (!(timestamp >= 0)) {
@@ -233,8 +241,12 @@ export class Task {
       try {
         next(record);
       } catch (err) {
-        if (err instanceof WeirError) throw err;
-        throw new WeirError("WEIR_PROCESSING_FAILED", `processor ${this.currentNode || name} failed on record ${this.origin()}: ${(err as Error).message}`, { cause: err });
+        // A record error already classified, or a state file that refuses writes: no handler may skip those.
+        const node = this.currentNode || name;
+        // A handler may skip the record and go on: the next one must not be blamed on this node.
+        this.currentNode = "";
+        if (err instanceof WeirError || err instanceof StateError) throw err;
+        throw new RecordError("processing", node, `processor ${node} failed on record ${this.origin()}: ${(err as Error).message}`, err);
       }
     };
   }
@@ -246,6 +258,7 @@ export class Task {
       this.currentNode = name;
       let topic: string;
       if (chooser) {
+        // The chooser is user code like a processor's: its error is a processing error (the source names it).
         const c = this.current;
         topic = chooser(record.key, record.value, { timestamp: record.timestamp, headers: record.headers, topic: c?.topic, partition: c?.partition, offset: c?.offset });
         if (typeof topic !== "string" || topic.length === 0) throw new Error(`the topic chooser of sink ${name} returned ${JSON.stringify(topic)}, not a topic name`);
@@ -253,14 +266,21 @@ export class Task {
       } else {
         topic = to as string;
       }
-      this.sink.collect({
-        topic,
-        key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, topic),
-        value: record.value === null || record.value === undefined ? null : valueSerde.serialize(record.value, topic),
-        timestamp: record.timestamp,
-        headers: record.headers,
-      });
-      this.currentNode = previous;
+      try {
+        this.sink.collect({
+          topic,
+          key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, topic),
+          value: record.value === null || record.value === undefined ? null : valueSerde.serialize(record.value, topic),
+          timestamp: record.timestamp,
+          headers: record.headers,
+        });
+      } catch (err) {
+        const error = new RecordError("production", name, `sink ${name} could not produce an output of record ${this.origin()} to topic ${topic}: ${(err as Error).message}`, err);
+        if (!this.sink.productionFailed) throw error;
+        this.sink.productionFailed(error);
+      } finally {
+        this.currentNode = previous;
+      }
     };
   }
 

@@ -5,15 +5,29 @@ import type { TopicAdmin } from "../kafka/index.ts";
 import { repartitionPartitionCounts } from "../topology/repartition.ts";
 import type { StoreDefinition } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
+import type { WeirConfig } from "./config.ts";
+import { usesDeadLetter } from "./error-handlers.ts";
 import { WeirError } from "./errors.ts";
 
+export interface PreparedTopics {
+  /** The partition count of each source topic (repartition topics included). */
+  readonly partitions: Map<string, number>;
+  /** Per sink topic (repartition topics and the dead-letter topic, when used, included), its max.message.bytes. */
+  readonly maxMessageBytes: Map<string, number>;
+}
+
+type TopicSettings = Pick<WeirConfig, "applicationId" | "brokers" | "deadLetterTopic" | "deadLetterTopicIsInternal" | "deserializationErrorHandler" | "processingErrorHandler" | "productionErrorHandler">;
+
 /**
- * Checks the topics and creates the missing repartition topics and changelogs; returns the partition count of
- * each source topic (repartition topics included). `topology` is named for `applicationId` (forApplication).
+ * Checks the topics and creates the missing repartition topics and changelogs and, when some handler
+ * dead-letters, the default dead-letter topic `<applicationId>-dlq` (a configured one must exist); reads
+ * the sinks' record size limits. `topology` is named for `applicationId` (forApplication).
  */
-export async function prepareTopics(admin: TopicAdmin, topology: Topology, applicationId: string, brokers: readonly string[]): Promise<Map<string, number>> {
+export async function prepareTopics(admin: TopicAdmin, topology: Topology, config: TopicSettings): Promise<PreparedTopics> {
+  const { applicationId, brokers } = config;
   const sources = topology.externalSourceTopics();
-  const sinks = topology.sinkTopics();
+  const deadLetter = usesDeadLetter(topology.subTopologies, config);
+  const sinks = [...topology.sinkTopics(), ...(deadLetter && !config.deadLetterTopicIsInternal ? [config.deadLetterTopic] : [])];
   const counts = await admin.partitionCounts([...sources, ...sinks]);
   const missing = [...sources.map((t) => ["source", t] as const), ...sinks.map((t) => ["sink", t] as const)].filter(([, t]) => !counts.has(t));
   if (missing.length > 0) {
@@ -50,7 +64,16 @@ export async function prepareTopics(admin: TopicAdmin, topology: Topology, appli
   if (problems.length > 0) {
     throw new WeirError("WEIR_TOPOLOGY_INVALID", `changelog topics do not fit the topology: ${problems.join("; ")}; delete them (weir reset) or fix them`);
   }
-  return new Map(topology.sourceTopics().map((t) => [t, counts.get(t)!]));
+  if (deadLetter && config.deadLetterTopicIsInternal) {
+    const partitions = Math.max(1, ...sources.map((t) => counts.get(t)!));
+    await admin.createMissing([{ name: config.deadLetterTopic, partitions }]);
+  }
+  const maxMessageBytes = new Map<string, number>();
+  for (const topic of new Set([...sinks, ...repartitions.keys(), ...(deadLetter ? [config.deadLetterTopic] : [])])) {
+    const value = Number(await admin.topicConfig(topic, "max.message.bytes"));
+    if (Number.isFinite(value) && value > 0) maxMessageBytes.set(topic, value);
+  }
+  return { partitions: new Map(topology.sourceTopics().map((t) => [t, counts.get(t)!])), maxMessageBytes };
 }
 
 /** Kafka Streams' `windowstore.changelog.additional.retention.ms`: a changelog keeps windows a day past the store. */

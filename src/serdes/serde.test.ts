@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serdes, SerdeError } from "./serde.ts";
+import { serdes, SerdeError, type Serde } from "./serde.ts";
 
 test("string serde round-trips UTF-8 text", () => {
   const s = serdes.string();
@@ -29,4 +29,19 @@ test("int64 serde writes Kafka's big-endian long", () => {
 
 test("float64 serde refuses a buffer of the wrong length", () => {
   assert.throws(() => serdes.float64().deserialize(Buffer.alloc(4), "t"), /expected 8 bytes, got 4/);
+});
+
+test("a windowed serde passes its key serde's warm-ups through, on the key's own bytes", async () => {
+  const seen: string[] = [];
+  const key: Serde<string> = {
+    ...serdes.string(),
+    prepareSerialize: (topic) => (seen.push(`write ${topic}`), Promise.resolve()),
+    prepareDeserialize: (data, topic) => (seen.push(`read ${data.toString()} ${topic}`), Promise.resolve()),
+  };
+  const windowed = serdes.windowed(key);
+  const bytes = windowed.serialize({ key: "k1", window: { start: 0, end: 60_000 } }, "t");
+  await windowed.prepareSerialize?.("out");
+  await windowed.prepareDeserialize?.(bytes, "in");
+  assert.deepEqual(seen, ["write out", "read k1 in"]);
+  assert.ok(!("prepareSerialize" in serdes.windowed(serdes.string())), "none for a serde without warm-ups");
 });

@@ -6,6 +6,15 @@ export interface Serde<T> {
   readonly name: string;
   serialize(value: T, topic: string): Buffer;
   deserialize(data: Buffer, topic: string): T;
+  /**
+   * Warm-up before `deserialize(data, topic)`, for serdes that fetch something (a schema) once: resolves
+   * when `deserialize` will need no I/O, undefined when it needs none already. The runtime awaits it for
+   * a batch before processing the batch, so `deserialize` stays synchronous. Rejects only with
+   * `SerdeUnavailableError` (retried with backoff); any other problem is left for `deserialize` to throw.
+   */
+  prepareDeserialize?(data: Buffer, topic: string): Promise<void> | undefined;
+  /** Warm-up before `serialize(…, topic)`: e.g. registers or looks up the writer schema. Same contract. */
+  prepareSerialize?(topic: string): Promise<void> | undefined;
 }
 
 const stringSerde: Serde<string> = {
@@ -62,15 +71,26 @@ function json<T>(): Serde<T> {
   };
 }
 
-/** Raised when bytes cannot be turned into a value; the deserialization error handler decides what follows. */
+/** Raised when bytes cannot be turned into a value (or a value into bytes); the error handlers decide what follows. */
 export class SerdeError extends Error {
   readonly code = "WEIR_SERDE_ERROR";
-  constructor(serde: string, topic: string, detail: string) {
-    super(`${serde} serde could not read a record of topic ${topic}: ${detail}`);
+  constructor(serde: string, topic: string, detail: string, action: "read" | "write" = "read") {
+    super(`${serde} serde could not ${action} a record of topic ${topic}: ${detail}`);
     this.name = "SerdeError";
   }
 }
 
+/**
+ * A warm-up could not reach what it needs (the schema registry is down): the runtime retries it with
+ * backoff and the task waits, neither skipping the record nor failing.
+ */
+export class SerdeUnavailableError extends Error {
+  readonly code = "WEIR_SERDE_UNAVAILABLE";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SerdeUnavailableError";
+  }
+}
 import { sessionWindowed, timeWindowed, windowed } from "./windowed.ts";
 
 export const serdes = {

@@ -10,9 +10,14 @@ export interface WindowedSerde<K> extends Serde<Windowed<K>> {
 }
 
 function build<K>(name: string, inner: Serde<K>, suffix: number, write: (out: Buffer, at: number, w: Windowed<K>) => void, read: (data: Buffer, at: number) => { start: number; end: number }): WindowedSerde<K> {
+  // The inner serde's warm-ups (a schema-registry key serde's) pass through, on the key's own bytes.
+  const prepareSerialize = inner.prepareSerialize?.bind(inner);
+  const prepareDeserialize = inner.prepareDeserialize?.bind(inner);
   return {
     name: `${name}(${inner.name})`,
     inner,
+    ...(prepareSerialize ? { prepareSerialize } : {}),
+    ...(prepareDeserialize ? { prepareDeserialize: (data: Buffer, topic: string) => (data.length < suffix ? undefined : prepareDeserialize(data.subarray(0, data.length - suffix), topic)) } : {}),
     serialize(value, topic) {
       const key = inner.serialize(value.key, topic);
       const out = Buffer.allocUnsafe(key.length + suffix);

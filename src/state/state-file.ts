@@ -109,6 +109,11 @@ export class StateFile {
     return this.tx.status;
   }
 
+  /** Writes ever made through the file's stores: unchanged around a piece of work means it wrote no state. */
+  get writeCount(): number {
+    return this.tx.writes;
+  }
+
   /**
    * The store called `options.name`, its table created if needed; the same instance each time. Open
    * every store before the first write (while `idle`), as the task does when it is created.

@@ -32,6 +32,8 @@ export class StateTransaction {
   /** Bytes held by the write caches of all the file's stores; 0 means the caches are off. */
   readonly cacheMaxBytes: number;
   cacheBytes = 0;
+  /** Writes ever begun (never reset): the runtime compares it around one record to know whether the record wrote state. */
+  writes = 0;
   readonly stores: CachedStore[] = [];
   private readonly db: Database;
   private readonly file: string;
@@ -56,6 +58,7 @@ export class StateTransaction {
 
   /** Every write calls this first: idle turns active, active stays, failed and closed refuse. */
   beginWrite(operation: string): void {
+    this.writes++;
     if (this.status === "active") return;
     if (this.status !== "idle") this.refuse(operation);
     this.status = "active";

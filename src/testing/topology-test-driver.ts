@@ -1,14 +1,19 @@
 // TopologyTestDriver: runs a topology without a broker, as Kafka Streams' does. The real Task code runs
 // every record, one task per sub-topology on partition 0, on real stores in an in-memory SQLite file;
-// records a sink writes to a topic the topology reads (a repartition topic) are processed at once.
+// records a sink writes to a topic the topology reads (a repartition topic) are processed at once. A record
+// that fails goes to the same error handlers as in the runtime (default `fail`: the pipe throws).
+import { pino } from "pino";
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { Headers } from "../processor/record.ts";
 import { GlobalStores } from "../runtime/global-store.ts";
 import { openStore } from "../runtime/open-store.ts";
-import { Task } from "../runtime/task.ts";
+import { Task, taskId } from "../runtime/task.ts";
+import { TaskErrorHandling } from "../runtime/task-error-handling.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { KeyValueStore } from "../state/types.ts";
+import type { RecordError } from "../runtime/error-handlers.ts";
+import type { ErrorHandler } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { TestInputTopic, TestOutputTopic, type RecordPipe, type WrittenRecord } from "./test-topics.ts";
 
@@ -19,11 +24,18 @@ export interface TopologyTestDriverOptions {
   readonly initialWallClockTimeMs?: number;
   /** The stores' write cache, as the runtime's `cacheMaxBytes`; default 10 MiB. */
   readonly cacheMaxBytes?: number;
+  /** As the application's config (a source or sink may override them); default `fail`: the pipe throws. */
+  readonly deserializationErrorHandler?: ErrorHandler;
+  readonly processingErrorHandler?: ErrorHandler;
+  readonly productionErrorHandler?: ErrorHandler;
+  /** Where `deadLetter` writes (read it with createOutputTopic); default `<applicationId>-dlq`. */
+  readonly deadLetterTopic?: string;
 }
 
 interface DriverTask {
   readonly task: Task;
   readonly state: StateFile;
+  readonly errors: TaskErrorHandling;
 }
 
 export class TopologyTestDriver implements RecordPipe {
@@ -40,13 +52,21 @@ export class TopologyTestDriver implements RecordPipe {
   private closed = false;
   /** The global tables' stores: records piped into a global topic are applied to them at once. */
   private readonly global: GlobalStores;
+  /** What the record or punctuation running now wrote: delivered once it succeeds, cut by an error handler. */
+  private readonly outputs: ProducedRecord[] = [];
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     const applicationId = options.applicationId ?? "weir-test-driver";
     this.topology = topology.forApplication(applicationId);
     this.wallClock = options.initialWallClockTimeMs ?? Date.now();
     this.internal = new Set(this.topology.repartitionTopics.map((r) => r.name));
-    const sink = { collect: (r: ProducedRecord) => this.collect(r) };
+    const settings = {
+      deserializationErrorHandler: options.deserializationErrorHandler ?? "fail",
+      processingErrorHandler: options.processingErrorHandler ?? "fail",
+      productionErrorHandler: options.productionErrorHandler ?? "fail",
+      deadLetterTopic: options.deadLetterTopic ?? `${applicationId}-dlq`,
+    } as const;
+    const silent = pino({ level: "silent" });
     this.global = GlobalStores.open(":memory:", this.topology.globalStores, options.cacheMaxBytes ?? 10 * 1024 * 1024);
     for (const [name, store] of this.global.stores) this.stores.set(name, store);
     for (const sub of this.topology.subTopologies) {
@@ -57,9 +77,19 @@ export class TopologyTestDriver implements RecordPipe {
         stores.set(def.name, store);
         this.stores.set(def.name, store);
       }
+      const errors = new TaskErrorHandling({
+        subTopology: sub,
+        settings,
+        task: taskId(sub.id, 0),
+        partition: 0,
+        logger: silent,
+        outputs: this.outputs,
+        writeCount: () => state.writeCount,
+      });
+      const sink = { collect: (r: ProducedRecord) => void this.outputs.push(r), productionFailed: (e: RecordError) => errors.productionFailed(e) };
       // Processors see the driver's clock (currentSystemTimeMs, processing-time timers, wall-clock punctuators).
       const task = new Task(sub, 0, applicationId, sink, stores, undefined, undefined, () => this.wallClock);
-      const entry = { task, state };
+      const entry = { task, state, errors };
       this.tasks.push(entry);
       for (const topic of sub.sourceTopics) this.taskOfTopic.set(topic, entry);
     }
@@ -97,6 +127,7 @@ export class TopologyTestDriver implements RecordPipe {
     this.wallClock += ms;
     this.step(() => {
       for (const { task } of this.tasks) task.punctuateWallClock(this.wallClock);
+      this.deliverOutputs();
     });
   }
 
@@ -113,6 +144,7 @@ export class TopologyTestDriver implements RecordPipe {
       for (let next = this.pending.shift(); next; next = this.pending.shift()) this.process(next);
     } catch (err) {
       this.pending.length = 0;
+      this.outputs.length = 0;
       for (const { task, state } of this.tasks) {
         state.rollback();
         task.stateReset();
@@ -151,13 +183,16 @@ export class TopologyTestDriver implements RecordPipe {
     if (entry.task.hasAsyncWork) throw new Error(`the TopologyTestDriver runs synchronously and does not support mapValuesAsync (task ${entry.task.id})`);
     this.offsets.set(record.topic, offset + 1n);
     const message: BatchMessage = { offset: offset.toString(), key: record.key, value: record.value, timestamp: String(record.timestamp), headers: record.headers };
-    entry.task.process(record.topic, message);
+    entry.errors.run(record.topic, message, () => entry.task.process(record.topic, message));
+    this.deliverOutputs();
   }
 
-  private collect(record: ProducedRecord): void {
-    if (!this.internal.has(record.topic)) this.writtenTo(record.topic).push(record);
-    // A topic the topology reads itself (a repartition topic, or an output read back): processed next.
-    if (this.taskOfTopic.has(record.topic)) this.pending.push(record);
+  private deliverOutputs(): void {
+    for (const record of this.outputs.splice(0)) {
+      if (!this.internal.has(record.topic)) this.writtenTo(record.topic).push(record);
+      // A topic the topology reads itself (a repartition topic, or an output read back): processed next.
+      if (this.taskOfTopic.has(record.topic)) this.pending.push(record);
+    }
   }
 
   private writtenTo(topic: string): WrittenRecord[] {

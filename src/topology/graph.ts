@@ -3,6 +3,13 @@ import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Headers } from "../processor/record.ts";
 import type { Serde } from "../serdes/serde.ts";
 
+/**
+ * What happens to a record that cannot be read, processed or produced: `fail` stops the task (nothing
+ * past the record is committed), `logAndContinue` skips it, `deadLetter` writes its original bytes to the
+ * dead-letter topic in the same transaction. The application's config sets the default of each kind.
+ */
+export type ErrorHandler = "fail" | "logAndContinue" | "deadLetter";
+
 /** What a topic chooser sees of the record besides its key and value (Kafka Streams' RecordContext). */
 export interface RecordContext {
   readonly timestamp: number;
@@ -23,6 +30,9 @@ export interface SourceNode {
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly children: string[];
+  /** Overrides of the application's handlers for records of this source. */
+  readonly deserializationErrorHandler?: ErrorHandler;
+  readonly processingErrorHandler?: ErrorHandler;
   /** Event time of each record; default: the record's timestamp. */
   readonly timestampExtractor?: TimestampExtractor;
   /** A negative event time fails the task (default) or drops the record and counts it. */
@@ -88,6 +98,8 @@ export interface SinkNode {
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly parents: readonly string[];
+  /** Overrides the application's handler for records this sink cannot produce. */
+  readonly productionErrorHandler?: ErrorHandler;
 }
 
 export type TopologyNode = SourceNode | ProcessorNode | SinkNode;

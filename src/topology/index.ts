@@ -12,6 +12,7 @@ export { Topology } from "./topology.ts";
 export {
   TopologyError,
   type ConsumedRecordView,
+  type ErrorHandler,
   type InvalidTimestampHandling,
   type RecordContext,
   type StoreDefinition,

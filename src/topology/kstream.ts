@@ -14,7 +14,7 @@ import type { ProcessorSupplier } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { timerStoreSerdes } from "../state/timer-store.ts";
 import { BranchedKStream } from "./branched-kstream.ts";
-import { TopologyError, type StoreDefinition, type TopicChooser, type TopologyGraph } from "./graph.ts";
+import { TopologyError, type ErrorHandler, type StoreDefinition, type TopicChooser, type TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { GlobalKTable } from "./global-ktable.ts";
 import { addStreamGlobalJoin, addStreamTableJoin } from "./joins.ts";
@@ -32,6 +32,8 @@ export interface Named {
 export interface Produced<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+  /** This sink's handler of records it cannot produce; default: the application's `productionErrorHandler`. */
+  readonly productionErrorHandler?: ErrorHandler;
 }
 
 /** KStream.repartition(): the topic is `<applicationId>-<name>-repartition`, created by Weir at start. */
@@ -306,6 +308,7 @@ export class KStream<K, V> {
       keySerde: produced.key,
       valueSerde: produced.value,
       parents: [this.nodeName],
+      ...(produced.productionErrorHandler ? { productionErrorHandler: produced.productionErrorHandler } : {}),
     });
   }
 

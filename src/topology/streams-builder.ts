@@ -1,7 +1,7 @@
 // StreamsBuilder: where a topology starts. Serdes given here fix the stream's key and value types.
 import type { KeyValueStoreRef } from "../processor/processor.ts";
 import type { Serde } from "../serdes/serde.ts";
-import { TopologyError, TopologyGraph, type InvalidTimestampHandling, type TimestampExtractor } from "./graph.ts";
+import { TopologyError, TopologyGraph, type ErrorHandler, type InvalidTimestampHandling, type TimestampExtractor } from "./graph.ts";
 import { KStream, type Named } from "./kstream.ts";
 import { Topology } from "./topology.ts";
 import type { GlobalKTable } from "./global-ktable.ts";
@@ -11,6 +11,10 @@ import { addGlobalTable, addTableSource, type TableConsumed } from "./tables.ts"
 export interface Consumed<K, V> extends Named {
   readonly key: Serde<K>;
   readonly value: Serde<V>;
+  /** This source's handler of records its serdes cannot read; default: the application's `deserializationErrorHandler`. */
+  readonly deserializationErrorHandler?: ErrorHandler;
+  /** This source's handler of records a processor throws on; default: the application's `processingErrorHandler`. */
+  readonly processingErrorHandler?: ErrorHandler;
   /** The event time of each record; default: the timestamp the record carries. */
   readonly timestampExtractor?: TimestampExtractor;
   /** A negative event time: "fail" (default) stops the task naming the record; "skip" drops it and counts it. */
@@ -35,6 +39,8 @@ export class StreamsBuilder {
       keySerde: consumed.key,
       valueSerde: consumed.value,
       children: [],
+      ...(consumed.deserializationErrorHandler ? { deserializationErrorHandler: consumed.deserializationErrorHandler } : {}),
+      ...(consumed.processingErrorHandler ? { processingErrorHandler: consumed.processingErrorHandler } : {}),
       timestampExtractor: consumed.timestampExtractor,
       onInvalidTimestamp: consumed.onInvalidTimestamp,
     });
