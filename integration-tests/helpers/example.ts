@@ -14,8 +14,10 @@ import type { Topology } from "../../src/topology/topology.ts";
 import { connection, startWeir, uniqueName, type WeirProcess } from "./cluster.ts";
 
 export interface ExampleSpec {
-  /** The example's folder under topologies/, run as `weir run topologies/<example>`. */
+  /** The example's name (for topic and application names); run as `weir run topologies/<example>` unless `module` says otherwise. */
   readonly example: string;
+  /** The module `weir run` loads, relative to the repository; default `topologies/<example>`. */
+  readonly module?: string;
   /** The example's topics by logical name (e.g. `input`, `alerts`), each with the env var naming it for the app. */
   readonly topics: Readonly<Record<string, { readonly env: string }>>;
   /** The input records by logical topic name, written (and piped into the driver) topic by topic, in this order. */
@@ -66,7 +68,7 @@ export async function expectBrokerMatchesDriver(spec: ExampleSpec, created: stri
   const applicationId = uniqueName(`${spec.example}-it`);
   const env: Record<string, string> = { WEIR_APPLICATION_ID: applicationId, WEIR_COMMIT_INTERVAL_MS: "200", ...spec.env };
   for (const [logical, { env: variable }] of Object.entries(spec.topics)) env[variable] = topics[logical]!;
-  const app = startWeir(["run", `topologies/${spec.example}`], env);
+  const app = startWeir(["run", spec.module ?? `topologies/${spec.example}`], env);
   try {
     for (const logical of spec.outputs) {
       const want = expected.get(logical)!;
