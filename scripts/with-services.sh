@@ -2,6 +2,7 @@
 # Runs a command with a Kafka broker and a schema registry available, then stops what this script started
 # (by PID, through the scripts that started them) — whether the command passed, failed or was interrupted.
 # Exports KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL to the command. Set either beforehand to use yours.
+# WEIR_NO_REGISTRY=1 starts only Kafka (the benchmarks need no registry).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -24,11 +25,11 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   KAFKA_BOOTSTRAP_SERVERS="$("$here/kafka.sh" start)"
 fi
 export KAFKA_BOOTSTRAP_SERVERS
-if [ -z "${SCHEMA_REGISTRY_URL:-}" ]; then
+if [ -z "${SCHEMA_REGISTRY_URL:-}" ] && [ "${WEIR_NO_REGISTRY:-}" != 1 ]; then
   if ! "$here/registry.sh" status >/dev/null 2>&1; then started+=(registry); fi
   SCHEMA_REGISTRY_URL="$("$here/registry.sh" start)"
 fi
 export SCHEMA_REGISTRY_URL
-echo "with-services: Kafka at $KAFKA_BOOTSTRAP_SERVERS, schema registry at $SCHEMA_REGISTRY_URL" >&2
+echo "with-services: Kafka at $KAFKA_BOOTSTRAP_SERVERS, schema registry at ${SCHEMA_REGISTRY_URL:-(none)}" >&2
 
 "$@"
