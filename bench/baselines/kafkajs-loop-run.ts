@@ -25,5 +25,5 @@ export async function runKafkajsLoop(
   const line = run.stdout.find((l) => l.startsWith("{"));
   if (code !== 0 || !line) throw new Error(`kafkajs loop exited with ${code}:\n${tailOf(run)}`);
   const r = JSON.parse(line) as { startMs: number; endMs: number; records: number };
-  return { records: r.records, ms: r.endMs - r.startMs, peakRssBytes: run.peakRss() };
+  return { records: r.records, ms: r.endMs - r.startMs, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
 }

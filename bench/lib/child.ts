@@ -10,6 +10,8 @@ export interface ChildRun {
   readonly stderr: string[];
   /** Peak RSS in bytes seen so far. */
   peakRss(): number;
+  /** CPU time (user + system) in ms the process had used at the last sample (every 200 ms, and at exit). */
+  cpuMs(): number;
   /** Resolves when a line of stdout or stderr matches, or rejects when the child exits first. */
   waitForLine(test: (line: string) => boolean, timeoutMs: number): Promise<string>;
   /** Resolves with the exit code once the child exits; kills it (SIGKILL) and rejects after `timeoutMs`. */
@@ -27,6 +29,17 @@ function vmHwm(pid: number): number {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
   } catch {
     return 0;
   }
@@ -58,7 +71,14 @@ export function startChild(command: string, args: readonly string[], env: Record
   child.stdout.setEncoding("utf8").on("data", collect(stdout));
   child.stderr.setEncoding("utf8").on("data", collect(stderr));
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, vmHwm(child.pid ?? 0))), 200);
+  let ticks = 0;
+  const sample = () => {
+    peak = Math.max(peak, vmHwm(child.pid ?? 0));
+    ticks = Math.max(ticks, cpuTicks(child.pid ?? 0));
+  };
+  const sampler = setInterval(sample, 200);
+  // Best effort: by "exit" the process is usually reaped already, so the figures are those of the last tick.
+  child.once("exit", sample);
   const exit = new Promise<number>((resolve) =>
     child.once("close", (code, signal) => {
       clearInterval(sampler);
@@ -72,6 +92,7 @@ export function startChild(command: string, args: readonly string[], env: Record
     stdout,
     stderr,
     peakRss: () => Math.max(peak, child.exitCode === null ? vmHwm(child.pid ?? 0) : 0),
+    cpuMs: () => ticks * 10,
     waitForLine: (test, timeoutMs) =>
       new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${command} ${args.join(" ")}: no expected line within ${timeoutMs} ms:\n${tail()}`)), timeoutMs);

@@ -6,6 +6,8 @@ export interface Measurement {
   readonly ms: number;
   /** Peak resident memory of the process, when sampled. */
   readonly peakRssBytes?: number;
+  /** CPU time (user + system) of the whole process, startup included: steadier than wall time on a shared machine. */
+  readonly cpuMs?: number;
 }
 
 export function perSecond(m: Measurement): number {

@@ -55,6 +55,8 @@ export interface ThroughputSpec {
 }
 
 const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
+/** CPU time of the whole process (startup included) per record: less sensitive than wall time to a busy machine. */
+const cpuPerRecord = (m: Measurement) => (m.records > 0 ? ((m.cpuMs ?? 0) * 1000) / m.records : 0);
 
 export async function runThroughput(spec: ThroughputSpec, log: (line: string) => void): Promise<WorkloadResult> {
   const name = `${spec.id} ${spec.variant}`;
@@ -92,7 +94,7 @@ export async function runThroughput(spec: ThroughputSpec, log: (line: string) =>
       system: s.system,
       status: "measured",
       ...(failed.has(s.system) ? { reason: failed.get(s.system) } : {}),
-      metrics: { "records/s": summarize(measured.map(perSecond)) },
+      metrics: { "records/s": summarize(measured.map(perSecond)), "CPU µs/record": summarize(measured.map(cpuPerRecord)) },
       peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
     };
   });

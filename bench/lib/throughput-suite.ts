@@ -134,7 +134,7 @@ export async function w3(ctx: BenchContext, inputs: Inputs): Promise<WorkloadRes
       title: "tumbling 1-minute windowed sum, grace 10 s, suppress until the window closes",
       variant: "exactly_once",
       systems: peers([kafkaStreamsAvailable() && kafkaStreams(ctx, "w3", "w3", "exactly_once", await out("ks"))]),
-      notYet: { Weir: "not yet: windows not merged" },
+      notYet: { Weir: "windows not merged" },
       input: inputs.main,
       ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
       reps: ctx.sizes.reps,

@@ -81,7 +81,7 @@ export async function runWeirBounded(options: WeirRunOptions, records: number, t
     const start = logs.find((l) => l.msg === "task running")?.time;
     const end = logs.find((l) => l.msg === "bounded run reached the end offsets noted at start")?.time;
     if (start === undefined || end === undefined) throw new Error(`weir did not log its start and end:\n${tailOf(run)}`);
-    return { records, ms: end - start, peakRssBytes: run.peakRss() };
+    return { records, ms: end - start, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
   } finally {
     cleanup();
   }
@@ -98,7 +98,7 @@ export async function runWeirRestore(options: WeirRunOptions, timeoutMs: number)
     const done = logs.filter((l) => l.msg === "restore done");
     if (started.length === 0 || done.length === 0) throw new Error(`weir logged no restore:\n${tailOf(run)}`);
     const records = done.reduce((sum, l) => sum + (l.restored ?? 0), 0);
-    return { records, ms: Math.max(...done.map((l) => l.time ?? 0)) - Math.min(...started), peakRssBytes: run.peakRss() };
+    return { records, ms: Math.max(...done.map((l) => l.time ?? 0)) - Math.min(...started), peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
   } finally {
     cleanup();
   }
