@@ -26,7 +26,8 @@ export async function producerPerf(brokers: readonly string[], topic: string, re
     "acks=all",
   ]);
   const code = await run.exited(timeoutMs);
-  const summary = run.stdout.map((l) => /^(\d+) records sent, ([\d.]+) records\/sec/.exec(l)).find((m) => m !== null);
+  // The progress lines every 5 s have the same start as the final summary, which comes last.
+  const summary = run.stdout.map((l) => /^(\d+) records sent, ([\d.]+) records\/sec/.exec(l)).findLast((m) => m !== null);
   if (code !== 0 || !summary) throw new Error(`ProducerPerformance exited with ${code}:\n${tailOf(run)}`);
   const sent = Number(summary[1]);
   return { records: sent, ms: (sent / Number(summary[2])) * 1000, peakRssBytes: run.peakRss() };
