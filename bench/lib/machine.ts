@@ -1,17 +1,14 @@
 // Where and with what a run was measured: machine, versions, date.
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./weir.ts";
 
+/** What a command printed (`java -version` prints on stderr). */
 function run(command: string, args: readonly string[]): string {
-  try {
-    return execFileSync(command, args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  } catch (err) {
-    const e = err as { stderr?: string };
-    return (e.stderr ?? "").trim() || "unknown";
-  }
+  const result = spawnSync(command, args, { cwd: repoRoot, encoding: "utf8" });
+  return `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() || "unknown";
 }
 
 function packageVersion(name: string): string {

@@ -94,7 +94,10 @@ export async function runThroughput(spec: ThroughputSpec, log: (line: string) =>
       system: s.system,
       status: "measured",
       ...(failed.has(s.system) ? { reason: failed.get(s.system) } : {}),
-      metrics: { "records/s": summarize(measured.map(perSecond)), "CPU µs/record": summarize(measured.map(cpuPerRecord)) },
+      metrics: {
+        "records/s": summarize(measured.map(perSecond)),
+        ...(measured.every((m) => m.cpuMs !== undefined) ? { "CPU µs/record": summarize(measured.map(cpuPerRecord)) } : {}),
+      },
       peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
     };
   });
