@@ -81,8 +81,10 @@ export function markdown(report: Report): string {
     `|${rows[0]!.map(() => "---").join("|")}|`,
     ...rows.slice(1).map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|").replace(/\n/g, " ")).join(" | ")} |`),
     "",
+    "Ratios are Weir's median over the other system's: higher is better for records/s, lower for latency and memory.",
+    "",
     "Notes:",
-    ...report.workloads.flatMap((w) => w.notes.map((n) => `- ${w.id}: ${n}`)),
+    ...new Set(report.workloads.flatMap((w) => w.notes.map((n) => `- ${w.id}: ${n}`))),
     "",
   ];
   return md.join("\n");
