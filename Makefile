@@ -17,13 +17,14 @@ export npm_config_audit := false
 EXAMPLE ?= fraud
 TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
 
-.PHONY: help deps services browser typecheck lint unit docker-check test demo clean
+.PHONY: help deps services browser typecheck lint unit docker-check test demo bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
 	@echo "make demo   - install everything, start Kafka + registry, run the $(EXAMPLE) example live (Ctrl-C stops it)"
 	@echo "make unit   - unit tests only (no broker)"
 	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
+	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --loglevel=error
@@ -59,6 +60,20 @@ test: deps services browser typecheck lint docker-check
 
 demo: deps services
 	scripts/with-services.sh scripts/demo.sh $(EXAMPLE)
+
+# The Kafka Streams peer of the benchmarks, built from Maven Central into the cache.
+CACHE_DIR := $(or $(WEIR_CACHE_DIR),$(CURDIR)/.cache)
+KSTREAMS_BUILD := $(CACHE_DIR)/bench-kafka-streams
+$(KSTREAMS_BUILD)/bench-kafka-streams.jar: bench/peers/kafka-streams/pom.xml $(wildcard bench/peers/kafka-streams/src/main/java/dev/weir/bench/*.java)
+	mvn -q -B -Dstyle.color=never -f bench/peers/kafka-streams/pom.xml -Dbench.build.dir=$(KSTREAMS_BUILD) package
+	@touch $@
+
+bench-peers: $(KSTREAMS_BUILD)/bench-kafka-streams.jar
+
+# Only Kafka: the benchmarks need no schema registry.
+bench: deps bench-peers
+	scripts/kafka.sh install
+	BENCH_KAFKA_STREAMS_DIR=$(KSTREAMS_BUILD) WEIR_NO_REGISTRY=1 scripts/with-services.sh node bench/run.ts $(if $(filter 1,$(QUICK)),--quick)
 
 clean:
 	rm -rf node_modules .tools .cache

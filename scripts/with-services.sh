@@ -4,6 +4,7 @@
 # Exports KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL to the command. Set either beforehand to use yours.
 # With its own broker it also exports KAFKA_SASL_SSL_BOOTSTRAP_SERVERS, KAFKA_TLS_CA_FILE, KAFKA_SASL_USERNAME
 # and KAFKA_SASL_PASSWORD (the broker's SASL_SSL listener; set them yourself with your own broker).
+# WEIR_NO_REGISTRY=1 starts only Kafka (the benchmarks need no registry).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -31,11 +32,11 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   fi
 fi
 export KAFKA_BOOTSTRAP_SERVERS
-if [ -z "${SCHEMA_REGISTRY_URL:-}" ]; then
+if [ -z "${SCHEMA_REGISTRY_URL:-}" ] && [ "${WEIR_NO_REGISTRY:-}" != 1 ]; then
   if ! "$here/registry.sh" status >/dev/null 2>&1; then started+=(registry); fi
   SCHEMA_REGISTRY_URL="$("$here/registry.sh" start)"
 fi
 export SCHEMA_REGISTRY_URL
-echo "with-services: Kafka at $KAFKA_BOOTSTRAP_SERVERS, schema registry at $SCHEMA_REGISTRY_URL" >&2
+echo "with-services: Kafka at $KAFKA_BOOTSTRAP_SERVERS, schema registry at ${SCHEMA_REGISTRY_URL:-(none)}" >&2
 
 "$@"

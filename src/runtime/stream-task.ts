@@ -65,6 +65,8 @@ export class StreamTask {
   /** Per input topic, the partition's end offset when its last batch was fetched. */
   private readonly highWatermarks = new Map<string, string>();
   private readonly outputs: ProducedRecord[] = [];
+  /** Key and value bytes of `outputs`. */
+  private outputBytes = 0;
   /** Per input topic, the offset after the last record processed and not yet committed. */
   private readonly positions = new Map<string, string>();
   /**
@@ -118,7 +120,7 @@ export class StreamTask {
         // An output its topic would refuse is a production error now, at its record, not at the commit.
         collect: (r) => {
           checkOutputSize(r, this.maxMessageBytes.get(r.topic));
-          this.outputs.push(r);
+          this.collect(r);
         },
         productionFailed: (e) => this.errors.productionFailed(e),
       },
@@ -375,8 +377,14 @@ export class StreamTask {
     return this.positions.size > 0 || this.outputs.length > 0 || this.state.status === "active";
   }
 
+  /** The interval has passed, or the outputs waiting for the commit passed `maxPendingOutputBytes`. */
   commitDue(now: number, intervalMs: number): boolean {
-    return this.hasUncommitted() && now - this.lastCommit >= intervalMs;
+    return this.hasUncommitted() && (now - this.lastCommit >= intervalMs || this.outputBytes >= maxPendingOutputBytes);
+  }
+
+  private collect(record: ProducedRecord): void {
+    this.outputs.push(record);
+    this.outputBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
   }
 
   /** The input offsets processed and not yet committed. */
@@ -400,6 +408,7 @@ export class StreamTask {
       if (this.graph.hasAsyncWork) await this.graph.settle();
       const changelog = this.state.flush();
       const records: ProducedRecord[] = this.outputs.splice(0);
+      this.outputBytes = 0;
       const outputsPerTopic = new Map<string, number>();
       const inputTimestamps: number[] = [];
       for (const r of records) {
@@ -442,6 +451,7 @@ export class StreamTask {
   rollback(): void {
     if (this.statusValue === "closed") return;
     this.outputs.length = 0;
+    this.outputBytes = 0;
     this.positions.clear();
     this.errors.clearCounts();
     this.punctuated = false;
@@ -463,6 +473,14 @@ export class StreamTask {
     await this.output.close().catch((err: unknown) => this.logger.warn({ task: this.id, err }, "task output did not close cleanly"));
   }
 }
+
+/**
+ * A task commits once its outputs waiting for the commit pass this size, whatever its interval: outputs
+ * are sent only at a commit, so at-least-once's 30 s interval would otherwise hold a whole run's outputs in
+ * memory and send nothing while processing. Measured on W1 at-least-once (bench/README.md): +15% records/s,
+ * −10% CPU, peak RSS 860 → 570 MB.
+ */
+const maxPendingOutputBytes = 1024 * 1024;
 
 /** A commit refused because another producer of the task's transactional id took over. */
 function isFencing(err: unknown): boolean {

@@ -1,0 +1,139 @@
+// The shape of bench/results/latest.json, and the runner of a throughput workload: a warm-up per system,
+// then repetitions taken round-robin across systems, so that noise from other work on the machine falls
+// on every system alike.
+import type { Measurement } from "./measure.ts";
+import { perSecond } from "./measure.ts";
+import { summarize, type Summary } from "./stats.ts";
+
+export interface SystemResult {
+  readonly system: string;
+  readonly status: "measured" | "not yet" | "failed";
+  readonly reason?: string;
+  /** Metric name (records/s, p50 ms, …) → its repetitions. */
+  readonly metrics: Readonly<Record<string, Summary>>;
+  readonly peakRssMb?: Summary;
+}
+
+export interface Target {
+  readonly text: string;
+  readonly value: number | undefined;
+  readonly met: boolean | undefined;
+}
+
+export interface WorkloadResult {
+  readonly id: string;
+  readonly title: string;
+  readonly variant: string;
+  /** The metric the table shows and the ratios compare. */
+  readonly metric: string;
+  readonly higherIsBetter: boolean;
+  readonly systems: readonly SystemResult[];
+  /** "weir / Kafka Streams" → ratio of medians of `metric`. */
+  readonly ratios: Readonly<Record<string, number>>;
+  readonly targets: readonly Target[];
+  readonly notes: readonly string[];
+}
+
+export interface SystemRunner {
+  readonly system: string;
+  /** Runs once on `input` (which holds `records` records); `label` makes application ids unique. */
+  run(input: string, records: number, label: string): Promise<Measurement>;
+}
+
+export interface ThroughputSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly variant: string;
+  readonly systems: readonly SystemRunner[];
+  /** Systems shown without a measurement, and why (e.g. Weir's W3 before windows exist). */
+  readonly notYet?: Readonly<Record<string, string>>;
+  readonly input: { readonly topic: string; readonly records: number };
+  readonly warmup?: { readonly topic: string; readonly records: number };
+  readonly reps: number;
+  readonly targets?: (medians: ReadonlyMap<string, number>) => Target[];
+  readonly notes?: readonly string[];
+}
+
+const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
+/** CPU time of the whole process (startup included) per record: less sensitive than wall time to a busy machine. */
+const cpuPerRecord = (m: Measurement) => (m.records > 0 ? ((m.cpuMs ?? 0) * 1000) / m.records : 0);
+
+export async function runThroughput(spec: ThroughputSpec, log: (line: string) => void): Promise<WorkloadResult> {
+  const name = `${spec.id} ${spec.variant}`;
+  const failed = new Map<string, string>();
+  const runs = new Map<string, Measurement[]>(spec.systems.map((s) => [s.system, []]));
+  const attempt = async (s: SystemRunner, topic: string, records: number, label: string): Promise<Measurement | undefined> => {
+    if (failed.has(s.system)) return undefined;
+    try {
+      return await s.run(topic, records, label);
+    } catch (err) {
+      const reason = (err as Error).message.split("\n").slice(0, 12).join("\n");
+      failed.set(s.system, reason);
+      log(`${name}: ${s.system} failed: ${reason}`);
+      return undefined;
+    }
+  };
+  if (spec.warmup) {
+    for (const s of spec.systems) {
+      const m = await attempt(s, spec.warmup.topic, spec.warmup.records, "warmup");
+      if (m) log(`${name}: ${s.system} warm-up ${Math.round(perSecond(m))} records/s`);
+    }
+  }
+  for (let rep = 1; rep <= spec.reps; rep++) {
+    for (const s of spec.systems) {
+      const m = await attempt(s, spec.input.topic, spec.input.records, `r${rep}`);
+      if (!m) continue;
+      runs.get(s.system)!.push(m);
+      log(`${name}: ${s.system} run ${rep}/${spec.reps}: ${Math.round(perSecond(m))} records/s (${m.records} in ${Math.round(m.ms)} ms, peak RSS ${Math.round(mb(m.peakRssBytes))} MB)`);
+    }
+  }
+  const systems: SystemResult[] = spec.systems.map((s): SystemResult => {
+    const measured = runs.get(s.system)!;
+    if (measured.length === 0) return { system: s.system, status: "failed", reason: failed.get(s.system) ?? "no run", metrics: {} };
+    return {
+      system: s.system,
+      status: "measured",
+      ...(failed.has(s.system) ? { reason: failed.get(s.system) } : {}),
+      metrics: {
+        "records/s": summarize(measured.map(perSecond)),
+        ...(measured.every((m) => m.cpuMs !== undefined) ? { "CPU µs/record": summarize(measured.map(cpuPerRecord)) } : {}),
+      },
+      peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
+    };
+  });
+  for (const [system, reason] of Object.entries(spec.notYet ?? {})) systems.push({ system, status: "not yet", reason, metrics: {} });
+  return finish(spec.id, spec.title, spec.variant, "records/s", true, systems, spec.targets, spec.notes ?? []);
+}
+
+export function finish(
+  id: string,
+  title: string,
+  variant: string,
+  metric: string,
+  higherIsBetter: boolean,
+  systems: readonly SystemResult[],
+  targets: ((medians: ReadonlyMap<string, number>) => Target[]) | undefined,
+  notes: readonly string[],
+): WorkloadResult {
+  const medians = new Map<string, number>();
+  for (const s of systems) {
+    const m = s.metrics[metric];
+    if (s.status === "measured" && m) medians.set(s.system, m.median);
+  }
+  const ratios: Record<string, number> = {};
+  const weir = medians.get("Weir");
+  if (weir !== undefined) {
+    for (const [system, median] of medians) if (system !== "Weir" && median > 0) ratios[`Weir / ${system}`] = weir / median;
+  }
+  return { id, title, variant, metric, higherIsBetter, systems, ratios, targets: targets ? targets(medians) : [], notes };
+}
+
+/** A target of the form "Weir ≥ factor × baseline" on the medians. */
+export function ratioTarget(baseline: string, factor: number): (medians: ReadonlyMap<string, number>) => Target[] {
+  return (medians) => {
+    const weir = medians.get("Weir");
+    const base = medians.get(baseline);
+    const value = weir !== undefined && base ? weir / base : undefined;
+    return [{ text: `Weir ≥ ${factor}× ${baseline}`, value, met: value === undefined ? undefined : value >= factor }];
+  };
+}

@@ -1,0 +1,121 @@
+// W4 (restore rate of a store from its changelog) and W6 (peak RSS with a large store). The changelog is
+// written directly (string keys in hash order, int64 counts: the same bytes in Weir and Kafka Streams), then
+// the count app (bench/workloads/w2-count.ts, its store "counts") starts on an empty state dir and restores it.
+import { kafkaStreamsAvailable, runKafkaStreams } from "../baselines/kafka-streams.ts";
+import type { BenchContext } from "./context.ts";
+import { loadTopic } from "./load.ts";
+import type { Measurement } from "./measure.ts";
+import { perSecond } from "./measure.ts";
+import { countChangelogRecord } from "./records.ts";
+import { finish, type SystemResult, type WorkloadResult } from "./results.ts";
+import { summarize } from "./stats.ts";
+import { runWeirRestore } from "./weir.ts";
+
+const timeoutMs = 30 * 60_000;
+const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
+
+/** Creates `<appId>-counts-changelog` (compacted, 6 partitions) holding `keys` keys. */
+async function changelogFor(ctx: BenchContext, appId: string, keys: number): Promise<void> {
+  const topic = await ctx.createTopic(`${appId}-counts-changelog`, { config: { "cleanup.policy": "compact" } });
+  const { ms } = await loadTopic(ctx.brokers, topic, keys, (i) => countChangelogRecord(i, 6));
+  ctx.log(`loaded ${keys} changelog records into ${topic} in ${Math.round(ms)} ms`);
+}
+
+export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
+  const keys = ctx.sizes.restoreKeys;
+  const input = await ctx.topic("w4-input");
+  const output = await ctx.topic("w4-out");
+  const weirApp = `bench-w4-weir-${ctx.runId}`;
+  const ksApp = `bench-w4-ks-${ctx.runId}`;
+  await changelogFor(ctx, weirApp, keys);
+  const systems: { system: string; run: () => Promise<Measurement> }[] = [
+    { system: "Weir", run: () => runWeirRestore({ workload: "w2-count.ts", brokers: ctx.brokers, applicationId: weirApp, input, output, guarantee: "exactly_once" }, timeoutMs) },
+  ];
+  if (kafkaStreamsAvailable()) {
+    await changelogFor(ctx, ksApp, keys);
+    systems.push({ system: "Kafka Streams", run: () => runKafkaStreams({ workload: "w4", guarantee: "exactly_once", brokers: ctx.brokers, appId: ksApp, input, output }, timeoutMs) });
+  }
+  const results = await repeat(ctx, "W4", systems, ctx.sizes.warmupRecords > 0, ctx.sizes.reps);
+  return finish(
+    "W4",
+    `restore a ${keys.toLocaleString("en")}-key store from its changelog (empty state dir)`,
+    "exactly_once",
+    "records/s",
+    true,
+    results,
+    (medians) => {
+      const value = medians.get("Weir");
+      return [{ text: "Weir ≥ 200,000 records/s", value, met: value === undefined ? undefined : value >= 200_000 }];
+    },
+    ["from the first restore started to the last restore done (Weir's logs; Kafka Streams' StateRestoreListener), 6 changelog partitions"],
+  );
+}
+
+export async function w6(ctx: BenchContext, warmupInput: { topic: string; records: number } | undefined): Promise<WorkloadResult> {
+  const keys = ctx.sizes.memoryKeys;
+  const appId = `bench-w6-weir-${ctx.runId}`;
+  await changelogFor(ctx, appId, keys);
+  const input = warmupInput ?? { topic: await ctx.topic("w6-input"), records: 0 };
+  const output = await ctx.topic("w6-out");
+  const runs: Measurement[] = [];
+  for (let rep = 1; rep <= ctx.sizes.reps; rep++) {
+    // One bounded process restores the store into an empty state dir, then counts the input records into
+    // it and exits; its peak RSS over the whole run is the figure.
+    const options = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId: appId, input: input.topic, output, guarantee: "exactly_once" as const };
+    const run = await runWeirRestore(options, timeoutMs);
+    runs.push(run);
+    ctx.log(`W6: run ${rep}/${ctx.sizes.reps}: restore ${Math.round(perSecond(run))} records/s, peak RSS ${Math.round(mb(run.peakRssBytes))} MB`);
+  }
+  const system: SystemResult = {
+    system: "Weir",
+    status: "measured",
+    metrics: { "peak RSS MB": summarize(runs.map((m) => mb(m.peakRssBytes))), "restore records/s": summarize(runs.map(perSecond)) },
+  };
+  return finish(
+    "W6",
+    `peak RSS with a ${keys.toLocaleString("en")}-key store (restored, then ${input.records.toLocaleString("en")} records counted into it)`,
+    "exactly_once",
+    "peak RSS MB",
+    false,
+    [system],
+    (medians) => {
+      const value = medians.get("Weir");
+      return [{ text: "Weir peak RSS ≤ 400 MB", value, met: value === undefined ? undefined : value <= 400 }];
+    },
+    ["VmHWM of the weir process, sampled from /proc every 200 ms"],
+  );
+}
+
+async function repeat(
+  ctx: BenchContext,
+  id: string,
+  systems: readonly { system: string; run: () => Promise<Measurement> }[],
+  warmup: boolean,
+  reps: number,
+): Promise<SystemResult[]> {
+  const runs = new Map<string, Measurement[]>(systems.map((s) => [s.system, []]));
+  const failed = new Map<string, string>();
+  for (let rep = warmup ? 0 : 1; rep <= reps; rep++) {
+    for (const s of systems) {
+      if (failed.has(s.system)) continue;
+      try {
+        const m = await s.run();
+        if (rep > 0) runs.get(s.system)!.push(m);
+        ctx.log(`${id}: ${s.system} ${rep === 0 ? "warm-up" : `run ${rep}/${reps}`}: ${Math.round(perSecond(m))} records/s (${m.records} in ${Math.round(m.ms)} ms, peak RSS ${Math.round(mb(m.peakRssBytes))} MB)`);
+      } catch (err) {
+        failed.set(s.system, (err as Error).message.split("\n").slice(0, 12).join("\n"));
+        ctx.log(`${id}: ${s.system} failed: ${failed.get(s.system)}`);
+      }
+    }
+  }
+  return systems.map((s): SystemResult => {
+    const measured = runs.get(s.system)!;
+    if (measured.length === 0) return { system: s.system, status: "failed" as const, reason: failed.get(s.system) ?? "no run", metrics: {} };
+    return {
+      system: s.system,
+      status: "measured" as const,
+      metrics: { "records/s": summarize(measured.map(perSecond)) },
+      peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
+    };
+  });
+}

@@ -1,0 +1,145 @@
+// W1–W3 and the broker's ceiling: throughput of each system on the same input topic, in the same run.
+import { consumerPerf, producerPerf } from "../baselines/kafka-perf.ts";
+import { kafkaStreamsAvailable, runKafkaStreams } from "../baselines/kafka-streams.ts";
+import { runKafkajsLoop } from "../baselines/kafkajs-loop-run.ts";
+import type { BenchContext } from "./context.ts";
+import { loadTopic } from "./load.ts";
+import { inputRecord } from "./records.ts";
+import { ratioTarget, runThroughput, type SystemRunner, type WorkloadResult } from "./results.ts";
+import { runWeirBounded } from "./weir.ts";
+
+type Guarantee = "exactly_once" | "at_least_once";
+const timeoutMs = 30 * 60_000;
+
+export interface Inputs {
+  readonly main: { readonly topic: string; readonly records: number };
+  readonly warmup: { readonly topic: string; readonly records: number } | undefined;
+}
+
+/** The input of W1–W3: `records` records over the key space, event time spread over ten minutes. */
+export async function loadInputs(ctx: BenchContext): Promise<Inputs> {
+  const { records, warmupRecords, keys } = ctx.sizes;
+  // Recent event time: the broker deletes records older than its retention (7 days) by their timestamps.
+  const baseTime = Date.now() - 11 * 60_000;
+  const fill = async (name: string, count: number) => {
+    const topic = await ctx.topic(name);
+    const shape = { keys, partitions: 6, baseTime, spanMs: 10 * 60_000, count };
+    const { ms } = await loadTopic(ctx.brokers, topic, count, (i) => inputRecord(i, shape));
+    ctx.log(`loaded ${count} records into ${topic} in ${Math.round(ms)} ms`);
+    return { topic, records: count };
+  };
+  return { main: await fill("input", records), warmup: warmupRecords > 0 ? await fill("warmup", warmupRecords) : undefined };
+}
+
+function weir(ctx: BenchContext, workload: string, id: string, guarantee: Guarantee, output: string): SystemRunner {
+  return {
+    system: "Weir",
+    run: (input, records, label) =>
+      runWeirBounded({ workload, brokers: ctx.brokers, applicationId: `bench-${id}-weir-${ctx.runId}-${label}`, input, output, guarantee }, records, timeoutMs),
+  };
+}
+
+function kafkaStreams(ctx: BenchContext, workload: "w1" | "w2" | "w3", id: string, guarantee: Guarantee, output: string): SystemRunner {
+  return {
+    system: "Kafka Streams",
+    run: (input, _records, label) =>
+      runKafkaStreams({ workload, guarantee, brokers: ctx.brokers, appId: `bench-${id}-ks-${ctx.runId}-${label}`, input, output }, timeoutMs),
+  };
+}
+
+function kafkajsLoop(ctx: BenchContext, id: string, guarantee: Guarantee, output: string): SystemRunner {
+  return {
+    system: "kafkajs loop",
+    run: (input, _records, label) => runKafkajsLoop({ brokers: ctx.brokers, input, output, guarantee, group: `bench-${id}-kjs-${ctx.runId}-${label}` }, timeoutMs),
+  };
+}
+
+const peers = (list: (SystemRunner | false)[]) => list.filter((s): s is SystemRunner => s !== false);
+
+/** Kafka's own producer and consumer perf tools: what this broker does on this machine without any processing. */
+export async function brokerCeiling(ctx: BenchContext, inputs: Inputs): Promise<WorkloadResult> {
+  const target = await ctx.topic("perf-producer");
+  return runThroughput(
+    {
+      id: "K",
+      title: "broker ceiling (Kafka's perf tools, 200-byte records)",
+      variant: "produce / consume",
+      systems: [
+        { system: "kafka-producer-perf-test", run: (_input, records) => producerPerf(ctx.brokers, target, records, timeoutMs) },
+        { system: "kafka-consumer-perf-test", run: (input, records) => consumerPerf(ctx.brokers, input, records, timeoutMs) },
+      ],
+      input: inputs.main,
+      ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
+      reps: ctx.sizes.reps,
+      notes: ["producer: acks=all, no compression, its own records/s; consumer: fetch records/s, group join excluded"],
+    },
+    (l) => ctx.log(l),
+  );
+}
+
+export async function w1(ctx: BenchContext, inputs: Inputs, guarantee: Guarantee): Promise<WorkloadResult> {
+  const id = guarantee === "exactly_once" ? "w1-eos" : "w1-alo";
+  const out = (s: string) => ctx.topic(`${id}-${s}-out`);
+  return runThroughput(
+    {
+      id: "W1",
+      title: "stateless map/filter",
+      variant: guarantee,
+      systems: peers([
+        weir(ctx, "w1-map-filter.ts", id, guarantee, await out("weir")),
+        kafkajsLoop(ctx, id, guarantee, await out("kjs")),
+        kafkaStreamsAvailable() && kafkaStreams(ctx, "w1", id, guarantee, await out("ks")),
+      ]),
+      input: inputs.main,
+      ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
+      reps: ctx.sizes.reps,
+      targets: ratioTarget("kafkajs loop", guarantee === "exactly_once" ? 0.6 : 0.8),
+    },
+    (l) => ctx.log(l),
+  );
+}
+
+export async function w2(ctx: BenchContext, inputs: Inputs): Promise<WorkloadResult> {
+  const out = (s: string) => ctx.topic(`w2-${s}-out`);
+  return runThroughput(
+    {
+      id: "W2",
+      title: `count per key over ${ctx.sizes.keys.toLocaleString("en")} keys, commitIntervalMs 100`,
+      variant: "exactly_once",
+      systems: peers([
+        weir(ctx, "w2-count.ts", "w2", "exactly_once", await out("weir")),
+        kafkaStreamsAvailable() && kafkaStreams(ctx, "w2", "w2", "exactly_once", await out("ks")),
+      ]),
+      input: inputs.main,
+      ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
+      reps: ctx.sizes.reps,
+      targets: ratioTarget("Kafka Streams", 0.5),
+      notes: [
+        "Weir forwards every update of a count downstream; Kafka Streams' record cache (10 MB, its default) merges updates of a key between commits, so it writes fewer output records",
+      ],
+    },
+    (l) => ctx.log(l),
+  );
+}
+
+/**
+ * W3: tumbling one-minute windows with suppress. Weir's windows are built in another branch: once they are
+ * merged, add bench/workloads/w3-windowed.ts and a `weir(ctx, "w3-windowed.ts", …)` runner here.
+ */
+export async function w3(ctx: BenchContext, inputs: Inputs): Promise<WorkloadResult> {
+  const out = (s: string) => ctx.topic(`w3-${s}-out`);
+  return runThroughput(
+    {
+      id: "W3",
+      title: "tumbling 1-minute windowed sum, grace 10 s, suppress until the window closes",
+      variant: "exactly_once",
+      systems: peers([kafkaStreamsAvailable() && kafkaStreams(ctx, "w3", "w3", "exactly_once", await out("ks"))]),
+      notYet: { Weir: "windows not merged" },
+      input: inputs.main,
+      ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
+      reps: ctx.sizes.reps,
+      targets: ratioTarget("Kafka Streams", 0.5),
+    },
+    (l) => ctx.log(l),
+  );
+}

@@ -1,0 +1,105 @@
+// Runs a Weir topology of bench/workloads/ through the real runtime: `weir run <module> --until-end` as a
+// child process, measured from its JSON logs (pino's `time`, epoch ms).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startChild, tailOf, type ChildRun } from "./child.ts";
+import type { Measurement } from "./measure.ts";
+
+export const repoRoot = resolve(import.meta.dirname, "../..");
+
+export interface WeirRunOptions {
+  /** A module of bench/workloads/, e.g. "w1-map-filter.ts". */
+  readonly workload: string;
+  readonly brokers: readonly string[];
+  readonly applicationId: string;
+  readonly input: string;
+  readonly output: string;
+  readonly guarantee: "exactly_once" | "at_least_once";
+  /** Kept across runs when given (W4 restores into a fresh one each run: leave it unset). */
+  readonly stateDir?: string;
+  /** Bounded (`--until-end`) unless false. */
+  readonly untilEnd?: boolean;
+  /** Extra node flags, e.g. --cpu-prof. */
+  readonly nodeFlags?: readonly string[];
+  readonly env?: Record<string, string>;
+}
+
+interface LogLine {
+  readonly msg?: string;
+  readonly time?: number;
+  readonly restored?: number;
+}
+
+export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: string; cleanup: () => void } {
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "weir-bench-"));
+  const args = [
+    ...(options.nodeFlags ?? []),
+    join(repoRoot, "src/cli/weir.ts"),
+    "run",
+    join(repoRoot, "bench/workloads", options.workload),
+    "--application-id",
+    options.applicationId,
+    "--processing-guarantee",
+    options.guarantee,
+    "--state-dir",
+    stateDir,
+    "--bootstrap-servers",
+    options.brokers.join(","),
+    ...(options.untilEnd === false ? [] : ["--until-end"]),
+  ];
+  const run = startChild(process.execPath, args, {
+    BENCH_INPUT: options.input,
+    BENCH_OUTPUT: options.output,
+    WEIR_HTTP_ENABLED: "false",
+    WEIR_LOG_LEVEL: "info",
+    ...options.env,
+  }, repoRoot);
+  return { run, stateDir, cleanup: () => (options.stateDir ? undefined : rmSync(stateDir, { recursive: true, force: true })) };
+}
+
+export function logLines(run: ChildRun): LogLine[] {
+  const out: LogLine[] = [];
+  for (const line of run.stderr) {
+    if (!line.startsWith("{")) continue;
+    try {
+      out.push(JSON.parse(line) as LogLine);
+    } catch {
+      // not a log line
+    }
+  }
+  return out;
+}
+
+/** A bounded run: from the first task running to "bounded run reached the end offsets". */
+export async function runWeirBounded(options: WeirRunOptions, records: number, timeoutMs: number): Promise<Measurement> {
+  const { run, cleanup } = startWeir(options);
+  try {
+    const code = await run.exited(timeoutMs);
+    if (code !== 0) throw new Error(`weir exited with ${code}:\n${tailOf(run)}`);
+    const logs = logLines(run);
+    const start = logs.find((l) => l.msg === "task running")?.time;
+    const end = logs.find((l) => l.msg === "bounded run reached the end offsets noted at start")?.time;
+    if (start === undefined || end === undefined) throw new Error(`weir did not log its start and end:\n${tailOf(run)}`);
+    return { records, ms: end - start, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
+  } finally {
+    cleanup();
+  }
+}
+
+/** A restore: from the first "restore started" to the last "restore done", records summed over the stores. */
+export async function runWeirRestore(options: WeirRunOptions, timeoutMs: number): Promise<Measurement> {
+  const { run, cleanup } = startWeir(options);
+  try {
+    const code = await run.exited(timeoutMs);
+    if (code !== 0) throw new Error(`weir exited with ${code}:\n${tailOf(run)}`);
+    const logs = logLines(run);
+    const started = logs.filter((l) => l.msg === "restore started").map((l) => l.time ?? 0);
+    const done = logs.filter((l) => l.msg === "restore done");
+    if (started.length === 0 || done.length === 0) throw new Error(`weir logged no restore:\n${tailOf(run)}`);
+    const records = done.reduce((sum, l) => sum + (l.restored ?? 0), 0);
+    return { records, ms: Math.max(...done.map((l) => l.time ?? 0)) - Math.min(...started), peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
+  } finally {
+    cleanup();
+  }
+}

@@ -1,0 +1,195 @@
+// Weir's benchmark workloads (bench/README.md) written as a Kafka Streams app, run by bench/run.ts.
+// Arguments are key=value: workload (w1 | w2 | w3 | w4), guarantee (exactly_once | at_least_once),
+// bootstrap, input, output, appId, stateDir, mode (bounded | continuous).
+// Bounded: runs until the group's committed offsets reach the input's end offsets noted at start,
+// then prints one JSON line {"startMs","endMs",...} and exits. Continuous (W5): prints {"event":"running"}
+// once running and stops at SIGTERM. W4 prints the restore's figures once every store is restored.
+package dev.weir.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+public final class BenchApp {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** JSON values, parsed once at the source as Weir's json serde does. */
+  static final class JsonSerde implements Serde<JsonNode> {
+    public Serializer<JsonNode> serializer() {
+      return (topic, node) -> {
+        try {
+          return node == null ? null : JSON.writeValueAsBytes(node);
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      };
+    }
+
+    public Deserializer<JsonNode> deserializer() {
+      return (topic, data) -> {
+        try {
+          return data == null ? null : JSON.readTree(data);
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      };
+    }
+  }
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new HashMap<>();
+    for (String a : argv) {
+      int eq = a.indexOf('=');
+      args.put(a.substring(0, eq), a.substring(eq + 1));
+    }
+    String workload = args.get("workload");
+    String guarantee = args.getOrDefault("guarantee", "exactly_once");
+    String input = args.get("input");
+    String output = args.get("output");
+    String appId = args.get("appId");
+    String bootstrap = args.get("bootstrap");
+    boolean continuous = "continuous".equals(args.getOrDefault("mode", "bounded"));
+
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, args.get("stateDir"));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+        guarantee.equals("exactly_once") ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+    // Exactly-once: Kafka Streams' default, 100 ms (as Weir's). At-least-once: 1 s rather than the
+    // default 30 s, so that the bounded run sees its last offsets committed soon after processing them.
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, guarantee.equals("exactly_once") ? 100 : 1000);
+    props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+
+    StreamsBuilder builder = new StreamsBuilder();
+    JsonSerde json = new JsonSerde();
+    switch (workload) {
+      case "w1" -> builder.stream(input, Consumed.with(Serdes.String(), json))
+          .filter((k, v) -> v.get("amount").asInt() >= 100)
+          .mapValues(v -> {
+            ObjectNode out = JSON.createObjectNode();
+            out.put("id", v.get("id").asLong());
+            out.put("user", v.get("user").asText());
+            out.put("cents", v.get("amount").asLong() * 100);
+            out.put("sentAt", v.get("sentAt").asLong());
+            return (JsonNode) out;
+          })
+          .to(output, Produced.with(Serdes.String(), json));
+      case "w2", "w4" -> builder.stream(input, Consumed.with(Serdes.String(), Serdes.Bytes()))
+          .groupByKey()
+          .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts"))
+          .toStream()
+          .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+      case "w3" -> builder.stream(input, Consumed.with(Serdes.String(), json))
+          .groupByKey()
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), Duration.ofSeconds(10)))
+          .aggregate(() -> 0L, (k, v, sum) -> sum + v.get("amount").asLong(),
+              Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("sums-1m").withValueSerde(Serdes.Long()))
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+          .toStream()
+          .map((wk, sum) -> KeyValue.pair(wk.key() + "@" + wk.window().start(), sum))
+          .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+      default -> throw new IllegalArgumentException("unknown workload " + workload);
+    }
+
+    KafkaStreams streams = new KafkaStreams(builder.build(), props);
+    AtomicLong runningAt = new AtomicLong();
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener((now, before) -> {
+      if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) running.countDown();
+    });
+    RestoreTimes restore = new RestoreTimes();
+    streams.setGlobalStateRestoreListener(restore);
+    long launchedAt = System.currentTimeMillis();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(30))));
+    streams.start();
+
+    if (continuous) {
+      running.await();
+      System.out.println("{\"event\":\"running\"}");
+      System.out.flush();
+      Thread.currentThread().join();
+      return;
+    }
+    if (workload.equals("w4")) {
+      running.await();
+      System.out.printf("{\"launchedMs\":%d,\"startMs\":%d,\"endMs\":%d,\"records\":%d}%n",
+          launchedAt, restore.first.get(), restore.last.get(), restore.total.get());
+      System.out.flush();
+      System.exit(0);
+    }
+
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      int partitions = admin.describeTopics(java.util.List.of(input)).allTopicNames().get().get(input).partitions().size();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < partitions; p++) latest.put(new TopicPartition(input, p), OffsetSpec.latest());
+      Map<TopicPartition, Long> ends = admin.listOffsets(latest).all().get().entrySet().stream()
+          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+      long total = ends.values().stream().mapToLong(Long::longValue).sum();
+      long firstCommit = 0;
+      for (;;) {
+        Thread.sleep(100);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+        if (firstCommit == 0 && !committed.isEmpty()) firstCommit = System.currentTimeMillis();
+        boolean done = ends.entrySet().stream().allMatch(e -> {
+          OffsetAndMetadata c = committed.get(e.getKey());
+          return c != null && c.offset() >= e.getValue();
+        });
+        if (done) break;
+      }
+      long endMs = System.currentTimeMillis();
+      System.out.printf("{\"launchedMs\":%d,\"startMs\":%d,\"endMs\":%d,\"records\":%d}%n", launchedAt, runningAt.get(), endMs, total);
+      System.out.flush();
+    }
+    System.exit(0);
+  }
+
+  /** The first restore's start and the last one's end, over every store partition. */
+  static final class RestoreTimes implements StateRestoreListener {
+    final AtomicLong first = new AtomicLong();
+    final AtomicLong last = new AtomicLong();
+    final AtomicLong total = new AtomicLong();
+
+    public void onRestoreStart(TopicPartition tp, String store, long start, long end) {
+      first.compareAndSet(0, System.currentTimeMillis());
+    }
+
+    public void onBatchRestored(TopicPartition tp, String store, long batchEnd, long restored) {
+      total.addAndGet(restored);
+    }
+
+    public void onRestoreEnd(TopicPartition tp, String store, long totalRestored) {
+      last.set(System.currentTimeMillis());
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// `make bench`: every workload of issue 9 against the broker in KAFKA_BOOTSTRAP_SERVERS, with the baselines
+// measured in the same run; prints a table and writes bench/results/latest.{json,md}.
+//   node bench/run.ts [--quick] [--only K,W1,W2,W3,W4,W5,W6] [--records N] [--reps N] [--out DIR]
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BenchContext } from "./lib/context.ts";
+import { machineInfo } from "./lib/machine.ts";
+import { printTable, writeReport } from "./lib/report.ts";
+import type { WorkloadResult } from "./lib/results.ts";
+import { sizesFor, type Sizes } from "./lib/sizes.ts";
+import { w5 } from "./lib/latency-suite.ts";
+import { w4, w6 } from "./lib/state-suite.ts";
+import { brokerCeiling, loadInputs, w1, w2, w3 } from "./lib/throughput-suite.ts";
+import { kafkaStreamsAvailable, kafkaStreamsBuildDir } from "./baselines/kafka-streams.ts";
+import { repoRoot } from "./lib/weir.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: process.env.QUICK === "1" },
+    only: { type: "string" },
+    records: { type: "string" },
+    reps: { type: "string" },
+    out: { type: "string", default: join(repoRoot, "bench/results") },
+  },
+});
+
+const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS;
+if (!bootstrap) {
+  process.stderr.write("bench: KAFKA_BOOTSTRAP_SERVERS is not set: run `make bench` (it starts a local broker)\n");
+  process.exit(2);
+}
+const overrides: Partial<Sizes> = {
+  ...(args.records ? { records: Number(args.records) } : {}),
+  ...(args.reps ? { reps: Number(args.reps) } : {}),
+};
+const sizes = sizesFor(args.quick, overrides);
+const only = new Set((args.only ?? "K,W1,W2,W3,W4,W5,W6").split(",").map((s) => s.trim().toUpperCase()));
+const ctx = new BenchContext(bootstrap.split(","), sizes);
+const machine = machineInfo();
+const started = Date.now();
+if (!kafkaStreamsAvailable()) ctx.log(`Kafka Streams peer not built (${kafkaStreamsBuildDir()}): its rows are left out`);
+
+const workloads: WorkloadResult[] = [];
+try {
+  const inputs = await loadInputs(ctx);
+  if (only.has("K")) workloads.push(await brokerCeiling(ctx, inputs));
+  if (only.has("W1")) {
+    workloads.push(await w1(ctx, inputs, "at_least_once"));
+    workloads.push(await w1(ctx, inputs, "exactly_once"));
+  }
+  if (only.has("W2")) workloads.push(await w2(ctx, inputs));
+  if (only.has("W3")) workloads.push(await w3(ctx, inputs));
+  if (only.has("W4")) workloads.push(await w4(ctx));
+  if (only.has("W5")) {
+    workloads.push(await w5(ctx, "exactly_once"));
+    workloads.push(await w5(ctx, "at_least_once"));
+  }
+  if (only.has("W6")) workloads.push(await w6(ctx, inputs.warmup ?? inputs.main));
+} finally {
+  await ctx.dropTopics().catch((err: unknown) => ctx.log(`could not delete the benchmark's topics: ${(err as Error).message}`));
+}
+
+const report = {
+  machine,
+  sizes,
+  sharedMachine: "The machine was shared with other work (parallel builds and tests) during this run: absolute figures are noisy; compare the ratios, which were measured in the same run.",
+  durationS: Math.round((Date.now() - started) / 1000),
+  workloads,
+};
+writeReport(report, args.out);
+process.stdout.write(`\n${printTable(workloads)}\n\nwritten: ${join(args.out, "latest.md")}, ${join(args.out, "latest.json")} (${report.durationS} s)\n`);
