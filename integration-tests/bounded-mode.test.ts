@@ -2,7 +2,8 @@
 // exactly once, and the process exits 0 on its own.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { killAll, readSettled, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
+import { deleteAllRecords, readTopic } from "../src/kafka/tools.ts";
+import { connection, killAll, readSettled, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
 import { amountsByKey, payments, writePayments, type Payment } from "./helpers/payments.ts";
 import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
 
@@ -64,4 +65,12 @@ test("a second weir run --until-end goes on from the committed offsets and total
   const run2 = await runUntilEnd(f.env, f.stateDir, 90_000);
   // Counts 1 … n per key over both runs: nothing of the first run processed again, nothing counted from zero.
   await assertExactOutput(f.output, [...first, ...second], [run1, run2]);
+});
+
+test("a partition whose records were all deleted (retention) counts as at its end: the run exits 0", { timeout: 150_000 }, async () => {
+  const f = await fixture("bounded-deleted");
+  await writePayments(f.input, payments({ count: 1_000, keys: 100, seed: 34 }));
+  await deleteAllRecords(connection(), f.input);
+  await runUntilEnd(f.env, f.stateDir, 60_000);
+  assert.deepEqual(await readTopic(connection(), f.output, { timeoutMs: 2000 }), [], "nothing was left to process");
 });

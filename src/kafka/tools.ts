@@ -121,6 +121,16 @@ export async function partitionOffsets(connection: Connection, topic: string): P
   }
 }
 
+/** Deletes every record of `topic` (each partition's log start moves to its end), as retention would. */
+export async function deleteAllRecords(connection: Connection, topic: string): Promise<void> {
+  const admin = new TopicAdmin(kafkaFor(connection));
+  try {
+    await admin.deleteRecordsBefore(topic, await admin.endOffsets(topic));
+  } finally {
+    await admin.close();
+  }
+}
+
 /** The group's committed offset of each partition of `topic` ("-1" where none). */
 export async function committedOffsets(connection: Connection, groupId: string, topic: string): Promise<Map<number, string>> {
   const admin = new TopicAdmin(kafkaFor(connection));

@@ -300,6 +300,15 @@ export class App {
     for (const [key, offset] of await this.admin.committedOffsets(this.config.applicationId, topics)) {
       if (offset !== "-1") this.committedInputs.set(key, BigInt(offset));
     }
+    // A partition whose records were all deleted (retention) has nothing to process, so nothing would ever
+    // be committed for it: it counts as at its end. (Records deleted after this point are not noticed.)
+    for (const topic of topics) {
+      for (const [partition, low] of await this.admin.earliestOffsets(topic)) {
+        const key = `${topic}:${partition}`;
+        const end = this.endOffsets.get(key) ?? 0n;
+        if (BigInt(low) >= end && (this.committedInputs.get(key) ?? 0n) < end) this.committedInputs.set(key, end);
+      }
+    }
   }
 
   private noteCommitted(offsets: ReadonlyMap<string, string>): void {
