@@ -54,6 +54,10 @@ export interface GroupConsumerOptions {
 export interface BatchEnd {
   readonly topic: string;
   readonly partition: number;
+  /** The first offset the batch covered (markers included); absent when unknown. */
+  readonly firstOffset?: string | null;
+  /** How many records the batch handed to the runtime (0: only transaction markers or aborted records); absent when unknown. */
+  readonly records?: number;
   /** The last offset the batch covered (a marker's offset when it ended in one). */
   readonly lastOffset: string;
   readonly highWatermark: string;
@@ -91,8 +95,8 @@ export class GroupConsumer {
     // kafkajs resolves batches of only control records (transaction markers) or aborted records itself,
     // without calling eachBatch; this event is the only sign that fetching moved past them.
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (event) => {
-      const { topic, partition, lastOffset, highWatermark } = event.payload;
-      onBatchEnd({ topic, partition, lastOffset, highWatermark });
+      const { topic, partition, firstOffset, lastOffset, highWatermark, batchSize } = event.payload;
+      onBatchEnd({ topic, partition, firstOffset, lastOffset, highWatermark, records: batchSize });
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = new Map(Object.entries(event.payload.memberAssignment));

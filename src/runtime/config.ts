@@ -43,6 +43,13 @@ export const configSchema = z
     logLevel: z.enum(logLevels).default("info"),
     sessionTimeoutMs: z.number().int().min(1000).default(45000),
     heartbeatIntervalMs: z.number().int().min(100).default(3000),
+    /**
+     * Kafka Streams' max.task.idle.ms. A task with several input partitions (a stream of two topics, a
+     * join's two sides) takes their records in timestamp order; while one partition has nothing buffered the
+     * task waits for it: 0 only while records are on the broker not fetched yet, > 0 also that long for new
+     * records once caught up, -1 never.
+     */
+    maxTaskIdleMs: z.number().int().min(-1).default(0),
     /** How many partitions' batches are processed at once; they share the event loop. */
     partitionsConsumedConcurrently: z.number().int().min(1).default(3),
     maxBytesPerPartition: z.number().int().min(1024).default(1048576),
@@ -101,6 +108,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   bootstrapServers: "string",
   processingGuarantee: "string",
   commitIntervalMs: "number",
+  maxTaskIdleMs: "number",
   cacheMaxBytes: "number",
   transactionTimeoutMs: "number",
   stateDir: "string",

@@ -17,6 +17,7 @@ import { SerdeWarmUps } from "./serde-warm-ups.ts";
 import { Task } from "./task.ts";
 import { checkOutputSize, failOnEveryError, TaskErrorHandling } from "./task-error-handling.ts";
 import { TaskRestore } from "./task-restore.ts";
+import { RecordQueues } from "./record-queues.ts";
 
 export type TaskStatus = "restoring" | "running" | "closed";
 
@@ -35,6 +36,8 @@ export interface StreamTaskOptions {
   readonly maxMessageBytes?: ReadonlyMap<string, number>;
   /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
   readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
+  /** Kafka Streams' max.task.idle.ms, for a task with several input partitions (RecordQueues); default 0. */
+  readonly maxTaskIdleMs?: number;
 }
 
 /** What `/tasks` shows of a task. */
@@ -93,6 +96,13 @@ export class StreamTask {
   private processing: Promise<unknown> | undefined;
   /** Timers or punctuators fired on the wall-clock tick since the last commit. */
   private punctuated = false;
+  /**
+   * A task with several input partitions: fetched records wait here and are processed in timestamp order
+   * (processBuffered). Undefined for a task with one input partition, whose batches are processed as they come.
+   */
+  readonly queues: RecordQueues | undefined;
+  /** processBuffered() in flight; commits, ticks and batches wait for it. */
+  private draining: Promise<void> | undefined;
 
   private constructor(options: StreamTaskOptions, state: StateFile) {
     const { subTopology, partition, applicationId } = options;
@@ -112,6 +122,7 @@ export class StreamTask {
     }
     const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
     this.maxMessageBytes = options.maxMessageBytes ?? new Map();
+    this.queues = subTopology.sourceTopics.length > 1 ? new RecordQueues(subTopology.sourceTopics, options.maxTaskIdleMs ?? 0) : undefined;
     this.graph = new Task(
       subTopology,
       partition,
@@ -221,15 +232,16 @@ export class StreamTask {
 
   /** Waits for a commit or a batch in flight, so that processing never interleaves with a commit. */
   async idle(): Promise<void> {
-    while (this.committing || this.processing) {
+    while (this.committing || this.processing || this.draining) {
       if (this.committing) await this.committing;
+      else if (this.draining) await this.draining;
       else await this.processing!.catch(() => undefined);
     }
   }
 
   /** A commit or a batch is in flight: the wall-clock tick must not run now. */
   busy(): boolean {
-    return this.committing !== undefined || this.processing !== undefined;
+    return this.committing !== undefined || this.processing !== undefined || this.draining !== undefined;
   }
 
   /**
@@ -310,6 +322,41 @@ export class StreamTask {
     } finally {
       this.processing = undefined;
     }
+  }
+
+  /**
+   * A multi-input task: queues a fetched batch (its records not processed yet) for processBuffered. The
+   * records' event times are extracted now, to order them.
+   */
+  enqueue(topic: string, messages: readonly BatchMessage[], highWatermark: string): void {
+    const start = this.firstUnprocessed(topic, messages);
+    const records = [];
+    for (let i = start; i < messages.length; i++) records.push({ message: messages[i]!, timestampMs: this.graph.eventTimeOf(topic, messages[i]!) });
+    this.queues!.add(topic, records, highWatermark);
+  }
+
+  /**
+   * Processes buffered records in timestamp order for as long as the queues allow (RecordQueues.next);
+   * resolves with how many it processed per topic. A call while another runs returns at once: that one
+   * takes the new records too. Errors as process().
+   */
+  async processBuffered(nowMs: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const queues = this.queues;
+    if (!queues || this.draining || this.statusValue !== "running") return counts;
+    let done!: () => void;
+    this.draining = new Promise((resolve) => (done = resolve));
+    try {
+      for (let run = queues.next(nowMs); run; run = this.statusValue === "running" ? queues.next(nowMs) : undefined) {
+        if (this.committing) await this.committing;
+        const processed = await this.process(run.topic, run.messages);
+        counts.set(run.topic, (counts.get(run.topic) ?? 0) + processed);
+      }
+    } finally {
+      this.draining = undefined;
+      done();
+    }
+    return counts;
   }
 
   private processSync(topic: string, messages: readonly BatchMessage[]): number {
@@ -453,6 +500,8 @@ export class StreamTask {
     this.outputs.length = 0;
     this.outputBytes = 0;
     this.positions.clear();
+    // Fetching resumes from the committed offsets: what is buffered is fetched again.
+    this.queues?.reset();
     this.errors.clearCounts();
     this.punctuated = false;
     this.state.rollback();

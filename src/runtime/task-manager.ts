@@ -100,7 +100,33 @@ export class TaskManager {
       if (!task.busy() && task.punctuationCommitDue(now, this.options.config.commitIntervalMs)) {
         this.commit(task).catch((err: unknown) => this.options.fail(err as Error));
       }
+      // Records buffered while an empty partition was waited for (its wait may have ended, or its end become known).
+      if (!task.busy() && task.status === "running" && (task.queues?.size() ?? 0) > 0) {
+        this.processBuffered(task).catch((err: unknown) => this.options.fail(err as Error));
+      }
     }
+  }
+
+  /** The wall-clock tick's turn at a multi-input task's buffered records; commits as a batch would. */
+  private async processBuffered(task: StreamTask): Promise<void> {
+    let processed: number;
+    try {
+      processed = this.noteProcessed(await task.processBuffered(Date.now()));
+    } catch (err) {
+      await this.processingFailed(task, err as Error);
+      return;
+    }
+    if (processed === 0 || this.tasks.get(task.id) !== task) return;
+    if (task.queues!.size() === 0 || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
+  }
+
+  private noteProcessed(counts: ReadonlyMap<string, number>): number {
+    let total = 0;
+    for (const [topic, n] of counts) {
+      if (n > 0) this.options.metrics.recordsConsumed(topic, n);
+      total += n;
+    }
+    return total;
   }
 
   /** The topics' max.message.bytes, read at start: an output over it is a production error at its record. */
@@ -172,6 +198,7 @@ export class TaskManager {
       errorHandling: config,
       maxMessageBytes: this.maxMessageBytes,
       globalStores: this.options.globalStores?.(),
+      maxTaskIdleMs: config.maxTaskIdleMs,
     });
   }
 
@@ -231,9 +258,36 @@ export class TaskManager {
     this.control!.pause(changelogs);
     // Never kafkajs's own position: it may predate our last commit (see restore()), and records before
     // the offset the state reflects would be counted twice.
-    for (const [topic, offset] of task.resumeOffsets()) this.control!.seek(topic, task.partition, offset);
+    const offsets = task.resumeOffsets();
+    for (const [topic, offset] of offsets) this.control!.seek(topic, task.partition, offset);
+    // Records buffered beyond these offsets are fetched again.
+    task.queues?.reset(offsets);
     this.control!.resume(new Map(task.subTopology.sourceTopics.map((t) => [t, [task.partition]])));
     this.options.logger.info({ task: task.id }, "task running");
+    if (task.queues) this.readEndOffsets(task, offsets);
+  }
+
+  /**
+   * A multi-input task waits for an empty partition until it is known to be caught up (RecordQueues); a
+   * partition with nothing to fetch never yields a batch, so its end offset is read once here.
+   */
+  private readEndOffsets(task: StreamTask, from: ReadonlyMap<string, string>): void {
+    const queues = task.queues!;
+    const epoch = queues.epoch;
+    for (const topic of task.subTopology.sourceTopics) {
+      this.options.admin
+        .endOffsets(topic)
+        .then((ends) => {
+          const end = ends.get(task.partition);
+          if (end !== undefined) queues.noteEndOffset(topic, end, epoch);
+        })
+        .catch((err: unknown) => {
+          // Not waiting for it then: its records may come out of timestamp order, never lost.
+          this.options.logger.warn({ task: task.id, topic, err }, "could not read the end offset of an input partition: its records are not waited for");
+          const start = from.get(topic);
+          if (start !== undefined) queues.noteEndOffset(topic, start, epoch);
+        });
+    }
   }
 
   /** A fetched batch: restore data for a restoring task, input for a running one; anything else waits. */
@@ -260,17 +314,18 @@ export class TaskManager {
     if (!(await this.warmUp(task, batch, control)) || !current()) return;
     let processed: number;
     const started = performance.now();
+    const queues = task.queues;
     try {
-      processed = await task.process(batch.topic, batch.messages);
-    } catch (err) {
-      // Nothing past the failing record is committed. Under the `fail` handler the records before it are,
-      // unless the failed record left state writes behind (they cannot be told apart from the others').
-      // (A topic a chooser picked before it must exist first, or the commit would wait for it in vain.)
-      if (err instanceof RecordError && err.committableBefore && (await this.missingChosenTopics(task)) === undefined) {
-        const commitError = await this.commitOnce(task);
-        if (commitError) this.options.logger.warn({ task: task.id, err: commitError }, "could not commit the records before the failed one");
+      if (queues) {
+        // Several input partitions: the batch waits its turn in timestamp order. Resolving it is safe: the
+        // task's own positions count processed records only, and every rewind drops the queues.
+        task.enqueue(batch.topic, batch.messages, batch.highWatermark);
+        processed = this.noteProcessed(await task.processBuffered(Date.now()));
+      } else {
+        processed = await task.process(batch.topic, batch.messages);
       }
-      this.options.fail(err as Error);
+    } catch (err) {
+      await this.processingFailed(task, err as Error);
       return;
     }
     const last = batch.messages[batch.messages.length - 1]?.offset;
@@ -280,7 +335,7 @@ export class TaskManager {
     if (processed === 0) return;
     const metrics = this.options.metrics;
     metrics.batchProcessed((performance.now() - started) / 1000);
-    metrics.recordsConsumed(batch.topic, processed);
+    if (!queues) metrics.recordsConsumed(batch.topic, processed);
     metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
     task.noteHighWatermark(batch.topic, batch.highWatermark);
     // Off the commit path, so a task without topic choosers commits exactly as before (no await in between).
@@ -291,8 +346,21 @@ export class TaskManager {
         return;
       }
     }
-    const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
+    const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark) && (queues?.size() ?? 0) === 0;
     if (caughtUp || task.commitDue(Date.now(), this.options.config.commitIntervalMs)) await this.commit(task);
+  }
+
+  /**
+   * A record failed under the `fail` handler (or worse): nothing past it is committed. The records before it
+   * are, unless the failed record left state writes behind (they cannot be told apart from the others').
+   * (A topic a chooser picked before it must exist first, or the commit would wait for it in vain.)
+   */
+  private async processingFailed(task: StreamTask, err: Error): Promise<void> {
+    if (err instanceof RecordError && err.committableBefore && (await this.missingChosenTopics(task)) === undefined) {
+      const commitError = await this.commitOnce(task);
+      if (commitError) this.options.logger.warn({ task: task.id, err: commitError }, "could not commit the records before the failed one");
+    }
+    this.options.fail(err);
   }
 
   /**
@@ -323,7 +391,15 @@ export class TaskManager {
 
   /** Fetching of a partition moved past `lastOffset`, including batches of only transaction markers. */
   onBatchEnd(end: BatchEnd): void {
-    if (!this.changelogTopics.has(end.topic)) return;
+    if (!this.changelogTopics.has(end.topic)) {
+      // An input batch of only markers (or aborted records): fetching moved past them, which tells a
+      // multi-input task whether the partition is caught up. (A batch with records is accounted for by
+      // onBatch, which may have left it to be fetched again.)
+      if (end.records !== 0 || end.firstOffset === undefined || end.firstOffset === null) return;
+      const input = this.tasks.get(taskId(this.options.topology.subTopologyOf(end.topic).id, end.partition));
+      if (input?.status === "running") input.queues?.fetchedUpTo(end.topic, end.firstOffset, end.lastOffset, end.highWatermark);
+      return;
+    }
     const task = this.taskOfChangelog(end.topic, end.partition);
     if (task?.status !== "restoring") return;
     if (task.restoredUpTo(end.topic, end.lastOffset)) this.run(task);

@@ -33,6 +33,7 @@ export function taskId(subTopology: number, partition: number): string {
 export class Task {
   readonly id: string;
   private readonly sources = new Map<string, Forward>();
+  private readonly sourceNodes = new Map<string, SourceNode>();
   private readonly processors: Processor<unknown, unknown, unknown, unknown>[] = [];
   private current: RecordMetadata | undefined;
   /** The record after which event-time timers and stream-time punctuators are running. */
@@ -127,7 +128,10 @@ export class Task {
     for (const node of subTopology.nodes) {
       if (node.kind !== "source") continue;
       const forward = build(node);
-      for (const topic of node.topics) this.sources.set(topic, this.sourceForward(node, forward));
+      for (const topic of node.topics) {
+        this.sources.set(topic, this.sourceForward(node, forward));
+        this.sourceNodes.set(topic, node);
+      }
     }
   }
 
@@ -191,6 +195,25 @@ export class Task {
 
   throwDetachedFailure(): void {
     if (this.detachedFailure) throw this.detachedFailure;
+  }
+
+  /**
+   * The event time the record's source will give it, to order a multi-input task's records (RecordQueues)
+   * before they are processed. A record its serdes or extractor fail on keeps its Kafka timestamp here:
+   * the failure is met, and handled, when it is processed.
+   */
+  eventTimeOf(topic: string, message: BatchMessage): number {
+    const timestamp = Number(message.timestamp);
+    const node = this.sourceNodes.get(topic);
+    if (!node?.timestampExtractor) return timestamp;
+    try {
+      const key = message.key === null ? null : node.keySerde.deserialize(message.key, topic);
+      const value = message.value === null ? null : node.valueSerde.deserialize(message.value, topic);
+      const headers = message.headers ?? {};
+      return node.timestampExtractor({ topic, partition: this.partition, offset: message.offset, key, value, timestamp, headers }, this.partitionTimes.get(topic) ?? -1);
+    } catch {
+      return timestamp;
+    }
   }
 
   private origin(): string {
