@@ -111,3 +111,14 @@ test("a topic chooser's topics are noted for the runtime to check", () => {
   assert.deepEqual(outputs.map((o) => o.topic), ["out-a", "out-b"]);
   assert.deepEqual([...task.chosenTopics], ["out-a", "out-b"]);
 });
+
+test("eventTimeOf gives the event time the source's extractor will give, and the Kafka timestamp when it fails", () => {
+  const { task } = taskOver((b) => {
+    b.stream("in", { key: serdes.string(), value: serdes.json<{ at: number }>(), timestampExtractor: (r) => (r.value as { at: number }).at }).to("out", {
+      key: serdes.string(),
+      value: serdes.json<{ at: number }>(),
+    });
+  });
+  assert.equal(task.eventTimeOf("in", message(0, "a", '{"at":42}', 1000)), 42);
+  assert.equal(task.eventTimeOf("in", message(1, "a", "{not json", 1000)), 1000);
+});
