@@ -18,7 +18,8 @@ function required(name: string): string {
 
 const builder = new StreamsBuilder();
 builder
-  .stream(required("COUNT_INPUT_TOPIC"), { key: serdes.string(), value: serdes.json<Payment>() })
+  // One topic, or several co-partitioned ones separated by commas (each task then reads one partition of each).
+  .stream(required("COUNT_INPUT_TOPIC").split(","), { key: serdes.string(), value: serdes.json<Payment>() })
   .groupByKey()
   .aggregate(
     (): Totals => ({ count: 0, sum: 0 }),

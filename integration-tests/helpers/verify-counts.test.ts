@@ -166,3 +166,13 @@ test("the description leads with the first offending key in input order", () => 
   assert.match(lines[2] ?? "", /^ {2}\[gap\] k-1: count 3 follows 1/);
   assert.match(lines[3] ?? "", /^ {2}\[repeat\] k-2:/);
 });
+
+test("with order \"any\", running sums may follow another order than the input's; the final sum must still match", () => {
+  // k-1's amounts taken as 7, 5, 1 (two input topics interleaved): running sums 7, 12, 13.
+  const reordered: Update[] = [["k-1", 1, 7], ["k-2", 1, 2], ["k-1", 2, 12], ["k-3", 1, 10], ["k-2", 2, 4], ["k-1", 3, 13]];
+  assert.equal(verifyCounts(expected, output(reordered)).ok, false, "in input order the first sum is wrong");
+  assert.equal(verifyCounts(expected, output(reordered), "any").ok, true);
+  const wrongFinal: Update[] = [...reordered.slice(0, 5), ["k-1", 3, 14]];
+  const report = verifyCounts(expected, output(wrongFinal), "any");
+  assert.equal(report.violations[0]?.kind, "wrong-sum");
+});

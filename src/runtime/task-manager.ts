@@ -8,6 +8,7 @@ import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, Partit
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
+import { checkpointStillBeyond } from "./stable-ends.ts";
 import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
@@ -17,6 +18,9 @@ import { taskId } from "./task.ts";
 import { RecordError } from "./error-handlers.ts";
 import { awaitWarmUps } from "./registry-wait.ts";
 
+/** A checkpoint past its changelog's end is read again this often, this many times, before the file is wiped. */
+const stableEndWaitMs = 250;
+const stableEndAttempts = 40;
 /** How often processing-time timers and wall-clock punctuators are checked. */
 const wallClockTickMs = 50;
 
@@ -208,13 +212,19 @@ export class TaskManager {
    * last transaction is complete, so they match the changelogs' ends. (kafkajs reads them itself at the
    * group join, possibly before that, and its OffsetFetch cannot ask for stable offsets as KIP-447 would.)
    */
-  private async restore(generation: number, tasks: readonly StreamTask[]): Promise<void> {
-    const topics = new Set<string>();
-    for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(topicOfPartitionKey(key));
+  /** Each changelog partition's end offset (the last stable offset: reads are read_committed). */
+  private async changelogEnds(topics: ReadonlySet<string>): Promise<Map<string, string>> {
     const ends = new Map<string, string>();
     for (const topic of topics) {
       for (const [partition, end] of await this.options.admin.endOffsets(topic)) ends.set(changelogPartitionKey(topic, partition), end);
     }
+    return ends;
+  }
+
+  private async restore(generation: number, tasks: readonly StreamTask[]): Promise<void> {
+    const topics = new Set<string>();
+    for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(topicOfPartitionKey(key));
+    const ends = await this.changelogEnds(topics);
     const inputs = [...new Set(tasks.flatMap((t) => t.subTopology.sourceTopics))];
     const committed = inputs.length === 0 ? new Map<string, string>() : await this.options.admin.committedOffsets(this.options.config.applicationId, inputs);
     // Nothing committed yet: the task starts at the log start, never at wherever kafkajs's fetching got to.
@@ -226,10 +236,19 @@ export class TaskManager {
     }
     if (generation !== this.generation) return;
     for (let task of tasks) {
-      const beyond = task.checkpointBeyond(ends);
-      if (beyond) {
+      const verdict = await checkpointStillBeyond({
+        beyond: () => task.checkpointBeyond(ends),
+        reread: async () => {
+          for (const [key, end] of await this.changelogEnds(new Set([...task.changelogs.keys()].map(topicOfPartitionKey)))) ends.set(key, end);
+        },
+        cancelled: () => generation !== this.generation,
+        attempts: stableEndAttempts,
+        waitMs: stableEndWaitMs,
+      });
+      if (verdict.cancelled) return;
+      if (verdict.beyond !== undefined) {
         // As Kafka Streams does with such a file: wipe it and rebuild the stores from the changelog.
-        this.options.logger.warn({ task: task.id, problem: beyond }, "state file does not match its changelog: deleting it and restoring from the changelog");
+        this.options.logger.warn({ task: task.id, problem: verdict.beyond }, "state file does not match its changelog: deleting it and restoring from the changelog");
         await task.close();
         for (const suffix of ["", "-wal", "-shm"]) rmSync(task.statePath + suffix, { force: true });
         const fresh = await this.openTask({ subTopology: task.subTopology.id, partition: task.partition });
