@@ -122,10 +122,7 @@ export async function w2(ctx: BenchContext, inputs: Inputs): Promise<WorkloadRes
   );
 }
 
-/**
- * W3: tumbling one-minute windows with suppress. Weir's windows are built in another branch: once they are
- * merged, add bench/workloads/w3-windowed.ts and a `weir(ctx, "w3-windowed.ts", …)` runner here.
- */
+/** W3: tumbling one-minute windows, grace 10 s, a sum per key and window, suppressed until the window closes. */
 export async function w3(ctx: BenchContext, inputs: Inputs): Promise<WorkloadResult> {
   const out = (s: string) => ctx.topic(`w3-${s}-out`);
   return runThroughput(
@@ -133,8 +130,10 @@ export async function w3(ctx: BenchContext, inputs: Inputs): Promise<WorkloadRes
       id: "W3",
       title: "tumbling 1-minute windowed sum, grace 10 s, suppress until the window closes",
       variant: "exactly_once",
-      systems: peers([kafkaStreamsAvailable() && kafkaStreams(ctx, "w3", "w3", "exactly_once", await out("ks"))]),
-      notYet: { Weir: "windows not merged" },
+      systems: peers([
+        weir(ctx, "w3-windowed.ts", "w3", "exactly_once", await out("weir")),
+        kafkaStreamsAvailable() && kafkaStreams(ctx, "w3", "w3", "exactly_once", await out("ks")),
+      ]),
       input: inputs.main,
       ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
       reps: ctx.sizes.reps,

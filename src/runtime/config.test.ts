@@ -70,3 +70,8 @@ test("applicationServer is host:port, from WEIR_APPLICATION_SERVER too; anything
   assert.equal(resolveConfig(base).applicationServer, undefined);
   assert.throws(() => resolveConfig({ ...base, applicationServer: "http://x:1" }), /applicationServer: host:port.*got "http:\/\/x:1"/);
 });
+
+test("statePageCacheBytes defaults to 8 MiB and is read from WEIR_STATE_PAGE_CACHE_BYTES", () => {
+  assert.equal(resolveConfig(base).statePageCacheBytes, 8 * 1024 * 1024);
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_STATE_PAGE_CACHE_BYTES: "1048576" })).statePageCacheBytes, 1048576);
+});

@@ -2,6 +2,7 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { DEFAULT_PAGE_CACHE_BYTES } from "../state/types.ts";
 import { WeirError } from "./errors.ts";
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -34,6 +35,8 @@ export const configSchema = z
     commitIntervalMs: z.number().int().min(1).optional(),
     /** The write cache of each task's stores, in bytes of keys and values; 0 writes every update through. */
     cacheMaxBytes: z.number().int().min(0).default(10 * 1024 * 1024),
+    /** SQLite's page cache of each task's state file, in bytes (SQLite's own default is 2 MB). */
+    statePageCacheBytes: z.number().int().min(65536).default(DEFAULT_PAGE_CACHE_BYTES),
     /** A producer's transaction left open (its owner died mid-commit) is aborted by the broker after this. */
     transactionTimeoutMs: z.number().int().min(1000).default(10000),
     stateDir: z.string().min(1).default(join(tmpdir(), "weir")),
@@ -110,6 +113,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   commitIntervalMs: "number",
   maxTaskIdleMs: "number",
   cacheMaxBytes: "number",
+  statePageCacheBytes: "number",
   transactionTimeoutMs: "number",
   stateDir: "string",
   repartitionPurgeIntervalMs: "number",

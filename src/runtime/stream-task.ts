@@ -27,6 +27,8 @@ export interface StreamTaskOptions {
   readonly applicationId: string;
   readonly statePath: string;
   readonly cacheMaxBytes: number;
+  /** SQLite's page cache of the task's file, in bytes; default: the state file's. */
+  readonly pageCacheBytes?: number;
   readonly output: TaskOutput;
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
@@ -162,7 +164,7 @@ export class StreamTask {
    */
   static async open(options: StreamTaskOptions): Promise<StreamTask> {
     const existed = existsSync(options.statePath);
-    const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes });
+    const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes, pageCacheBytes: options.pageCacheBytes });
     let task: StreamTask;
     try {
       task = new StreamTask(options, state);

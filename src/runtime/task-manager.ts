@@ -196,6 +196,7 @@ export class TaskManager {
       applicationId: config.applicationId,
       statePath: join(config.stateDir, config.applicationId, `${id}.sqlite`),
       cacheMaxBytes: config.cacheMaxBytes,
+      pageCacheBytes: config.statePageCacheBytes,
       output: this.options.outputFor(id),
       logger,
       metrics: this.options.metrics,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { openDatabase } from "./open-database.ts";
 import { StateFile } from "./state-file.ts";
 import { openFile, stringStore, tempDir } from "./test-fixtures.ts";
 
@@ -102,4 +103,18 @@ test("a WAL left behind without its database is removed, not replayed into the n
   assert.equal(fresh.rebuilt, false);
   assert.deepEqual(fresh.checkpoint(), new Map());
   assert.equal(stringStore(fresh).get("old"), undefined);
+});
+
+test("the page cache is the one asked for, 8 MiB by default", (t) => {
+  const dir = tempDir(t);
+  const cacheKiB = (name: string, bytes?: number) => {
+    const { db } = openDatabase(join(dir, name), bytes);
+    try {
+      return db.pragma("cache_size", { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+  assert.equal(cacheKiB("default.sqlite"), -8192);
+  assert.equal(cacheKiB("small.sqlite", 1 << 20), -1024);
 });

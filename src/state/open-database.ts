@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { StateError, messageOf, sqliteCode } from "./errors.ts";
+import { DEFAULT_PAGE_CACHE_BYTES } from "./types.ts";
 
 export interface OpenedDatabase {
   readonly db: Database.Database;
@@ -15,14 +16,13 @@ export interface OpenedDatabase {
 
 /** 8 KiB pages: restore ran ~20% faster than with 4 KiB and processing commits cost the same (bench). */
 const PAGE_SIZE = 8192;
-/** 64 MiB of page cache per file (SQLite's default is 2 MB): the B-tree's upper levels stay in memory. */
-const CACHE_SIZE_KIB = 65536;
 /** What the WAL file is cut back to after a checkpoint. */
 const WAL_SIZE_LIMIT_BYTES = 16 << 20;
 /** Errors that mean the bytes are bad, not that we may not read them. */
 const CORRUPTION = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_CORRUPT_VTAB", "SQLITE_CORRUPT_SEQUENCE", "SQLITE_CORRUPT_INDEX"]);
 
-export function openDatabase(path: string): OpenedDatabase {
+/** `pageCacheBytes`: SQLite's page cache of the connection (the B-tree's upper levels stay in memory). */
+export function openDatabase(path: string, pageCacheBytes = DEFAULT_PAGE_CACHE_BYTES): OpenedDatabase {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (err) {
@@ -31,30 +31,30 @@ export function openDatabase(path: string): OpenedDatabase {
   if (!existsSync(path)) {
     // A WAL left without its database belongs to another file's history: SQLite would replay it into the new one.
     removeSidecars(path);
-    return { db: connect(path, false), rebuilt: false, rebuildReason: undefined };
+    return { db: connect(path, false, pageCacheBytes), rebuilt: false, rebuildReason: undefined };
   }
   let reason: string;
   try {
-    return { db: connect(path, true), rebuilt: false, rebuildReason: undefined };
+    return { db: connect(path, true, pageCacheBytes), rebuilt: false, rebuildReason: undefined };
   } catch (err) {
     if (!(err instanceof CorruptFile)) throw err;
     reason = err.message;
   }
   rmSync(path, { force: true });
   removeSidecars(path);
-  return { db: connect(path, false), rebuilt: true, rebuildReason: reason };
+  return { db: connect(path, false, pageCacheBytes), rebuilt: true, rebuildReason: reason };
 }
 
 /** The same settings on `:memory:` (no WAL, no lock, nothing to check). */
-export function openInMemory(): Database.Database {
+export function openInMemory(pageCacheBytes = DEFAULT_PAGE_CACHE_BYTES): Database.Database {
   const db = new Database(":memory:");
-  configure(db, ":memory:");
+  configure(db, ":memory:", pageCacheBytes);
   return db;
 }
 
 class CorruptFile extends Error {}
 
-function connect(path: string, check: boolean): Database.Database {
+function connect(path: string, check: boolean, pageCacheBytes: number): Database.Database {
   let db: Database.Database;
   try {
     // timeout 0: a locked file fails at once. better-sqlite3's default waits 5 s, blocking the event loop
@@ -64,7 +64,7 @@ function connect(path: string, check: boolean): Database.Database {
     throw classify(err, path);
   }
   try {
-    configure(db, path);
+    configure(db, path, pageCacheBytes);
     if (check) {
       // quick_check reads every page and checks the B-trees' structure (measured: ~0.1 s for 1M rows,
       // 134 MB); integrity_check adds index/table cross-checks our index-free tables do not need (+8%).
@@ -78,7 +78,7 @@ function connect(path: string, check: boolean): Database.Database {
   }
 }
 
-function configure(db: Database.Database, path: string): void {
+function configure(db: Database.Database, path: string, pageCacheBytes: number): void {
   const file = path !== ":memory:";
   if (file) {
     // One connection per file, held until close: a second opener (another instance on the same stateDir,
@@ -96,7 +96,8 @@ function configure(db: Database.Database, path: string): void {
     // after its checkpoint; per task file, that adds up.
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
-  db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
+  // A negative cache_size is in KiB.
+  db.pragma(`cache_size = -${Math.max(1, Math.floor(pageCacheBytes / 1024))}`);
   db.pragma("temp_store = MEMORY");
 }
 

@@ -90,7 +90,7 @@ export class StateFile {
    */
   static open(path: string, options: StateFileOptions): StateFile {
     checkOptions(options);
-    const { db, rebuilt, rebuildReason } = openDatabase(path);
+    const { db, rebuilt, rebuildReason } = openDatabase(path, options.pageCacheBytes);
     try {
       return new StateFile(db, path, rebuilt, rebuildReason, options);
     } catch (err) {
@@ -102,7 +102,7 @@ export class StateFile {
   /** The same on an in-memory database, for the TopologyTestDriver. */
   static inMemory(options: StateFileOptions): StateFile {
     checkOptions(options);
-    return new StateFile(openInMemory(), ":memory:", false, undefined, options);
+    return new StateFile(openInMemory(options.pageCacheBytes), ":memory:", false, undefined, options);
   }
 
   get status(): StateFileStatus {

@@ -59,7 +59,15 @@ export interface StateFileOptions {
    * (the entry's own memory); 0 turns it off. Past it, dirty entries go to SQLite and the cache empties.
    */
   readonly cacheMaxBytes: number;
+  /** SQLite's page cache of the file, in bytes; default DEFAULT_PAGE_CACHE_BYTES. */
+  readonly pageCacheBytes?: number;
 }
+
+/**
+ * The default page cache of a state file (SQLite's own default is 2 MB). 8 MiB rather than 64: six tasks'
+ * files of a 10,000,000-key store held ~240 MB more RSS with 64 MiB each, and restored no faster (bench W6).
+ */
+export const DEFAULT_PAGE_CACHE_BYTES = 8 << 20;
 
 /** `topic:partition` → the next changelog offset to restore from. */
 export type Checkpoint = Map<string, string>;
