@@ -236,20 +236,22 @@ export class TaskManager {
       }
     }
     if (generation !== this.generation) return;
+    // Waits once for all tasks, so that several kept tasks do not each wait in turn.
+    const verdict = await checkpointStillBeyond({
+      beyond: () => tasks.map((t) => t.checkpointBeyond(ends)).find((reason) => reason !== undefined),
+      reread: async () => {
+        for (const [key, end] of await this.changelogEnds(topics)) ends.set(key, end);
+      },
+      cancelled: () => generation !== this.generation,
+      attempts: stableEndAttempts,
+      waitMs: stableEndWaitMs,
+    });
+    if (verdict.cancelled) return;
     for (let task of tasks) {
-      const verdict = await checkpointStillBeyond({
-        beyond: () => task.checkpointBeyond(ends),
-        reread: async () => {
-          for (const [key, end] of await this.changelogEnds(new Set([...task.changelogs.keys()].map(topicOfPartitionKey)))) ends.set(key, end);
-        },
-        cancelled: () => generation !== this.generation,
-        attempts: stableEndAttempts,
-        waitMs: stableEndWaitMs,
-      });
-      if (verdict.cancelled) return;
-      if (verdict.beyond !== undefined) {
+      const beyond = task.checkpointBeyond(ends);
+      if (beyond !== undefined) {
         // As Kafka Streams does with such a file: wipe it and rebuild the stores from the changelog.
-        this.options.logger.warn({ task: task.id, problem: verdict.beyond }, "state file does not match its changelog: deleting it and restoring from the changelog");
+        this.options.logger.warn({ task: task.id, problem: beyond }, "state file does not match its changelog: deleting it and restoring from the changelog");
         await task.close();
         for (const suffix of ["", "-wal", "-shm"]) rmSync(task.statePath + suffix, { force: true });
         const fresh = await this.openTask({ subTopology: task.subTopology.id, partition: task.partition });

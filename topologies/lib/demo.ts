@@ -1,7 +1,7 @@
 // Runs an example live: creates its topics, starts its generator and `weir run` as child processes,
 // and prints what the topology writes until Ctrl-C, then stops the children by PID.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTopics, tailTopics } from "../../src/kafka/tools.ts";
@@ -27,11 +27,14 @@ export async function runDemo(spec: DemoSpec): Promise<void> {
 
   const logDir = join(root, ".cache", "demo");
   mkdirSync(logDir, { recursive: true });
+  // Each demo starts on a new broker: state files of an earlier run would only be wiped after a wait.
+  const stateDir = join(logDir, "state", spec.example);
+  rmSync(stateDir, { recursive: true, force: true });
   const children: ChildProcess[] = [];
   const start = (name: string, args: string[]) => {
     const log = createWriteStream(join(logDir, `${spec.example}-${name}.log`));
     // Own process group: a Ctrl-C reaches the demo only, which then stops each child once, by PID.
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: process.env, detached: true });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { WEIR_STATE_DIR: stateDir, ...process.env }, detached: true });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     child.on("exit", (code, signal) => {
