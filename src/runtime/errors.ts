@@ -8,7 +8,8 @@ export type WeirErrorCode =
   | "WEIR_PROCESSING_FAILED"
   | "WEIR_PRODUCTION_FAILED"
   | "WEIR_INVALID_TIMESTAMP"
-  | "WEIR_MODULE_INVALID";
+  | "WEIR_MODULE_INVALID"
+  | "WEIR_ILLEGAL_TASK_TRANSITION";
 
 export class WeirError extends Error {
   readonly code: WeirErrorCode;
