@@ -33,6 +33,6 @@ export async function loadApp(modulePath: string): Promise<AppDefinition> {
 
 function describeValue(value: unknown): string {
   if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name === "Topology" ? "Topology (wrap it: app({ applicationId, topology }))" : "object";
+  if (typeof value === "object") return (value).constructor?.name === "Topology" ? "Topology (wrap it: app({ applicationId, topology }))" : "object";
   return typeof value;
 }

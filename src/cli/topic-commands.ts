@@ -181,7 +181,7 @@ export function addTailCommand(program: Command): void {
     if ((await describeTopic(connection, topic)).partitions === undefined) throw new WeirError("WEIR_TOPIC_MISSING", `no topic ${topic} (weir topics create ${topic})`);
     if (flags.max !== undefined && flags.max < 1) throw new WeirError("WEIR_CONFIG_INVALID", `--max must be ≥ 1, got ${flags.max}`);
     let printed = 0;
-    let finish!: (error?: unknown) => void;
+    let finish!: (error?: Error) => void;
     const finished = new Promise<void>((resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error))));
     const decode = async (data: Buffer | null, field: "key" | "value") => {
       if (data === null) return null;
@@ -206,7 +206,7 @@ export function addTailCommand(program: Command): void {
           });
           process.stdout.write(`${line}\n`);
         } catch (err) {
-          finish(err);
+          finish(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         printed += 1;

@@ -28,11 +28,11 @@ export const textOrJson: Serde<unknown> = {
 };
 
 const plain: Record<string, () => Serde<unknown>> = {
-  string: () => serdes.string() as Serde<unknown>,
+  string: () => serdes.string(),
   json: () => serdes.json(),
-  int64: () => serdes.int64() as Serde<unknown>,
-  float64: () => serdes.float64() as Serde<unknown>,
-  bytes: () => serdes.bytes() as Serde<unknown>,
+  int64: () => serdes.int64(),
+  float64: () => serdes.float64(),
+  bytes: () => serdes.bytes(),
 };
 
 export const serdeNames = "string, json, int64, float64, bytes, windowed(<one of those>), sessionWindowed(<…>)";
@@ -42,7 +42,7 @@ export function serdeByName(name: string): Serde<unknown> {
   const windowedMatch = /^(windowed|sessionWindowed)\((\w+)\)$/.exec(name);
   if (windowedMatch) {
     const inner = serdeByName(windowedMatch[2]!);
-    return (windowedMatch[1] === "windowed" ? serdes.windowed(inner) : serdes.sessionWindowed(inner)) as Serde<unknown>;
+    return (windowedMatch[1] === "windowed" ? serdes.windowed(inner) : serdes.sessionWindowed(inner));
   }
   const make = plain[name];
   if (!make) throw new WeirError("WEIR_CONFIG_INVALID", `unknown serde "${name}"; known: ${serdeNames}`);

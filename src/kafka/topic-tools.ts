@@ -47,7 +47,7 @@ export async function describeTopics(connection: Connection, topics: readonly st
         partitions: partitions
           .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
           .sort((a, b) => a.partition - b.partition),
-        config: Object.fromEntries(entries.filter((e) => e.configSource === TOPIC_CONFIG_SOURCE).map((e) => [e.configName, e.configValue])),
+        config: Object.fromEntries(entries.filter((e) => Number(e.configSource) === TOPIC_CONFIG_SOURCE).map((e) => [e.configName, e.configValue])),
       };
     });
   });
