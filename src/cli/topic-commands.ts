@@ -181,8 +181,13 @@ export function addTailCommand(program: Command): void {
     if ((await describeTopic(connection, topic)).partitions === undefined) throw new WeirError("WEIR_TOPIC_MISSING", `no topic ${topic} (weir topics create ${topic})`);
     if (flags.max !== undefined && flags.max < 1) throw new WeirError("WEIR_CONFIG_INVALID", `--max must be ≥ 1, got ${flags.max}`);
     let printed = 0;
-    let finish!: (error?: Error) => void;
-    const finished = new Promise<void>((resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error))));
+    let done = false;
+    let settle!: (error?: Error) => void;
+    const finished = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
+    const finish = (error?: Error) => {
+      done = true;
+      settle(error);
+    };
     const decode = async (data: Buffer | null, field: "key" | "value") => {
       if (data === null) return null;
       const serde = serdesOfTopic[field];
@@ -193,7 +198,7 @@ export function addTailCommand(program: Command): void {
       fromBeginning: flags.fromBeginning === true,
       readCommitted: flags.readUncommitted !== true,
       onRecord: async (record) => {
-        if (flags.max !== undefined && printed >= flags.max) return;
+        if (done) return;
         try {
           const headers = headerText(record.headers);
           const line = formatOutputLine({
@@ -214,13 +219,17 @@ export function addTailCommand(program: Command): void {
       },
     });
     const onSignal = () => finish();
+    // `weir tail … | head -1`: the reader went away, which ends the tail as a signal would.
+    const onOutputError = (err: NodeJS.ErrnoException) => finish(err.code === "EPIPE" ? undefined : err);
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    process.stdout.on("error", onOutputError);
     try {
       await finished;
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      process.stdout.off("error", onOutputError);
       await tail.stop();
     }
   });
