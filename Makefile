@@ -16,13 +16,24 @@ export npm_config_audit := false
 
 EXAMPLE ?= fraud
 TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
+EXAMPLES := $(filter-out lib,$(sort $(patsubst topologies/%/demo.ts,%,$(wildcard topologies/*/demo.ts))))
 
-.PHONY: help deps services browser typecheck lint unit docker-check test demo bench bench-peers clean
+# `make demo EXAMPLE=nope` stops here, before installing or starting anything.
+ifneq ($(filter demo,$(MAKECMDGOALS)),)
+ifeq ($(filter $(EXAMPLE),$(EXAMPLES)),)
+$(error no example named '$(EXAMPLE)'; pick one of: $(EXAMPLES))
+endif
+endif
+
+.PHONY: help deps services browser typecheck lint unit docker-check test demo broker broker-stop bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
 	@echo "make demo   - install everything, start Kafka + registry, run the $(EXAMPLE) example live (Ctrl-C stops it)"
+	@echo "            EXAMPLE=<name>, one of: $(EXAMPLES)"
 	@echo "make unit   - unit tests only (no broker)"
+	@echo "make broker - start (or reuse) the local Kafka broker and print its export line: eval \"\$$(make -s broker)\""
+	@echo "make broker-stop - stop it"
 	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
 	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
 
@@ -58,8 +69,16 @@ docker-check: deps
 test: deps services browser typecheck lint docker-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
+# Ctrl-C stops the demo and its services; with-services.sh then exits 130, which is how a demo ends, not an error.
 demo: deps services
-	scripts/with-services.sh scripts/demo.sh $(EXAMPLE)
+	scripts/with-services.sh scripts/demo.sh $(EXAMPLE) || [ $$? -eq 130 ]
+
+# The local broker for trying an app by hand (the same one `weir dev` starts); stdout is only the export line.
+broker:
+	@echo "export KAFKA_BOOTSTRAP_SERVERS=$$(env -u KAFKA_BOOTSTRAP_SERVERS scripts/kafka.sh start)"
+
+broker-stop:
+	@env -u KAFKA_BOOTSTRAP_SERVERS scripts/kafka.sh stop
 
 # The Kafka Streams peer of the benchmarks, built from Maven Central into the cache.
 CACHE_DIR := $(or $(WEIR_CACHE_DIR),$(CURDIR)/.cache)

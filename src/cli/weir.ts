@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The `weir` command: run a topology module as a group member, describe its topology, reset an application.
+// The `weir` command: run a topology module as a group member, describe its topology, reset an application, and
+// the developer tools (topics, produce, tail, a local broker).
 // Exit codes: 0 success, 1 the app failed while running, 2 bad usage, configuration or module, 3 a topic is missing.
 import { Command, InvalidArgumentError } from "commander";
+import { ensureBrokerReachable } from "../kafka/reachability.ts";
 import { App } from "../runtime/app.ts";
-import { WeirError } from "../runtime/errors.ts";
+import { addDevCommand, packageVersion } from "./dev-broker.ts";
+import { unknownVariableWarning, unknownWeirVariables } from "./environment-check.ts";
+import { exitCodes, failureReport } from "./failure-report.ts";
 import { loadApp } from "./load-module.ts";
 import { GroupActiveError, resetApplication, type ResetOptions } from "./reset.ts";
-
-export const exitCodes = { ok: 0, failed: 1, usage: 2, topicMissing: 3 } as const;
+import { addProduceCommand, addTailCommand, addTopicCommands } from "./topic-commands.ts";
 
 function integer(value: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
@@ -17,6 +20,7 @@ function integer(value: string): number {
 const program = new Command()
   .name("weir")
   .description("Kafka-native stream processing for TypeScript")
+  .version(packageVersion(), "-V, --version", "print the version of Weir")
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitCodes.usage));
 
@@ -28,6 +32,7 @@ program
   .option("--bootstrap-servers <list>", "overrides bootstrapServers, comma-separated (env WEIR_BOOTSTRAP_SERVERS)")
   .option("--commit-interval-ms <ms>", "overrides commitIntervalMs (env WEIR_COMMIT_INTERVAL_MS)", integer)
   .option("--state-dir <dir>", "overrides stateDir (env WEIR_STATE_DIR)")
+  .option("--http-port <port>", "overrides httpPort; 0 picks a free port (env WEIR_HTTP_PORT)", integer)
   .option("--log-level <level>", "overrides logLevel (env WEIR_LOG_LEVEL)")
   .option("--processing-guarantee <guarantee>", "exactly_once or at_least_once (env WEIR_PROCESSING_GUARANTEE)")
   .option("--until-end", "bounded mode: process the inputs up to their end offsets at start, commit, exit 0")
@@ -36,6 +41,8 @@ program
     const { untilEnd, ...settings } = flags;
     const overrides = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     const app = new App(definition, overrides);
+    // Before the client starts: against a dead address it would log an error per retry before giving up.
+    await ensureBrokerReachable(app.config.brokers, app.config.kafka.connectionTimeoutMs);
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
@@ -106,16 +113,27 @@ Offsets are committed one input topic at a time (a few seconds each); topics are
     }
   });
 
+addTopicCommands(program);
+addProduceCommand(program);
+addTailCommand(program);
+addDevCommand(program);
+
+// kafkajs 2.2.4 schedules a timer with a negative delay on Node ≥ 23 (its request queue), which Node reports as a
+// TimeoutNegativeWarning per command; the delay is clamped to 1 ms, harmless. Other warnings print as usual.
+const printWarning = process.listeners("warning");
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (warning.name === "TimeoutNegativeWarning" && warning.stack?.includes("kafkajs")) return;
+  for (const listener of printWarning) listener(warning);
+});
+
+for (const variable of unknownWeirVariables(process.env)) process.stderr.write(`${unknownVariableWarning(variable)}\n`);
+
 try {
   await program.parseAsync(process.argv);
-  process.exitCode = exitCodes.ok;
+  process.exitCode ??= exitCodes.ok;
 } catch (err) {
-  const code = err instanceof WeirError ? err.code : undefined;
-  process.stderr.write(`weir: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode =
-    code === "WEIR_TOPIC_MISSING"
-      ? exitCodes.topicMissing
-      : code === "WEIR_CONFIG_INVALID" || code === "WEIR_MODULE_INVALID" || code === "WEIR_TOPOLOGY_INVALID"
-        ? exitCodes.usage
-        : exitCodes.failed;
+  const report = failureReport(err);
+  process.stderr.write(`${report.message}\n`);
+  process.exitCode = report.exitCode;
 }

@@ -11,7 +11,8 @@ export interface Connection {
   readonly clientId?: string;
 }
 
-function kafkaFor(connection: Connection): Kafka {
+/** A client for the tools: warnings and errors only, on stderr. */
+export function kafkaFor(connection: Connection): Kafka {
   const logger = pino({ level: "warn" }, pino.destination({ fd: 2, sync: true }));
   return createKafka(
     {

@@ -134,6 +134,11 @@ export function envName(setting: string): string {
   return "WEIR_" + setting.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
 }
 
+/** The names of the WEIR_* variables that override a setting. */
+export function settingVariables(): string[] {
+  return Object.keys(fromEnvironment).map(envName);
+}
+
 /** The WEIR_* variables that are set, as config overrides. A number that is not one stays text so validation names it. */
 export function environmentOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -301,6 +301,12 @@ export class KStream<K, V> {
   /** Writes the stream to `topic`, or to the topic `topic(key, value, record)` picks per record; topics must exist. */
   to(topic: string | TopicChooser<K, V>, produced: Produced<K, V>): void {
     if (typeof topic === "string" && topic.length === 0) throw new TopologyError("to() needs a non-empty topic name");
+    // Caught at run time too, for JavaScript modules and `as any`: without serdes no record could be written.
+    if (!produced?.key || !produced?.value) {
+      const missing = [!produced?.key && "key", !produced?.value && "value"].filter(Boolean).join(", ");
+      const name = typeof topic === "string" ? `"${topic}"` : "a topic chooser";
+      throw new TopologyError(`to(${name}) after ${this.nodeName} needs the { ${missing} } serdes, e.g. .to(${name}, { key: serdes.string(), value: serdes.json() })`);
+    }
     this.graph.add({
       kind: "sink",
       name: produced.name ?? this.graph.nextName("KSTREAM-SINK"),
