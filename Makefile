@@ -10,19 +10,23 @@ ifneq ($(NODE_HOME),)
 export PATH := $(NODE_HOME)/bin:$(PATH)
 export npm_config_nodedir := $(NODE_HOME)
 endif
+# In this checkout `weir-streams` (the topologies' and tests' imports) resolves to src/, not to the build in dist/
+# (package.json `exports`, condition "weir-source"; see "Working on Weir itself" in the README).
+export NODE_OPTIONS := --conditions=weir-source $(NODE_OPTIONS)
 export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
 EXAMPLE ?= fraud
-TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
+TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/**/*.test.ts" "integration-tests/**/*.test.ts"
 
-.PHONY: help deps services browser typecheck lint unit docker-check test demo bench bench-peers clean
+.PHONY: help deps build services browser typecheck lint unit docker-check test demo bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
 	@echo "make demo   - install everything, start Kafka + registry, run the $(EXAMPLE) example live (Ctrl-C stops it)"
 	@echo "make unit   - unit tests only (no broker)"
+	@echo "make build  - compile the npm packages weir-streams (dist/) and create-weir (packages/create-weir/dist/)"
 	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
 	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
 
@@ -31,6 +35,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 deps: node_modules/.package-lock.json
+
+# The npm packages as published (scripts/build.ts; a dist/ newer than its sources is kept).
+build: deps
+	node scripts/build.ts
 
 services:
 	scripts/kafka.sh install
@@ -46,16 +54,18 @@ lint: deps
 	npx eslint .
 
 unit: deps
-	node --test "src/**/*.test.ts" "topologies/**/*.test.ts"
+	node --test "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/**/*.test.ts"
 
 # No Docker engine here: the compose file is validated (docker-compose config) and the Dockerfile linted, not run.
 docker-check: deps
 	scripts/docker-tools.sh >/dev/null
 	docker-compose -f docker/compose.yaml config -q
 	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile
+	"$$(scripts/docker-tools.sh | tail -n 1)" packages/create-weir/template/Dockerfile
 	node --test docker/*.test.ts
 
-test: deps services browser typecheck lint docker-check
+# build: integration-tests/scaffold.test.ts packs both packages (its npm pack finds dist/ up to date).
+test: deps build services browser typecheck lint docker-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 demo: deps services
@@ -76,4 +86,4 @@ bench: deps bench-peers
 	BENCH_KAFKA_STREAMS_DIR=$(KSTREAMS_BUILD) WEIR_NO_REGISTRY=1 scripts/with-services.sh node bench/run.ts $(if $(filter 1,$(QUICK)),--quick)
 
 clean:
-	rm -rf node_modules .tools .cache
+	rm -rf node_modules .tools .cache dist packages/create-weir/dist
