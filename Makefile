@@ -18,7 +18,7 @@ export npm_config_fund := false
 export npm_config_audit := false
 
 EXAMPLE ?= fraud
-TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/**/*.test.ts" "integration-tests/**/*.test.ts"
+TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts" "integration-tests/**/*.test.ts"
 
 .PHONY: help deps build services browser typecheck lint unit docker-check test demo bench bench-peers clean
 
@@ -54,7 +54,7 @@ lint: deps
 	npx eslint .
 
 unit: deps
-	node --test "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/**/*.test.ts"
+	node --test "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts"
 
 # No Docker engine here: the compose file is validated (docker-compose config) and the Dockerfile linted, not run.
 docker-check: deps
