@@ -11,7 +11,7 @@ export PATH := $(NODE_HOME)/bin:$(PATH)
 export npm_config_nodedir := $(NODE_HOME)
 endif
 # In this checkout `weir-streams` (the topologies' and tests' imports) resolves to src/, not to the build in dist/
-# (package.json `exports`, condition "weir-source"; see "Working on Weir itself" in the README).
+# (package.json `exports`, condition "weir-source"; see "Packaging" in the README).
 export NODE_OPTIONS := --conditions=weir-source $(NODE_OPTIONS)
 export npm_config_update_notifier := false
 export npm_config_fund := false
