@@ -10,12 +10,15 @@ ifneq ($(NODE_HOME),)
 export PATH := $(NODE_HOME)/bin:$(PATH)
 export npm_config_nodedir := $(NODE_HOME)
 endif
+# In this checkout `weir-streams` (the topologies' and tests' imports) resolves to src/, not to the build in dist/
+# (package.json `exports`, condition "weir-source"; see "Packaging" in the README).
+export NODE_OPTIONS := --conditions=weir-source $(NODE_OPTIONS)
 export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
 EXAMPLE ?= fraud
-TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
+TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts" "integration-tests/**/*.test.ts"
 EXAMPLES := $(filter-out lib,$(sort $(patsubst topologies/%/demo.ts,%,$(wildcard topologies/*/demo.ts))))
 
 # `make demo EXAMPLE=nope` stops here, before installing or starting anything.
@@ -25,7 +28,7 @@ $(error no example named '$(EXAMPLE)'; pick one of: $(EXAMPLES))
 endif
 endif
 
-.PHONY: help deps services browser typecheck lint unit docker-check test demo broker broker-stop bench bench-peers clean
+.PHONY: help deps build services browser typecheck lint unit docker-check test demo broker broker-stop bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
@@ -34,6 +37,7 @@ help:
 	@echo "make unit   - unit tests only (no broker)"
 	@echo "make broker - start (or reuse) the local Kafka broker and print its export line: eval \"\$$(make -s broker)\""
 	@echo "make broker-stop - stop it"
+	@echo "make build  - compile the npm packages weir-streams (dist/) and create-weir (packages/create-weir/dist/)"
 	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
 	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
 
@@ -42,6 +46,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 deps: node_modules/.package-lock.json
+
+# The npm packages as published (scripts/build.ts; a dist/ newer than its sources is kept).
+build: deps
+	node scripts/build.ts
 
 services:
 	scripts/kafka.sh install
@@ -57,16 +65,18 @@ lint: deps
 	npx eslint .
 
 unit: deps
-	node --test "src/**/*.test.ts" "topologies/**/*.test.ts"
+	node --test "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts"
 
 # No Docker engine here: the compose file is validated (docker-compose config) and the Dockerfile linted, not run.
 docker-check: deps
 	scripts/docker-tools.sh >/dev/null
 	docker-compose -f docker/compose.yaml config -q
 	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile
+	"$$(scripts/docker-tools.sh | tail -n 1)" packages/create-weir/template/Dockerfile
 	node --test docker/*.test.ts
 
-test: deps services browser typecheck lint docker-check
+# build: integration-tests/scaffold.test.ts packs both packages (its npm pack finds dist/ up to date).
+test: deps build services browser typecheck lint docker-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 # Ctrl-C stops the demo and its services; with-services.sh then exits 130, which is how a demo ends, not an error.
@@ -95,4 +105,4 @@ bench: deps bench-peers
 	BENCH_KAFKA_STREAMS_DIR=$(KSTREAMS_BUILD) WEIR_NO_REGISTRY=1 scripts/with-services.sh node bench/run.ts $(if $(filter 1,$(QUICK)),--quick)
 
 clean:
-	rm -rf node_modules .tools .cache
+	rm -rf node_modules .tools .cache dist packages/create-weir/dist

@@ -37,6 +37,9 @@ if [ -z "${SCHEMA_REGISTRY_URL:-}" ] && [ "${WEIR_NO_REGISTRY:-}" != 1 ]; then
   SCHEMA_REGISTRY_URL="$("$here/registry.sh" start)"
 fi
 export SCHEMA_REGISTRY_URL
+# In this checkout `weir-streams` resolves to src/ (package.json `exports`, condition "weir-source"), for this
+# command and the `weir run` processes its tests start.
+case " ${NODE_OPTIONS:-} " in *" --conditions=weir-source "*) ;; *) export NODE_OPTIONS="--conditions=weir-source ${NODE_OPTIONS:-}" ;; esac
 echo "with-services: Kafka at $KAFKA_BOOTSTRAP_SERVERS, schema registry at ${SCHEMA_REGISTRY_URL:-(none)}" >&2
 
 "$@"

@@ -1,6 +1,6 @@
 // W1: stateless map/filter. Parses the JSON value, keeps amounts ≥ 100 (90%), writes a smaller JSON value.
 // The guarantee comes from the command line (--processing-guarantee).
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 import type { InputValue } from "../lib/records.ts";
 import { topic } from "./topics.ts";
 

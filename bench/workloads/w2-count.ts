@@ -1,6 +1,6 @@
 // W2 (and W4, W6: the same store restored from its changelog): count per key. Values are not parsed,
 // as in the Kafka Streams peer; the store "counts" holds string keys and int64 counts.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 import { topic } from "./topics.ts";
 
 const builder = new StreamsBuilder();

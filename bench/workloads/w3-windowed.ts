@@ -1,7 +1,7 @@
 // W3: tumbling one-minute windows, grace 10 s, the sum of `amount` per key and window, one final result per
 // window (suppress until the window closes), exactly-once. The Kafka Streams peer's "w3" topology: its
 // output key is `<key>@<window start>`, its value an int64 sum.
-import { StreamsBuilder, Suppressed, TimeWindows, app, serdes } from "weir";
+import { StreamsBuilder, Suppressed, TimeWindows, app, serdes } from "weir-streams";
 import type { InputValue } from "../lib/records.ts";
 import { topic } from "./topics.ts";
 

@@ -1,6 +1,6 @@
 // The CLI tools test's app: per user, the records of each 1-minute window (a windowed key), and each record
 // re-keyed by its amount (an int64 key), so that `weir tail` has both kinds of keys to decode.
-import { StreamsBuilder, TimeWindows, app, serdes } from "weir";
+import { StreamsBuilder, TimeWindows, app, serdes } from "weir-streams";
 
 function required(name: string): string {
   const value = process.env[name];

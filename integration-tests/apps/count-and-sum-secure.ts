@@ -1,7 +1,7 @@
 // The count-and-sum app connecting through SASL PLAIN over TLS: the client settings are the module's own
 // config (`kafka.ssl`, `kafka.sasl`), as a user would write them; the test passes the secrets by environment.
 import { readFileSync } from "node:fs";
-import { app } from "weir";
+import { app } from "weir-streams";
 import countAndSum from "./count-and-sum.ts";
 
 function required(name: string): string {

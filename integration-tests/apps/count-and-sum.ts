@@ -1,5 +1,5 @@
 // The exactly-once chaos test's app: per key, count the records and sum their amounts, emitting every update.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 
 export interface Payment {
   readonly amount: number;

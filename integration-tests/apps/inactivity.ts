@@ -1,6 +1,6 @@
 // The timers test's app: per key, "inactive" once 10 s of event time pass without a record of that key,
 // through a process() processor with an event-time timer per key and a store of each key's last timestamp.
-import { StreamsBuilder, app, serdes, type KeyValueStore, type KeyValueStoreRef, type Processor, type ProcessorContext, type StreamRecord, type Timer } from "weir";
+import { StreamsBuilder, app, serdes, type KeyValueStore, type KeyValueStoreRef, type Processor, type ProcessorContext, type StreamRecord, type Timer } from "weir-streams";
 
 const inactivityMs = 10_000;
 

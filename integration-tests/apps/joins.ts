@@ -1,6 +1,6 @@
 // The joins test's app: orders joined with the customers table (by the order's key, the customer id)
 // and, left, with the products global table (by the product id in the order's value "<product>:<qty>").
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 
 function required(name: string): string {
   const value = process.env[name];

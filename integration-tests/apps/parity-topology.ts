@@ -1,6 +1,6 @@
 // The parity test's topology (issue 5): a windowed count with suppress, and a stream–stream join. The app
 // (parity.ts) runs it for the topics named in PARITY_*_TOPIC; the TopologyTestDriver runs it too.
-import { JoinWindows, StreamsBuilder, Suppressed, TimeWindows, serdes, type Topology } from "weir";
+import { JoinWindows, StreamsBuilder, Suppressed, TimeWindows, serdes, type Topology } from "weir-streams";
 
 export const topicEnv = {
   clicks: "PARITY_CLICKS_TOPIC",

@@ -1,5 +1,5 @@
 // The parity test's app: the topology of parity-topology.ts on the topics named in PARITY_*_TOPIC.
-import { app } from "weir";
+import { app } from "weir-streams";
 import { buildParityTopology, topicEnv } from "./parity-topology.ts";
 
 function fromEnv(): Parameters<typeof buildParityTopology>[0] {

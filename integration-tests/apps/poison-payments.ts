@@ -1,6 +1,6 @@
 // The poison-record tests' app: Avro payments in, JSON out; a payment with a negative amount makes the
 // user function throw. The handlers come from WEIR_*_ERROR_HANDLER.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 import { avroPayment, type Payment } from "../helpers/registry-schemas.ts";
 
 function required(name: string): string {

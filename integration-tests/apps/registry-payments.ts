@@ -1,6 +1,6 @@
 // The schema-registry tests' app: reads payments (key and value in the format REG_FORMAT), doubles each
 // amount, and writes them on in the same format. REG_READER and REG_WRITER pick the Avro value schemas.
-import { StreamsBuilder, app } from "weir";
+import { StreamsBuilder, app } from "weir-streams";
 import { paymentSerdes, type AvroVersion, type Format } from "../helpers/registry-schemas.ts";
 
 function required(name: string): string {

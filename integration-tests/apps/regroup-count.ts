@@ -1,6 +1,6 @@
 // The repartition test's app: payments keyed by account are re-keyed by amount bucket (groupBy) and
 // counted per bucket, which sends them through the repartition topic <applicationId>-by-bucket-repartition.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 
 interface Payment {
   readonly amount: number;

@@ -1,6 +1,6 @@
 // The timestamp-order test's app: orders left-joined with the customers table by customer id. Which
 // customer name an order gets depends on whether the task took the two topics' records in event-time order.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 
 function required(name: string): string {
   const value = process.env[name];

@@ -1,6 +1,6 @@
 // The windowed-aggregation test's app: per key, the number of records in each 1-minute tumbling window
 // (10 s grace), only the final count of each window, and records later than that to a late-records topic.
-import { StreamsBuilder, Suppressed, TimeWindows, app, serdes } from "weir";
+import { StreamsBuilder, Suppressed, TimeWindows, app, serdes } from "weir-streams";
 
 function required(name: string): string {
   const value = process.env[name];

@@ -9,7 +9,7 @@
 // the task's state file with a changelog and are deleted in the transaction that writes their output, so
 // each episode yields at most one record, across crashes and restarts. A conversation that resumes later
 // starts a new episode. Everything runs in event time: a timer fires once the task's stream time reaches it.
-import type { KeyValueStoreRef, Processor, ProcessorContext, StreamRecord, Timer, KeyValueStore } from "weir";
+import type { KeyValueStoreRef, Processor, ProcessorContext, StreamRecord, Timer, KeyValueStore } from "weir-streams";
 import { isAnswer, type ChatEvent } from "./chat.ts";
 
 export const replyTimeoutMs = 2 * 60_000;

@@ -1,7 +1,7 @@
 // AI conversation analytics: chat events keyed by conversation → per-conversation stats (a table and a topic),
 // per-model per-minute aggregates (re-keyed by model through a repartition topic, final results only),
 // and abandoned conversations detected with per-conversation event-time timers.
-import { StreamsBuilder, Suppressed, TimeWindows, app, serdes, type TimestampExtractor } from "weir";
+import { StreamsBuilder, Suppressed, TimeWindows, app, serdes, type TimestampExtractor } from "weir-streams";
 import { AbandonedConversationDetector, type Abandoned, type Watch } from "./abandoned.ts";
 import type { ChatEvent } from "./chat.ts";
 import { addEvent, emptyStats, type ConversationStats } from "./conversation-stats.ts";

@@ -1,6 +1,6 @@
 // Test helpers of the conversations example: chat events written by hand, and a driver over the topology.
-import { serdes } from "weir";
-import { TopologyTestDriver, type TestOutputTopic } from "weir/testing";
+import { serdes } from "weir-streams";
+import { TopologyTestDriver, type TestOutputTopic } from "weir-streams/testing";
 import type { Abandoned } from "./abandoned.ts";
 import { buildTopology, type ConversationTopics } from "./app.ts";
 import type { ChatEvent } from "./chat.ts";

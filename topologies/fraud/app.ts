@@ -1,6 +1,6 @@
 // Card fraud detection: card transactions → per-card sliding statistics over the last hour, a z-score flag
 // against each card's own history, and two CEP rules (card testing, country hop) → one alerts topic.
-import { SlidingWindows, StreamsBuilder, app, cep, serdes, type ConsumedRecordView, type Topology } from "weir";
+import { SlidingWindows, StreamsBuilder, app, cep, serdes, type ConsumedRecordView, type Topology } from "weir-streams";
 import {
   addToTotals,
   cardStats,

@@ -1,8 +1,8 @@
 // The fraud topology through the TopologyTestDriver: every output written out by hand for small inputs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { serdes } from "weir";
-import { TopologyTestDriver } from "weir/testing";
+import { serdes } from "weir-streams";
+import { TopologyTestDriver } from "weir-streams/testing";
 import { buildTopology, type CardStats, type FraudAlert, type Transaction } from "./app.ts";
 
 const T = Date.UTC(2026, 0, 15, 9, 0, 0);

@@ -2,8 +2,8 @@
 // scenario shows up (and is caught by the topology).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { serdes } from "weir";
-import { TopologyTestDriver } from "weir/testing";
+import { serdes } from "weir-streams";
+import { TopologyTestDriver } from "weir-streams/testing";
 import { buildTopology, type FraudAlert } from "./app.ts";
 import { events, transactions } from "./generate.ts";
 

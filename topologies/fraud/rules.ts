@@ -1,7 +1,7 @@
 // The fraud example's logic, free of topics and serdes: the transaction and alert types, the sliding
 // statistics aggregate, the per-card amount history (Welford) behind the z-score flag, the two CEP
 // patterns, and how each detection becomes an alert.
-import { pattern, type Match } from "weir";
+import { pattern, type Match } from "weir-streams";
 
 /** One card transaction, keyed by `card` on the input topic; `at` is its event time (epoch ms). */
 export interface Transaction {

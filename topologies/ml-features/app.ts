@@ -1,7 +1,7 @@
 // ML features: user events → a per-user feature vector (counts and sums over 5 min / 1 h / 24 h, distinct
 // items, time since the previous event), joined to the user's profile, kept in the queryable table
 // `user-features` and written to the features topic on every change.
-import { StreamsBuilder, app, serdes, type KeyValueStore, type KeyValueStoreRef, type Processor, type ProcessorContext, type StreamRecord } from "weir";
+import { StreamsBuilder, app, serdes, type KeyValueStore, type KeyValueStoreRef, type Processor, type ProcessorContext, type StreamRecord } from "weir-streams";
 import { UserFeatureProcessor, type LoggedEvent, type UserEvent, type UserFeatures, type UserState } from "./features.ts";
 
 export type { EventType, UserEvent, UserFeatures, WindowFeatures } from "./features.ts";

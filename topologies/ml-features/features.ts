@@ -8,7 +8,7 @@
 // are read by a key range and subtracted. Each event is added once and subtracted once per window, so the
 // cost per event is constant however many events a user has; distinct items are exact (per-window item
 // counts, a row per user, window and item), bounded by the events kept.
-import type { KeyValueStore, KeyValueStoreRef, Processor, ProcessorContext, StreamRecord, Timer } from "weir";
+import type { KeyValueStore, KeyValueStoreRef, Processor, ProcessorContext, StreamRecord, Timer } from "weir-streams";
 
 export const eventTypes = ["view", "click", "add_to_cart", "purchase"] as const;
 export type EventType = (typeof eventTypes)[number];

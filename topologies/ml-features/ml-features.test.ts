@@ -2,8 +2,8 @@
 // brute-force recount of every vector for a seeded input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serdes } from "weir";
-import { TopologyTestDriver } from "weir/testing";
+import { serdes } from "weir-streams";
+import { TopologyTestDriver } from "weir-streams/testing";
 import { buildTopology, featureTable, type FeatureRow, type Profile, type UserEvent, type WindowFeatures } from "./app.ts";
 import { events as generatedEvents } from "./generate.ts";
 

@@ -1,5 +1,5 @@
 // Page views: drop bot traffic and malformed views, and turn each view into a clean record keyed by page.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 
 export interface PageView {
   readonly userId: string;

@@ -2,7 +2,7 @@
 // tumbling 1-minute and hopping 5-minute windows (advancing by a minute), each written once when its window
 // closes; and the top 3 products by revenue of every minute, ranked after re-keying the products' final
 // minute totals by minute. Event time throughout: the results depend on the orders only.
-import { StreamsBuilder, Suppressed, TimeWindows, app, serdes, type KStream, type Topology } from "weir";
+import { StreamsBuilder, Suppressed, TimeWindows, app, serdes, type KStream, type Topology } from "weir-streams";
 
 /** One order, keyed by `orderId`; its event time is the record's timestamp. */
 export interface Order {

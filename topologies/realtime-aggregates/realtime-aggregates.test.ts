@@ -5,8 +5,8 @@
 // reach the minute's end + 2 min.
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { serdes } from "weir";
-import { TopologyTestDriver } from "weir/testing";
+import { serdes } from "weir-streams";
+import { TopologyTestDriver } from "weir-streams/testing";
 import { buildTopology, topics, type Order, type TopProducts, type WindowTotals } from "./app.ts";
 import { baseTimeEndingNow, events } from "./generate.ts";
 

@@ -1,7 +1,7 @@
 // Clickstream sessions: each user's clicks grouped into sessions (30 minutes of inactivity end one), one
 // summary per closed session (duration, page views, distinct pages, converted or not), and the number of
 // active users per minute. Everything runs in event time, so the results depend on the clicks only.
-import { SessionWindows, StreamsBuilder, Suppressed, TimeWindows, app, serdes, type Topology } from "weir";
+import { SessionWindows, StreamsBuilder, Suppressed, TimeWindows, app, serdes, type Topology } from "weir-streams";
 
 export type Action = "view" | "search" | "add_to_cart" | "checkout" | "purchase";
 

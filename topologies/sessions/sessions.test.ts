@@ -5,8 +5,8 @@
 // m + 3 min: 2 minutes of grace for finals from other partitions.
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { serdes } from "weir";
-import { TopologyTestDriver, type TestInputTopic } from "weir/testing";
+import { serdes } from "weir-streams";
+import { TopologyTestDriver, type TestInputTopic } from "weir-streams/testing";
 import { buildTopology, topics, type Action, type ActiveUsers, type Click, type SessionSummary } from "./app.ts";
 import { baseTimeEndingNow, events } from "./generate.ts";
 
