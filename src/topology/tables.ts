@@ -26,9 +26,9 @@ export function addTableSource<K, V>(graph: TopologyGraph, topic: string, consum
   const sourceName = consumed.name ?? graph.nextName("KSTREAM-SOURCE");
   const name = graph.nextName("KTABLE-SOURCE");
   const store = consumed.store ?? `${topic}-STATE-STORE-${name.slice(-10)}`;
-  graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value });
+  graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, timestamped: true });
   graph.add({ kind: "source", name: sourceName, topics: [topic], keySerde: consumed.key, valueSerde: consumed.value, children: [] });
-  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store), parents: [sourceName], children: [], stores: [store] });
+  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [sourceName], children: [], stores: [store] });
   return new KTable<K, V>(graph, name, { key: consumed.key, value: consumed.value }, store);
 }
 
