@@ -38,3 +38,25 @@ export function addGlobalTable<K, V>(graph: TopologyGraph, topic: string, consum
   graph.addStore({ name: consumed.store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, global: { topic } });
   return new GlobalKTable<K, V>(graph, topic, consumed.store, consumed.key, consumed.value);
 }
+
+/** How `stream.toTable()` keeps its rows: the store's name and serdes (needed when an operator changed the types). */
+export interface ToTableOptions<K, V> {
+  /** The store's name (queryable; names the changelog). Default `<processor name>-STATE-STORE`. */
+  readonly store?: string;
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
+  /** The processor's name. */
+  readonly name?: string;
+}
+
+/**
+ * KStream.toTable: a table over the stream's records after `parent`, as `builder.table` over a topic: each
+ * record upserts its key in a timestamped store with its own changelog, a null value deletes it.
+ */
+export function addStreamToTable<K, V>(graph: TopologyGraph, parent: string, options: ToTableOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V> }): KTable<K, V> {
+  const name = options.name ?? graph.nextName("KSTREAM-TOTABLE");
+  const store = options.store ?? `${name}-STATE-STORE`;
+  graph.addStore({ name: store, kind: "keyValue", keySerde: options.key, valueSerde: options.value, timestamped: true });
+  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [parent], children: [], stores: [store] });
+  return new KTable<K, V>(graph, name, { key: options.key, value: options.value }, store);
+}
