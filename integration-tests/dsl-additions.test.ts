@@ -29,7 +29,7 @@ test("toTable and joins on mapValues/filter tables commit on the broker what the
       topics: Object.fromEntries(Object.entries(topicEnv).map(([name, env]) => [name, { env }])),
       inputs: [{ topic: "events", records: events }],
       outputs: ["priced", "offers", "latest"],
-      topology: (t) => buildDslAdditionsTopology(t as never),
+      topology: (t) => buildDslAdditionsTopology(t),
     },
     created,
   );

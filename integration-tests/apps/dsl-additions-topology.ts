@@ -20,8 +20,8 @@ export function buildDslAdditionsTopology(topics: DslAdditionsTopics): Topology 
   const events = b.stream(topics.events, strings);
   const kindOf = (v: string) => v.split(":")[0];
   const payload = (v: string) => v.slice(v.indexOf(":") + 1);
-  const prices = events.filter((_k, v) => kindOf(v) === "price").mapValues(payload).toTable({ store: "prices" });
-  const stock = events.filter((_k, v) => kindOf(v) === "stock").mapValues(payload).toTable({ store: "stock" });
+  const prices = events.filter((_k, v) => kindOf(v) === "price").mapValues(payload).toTable({ store: "prices", value: serdes.string() });
+  const stock = events.filter((_k, v) => kindOf(v) === "stock").mapValues(payload).toTable({ store: "stock", value: serdes.string() });
   // Derived tables: no store of their own; joins read them through the prices and stock stores.
   const euros = prices.mapValues((cents) => (Number(cents) / 100).toFixed(2));
   const inStock = stock.filter((_k, n) => Number(n) > 0);
