@@ -16,6 +16,7 @@ export {
   type Branched,
   type Consumed,
   type TableConsumed,
+  type ToTableOptions,
   type JoinMaterialized,
   type StreamJoined,
   type ConsumedRecordView,

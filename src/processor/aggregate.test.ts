@@ -64,7 +64,7 @@ test("aggregate folds values into the aggregate stored under the key", () => {
     [["a", '{"amount":5}'], ["a", '{"amount":7}']],
   );
   assert.deepEqual(outputs.map(([, v]) => (v as Buffer).toString()), ['{"n":1,"sum":5}', '{"n":2,"sum":12}']);
-  assert.deepEqual(stores.get("totals")!.get("a"), { n: 2, sum: 12 });
+  assert.deepEqual(stores.get("totals")!.get("a"), { value: { n: 2, sum: 12 }, timestamp: 1001 }, "the aggregate, with its latest record's timestamp");
 });
 
 test("reduce starts from a key's first value", () => {

@@ -1,21 +1,26 @@
 // The processors behind KGroupedStream's aggregations and KTable's record-at-a-time operators.
 // Every update is forwarded downstream as it happens (no caching of downstream updates), so a
 // KTable turned into a stream shows each intermediate result, as Kafka Streams does with caching off.
-import type { KeyValueStore } from "../state/types.ts";
+import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
+import { mapPrior, tableUpdate } from "./table-update.ts";
 
 export type Initializer<A> = () => A;
 export type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
 export type Reducer<V> = (aggregate: V, value: V) => V;
 
-/** Folds each record into the aggregate stored under its key, stores it, and forwards it. */
+/**
+ * Folds each record into the aggregate stored under its key, stores it, and forwards it. The aggregate
+ * carries the largest timestamp of the records folded into it (Kafka Streams' KStreamAggregate and
+ * KStreamReduce, KIP-258): a late record does not move the result back in time.
+ */
 export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> {
   private readonly storeName: string;
   private readonly initializer: Initializer<A> | undefined;
   private readonly aggregator: Aggregator<K, V, A>;
   private context!: ProcessorContext<K, A>;
-  private store!: KeyValueStore<K, A>;
+  private store!: KeyValueStore<K, ValueAndTimestamp<A>>;
 
   /** Without an initializer the first value of a key is its aggregate (reduce). */
   constructor(storeName: string, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>) {
@@ -26,7 +31,7 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
 
   init(context: ProcessorContext<K, A>): void {
     this.context = context;
-    this.store = context.getStateStore<KeyValueStore<K, A>>(this.storeName);
+    this.store = context.getStateStore<KeyValueStore<K, ValueAndTimestamp<A>>>(this.storeName);
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -37,11 +42,13 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
     }
     const previous = this.store.get(record.key);
     let next: A;
-    if (previous !== undefined) next = this.aggregator(record.key, record.value, previous);
+    if (previous !== undefined) next = this.aggregator(record.key, record.value, previous.value);
     else if (this.initializer) next = this.aggregator(record.key, record.value, this.initializer());
     else next = record.value as unknown as A;
-    this.store.put(record.key, next);
-    this.context.forward({ key: record.key, value: next, timestamp: record.timestamp, headers: record.headers });
+    const timestamp = previous === undefined ? record.timestamp : Math.max(record.timestamp, previous.timestamp);
+    this.store.put(record.key, { value: next, timestamp });
+    const prior = previous === undefined ? null : previous.value;
+    this.context.forward(tableUpdate(record, next, timestamp, () => prior) as StreamRecord<K, A>);
   }
 }
 
@@ -57,7 +64,7 @@ export class TableMapValuesProcessor<K, V, VOut> implements Processor<K, V | nul
   }
   process(record: StreamRecord<K, V | null>): void {
     const value = record.value === null ? null : this.mapper(record.value, record.key);
-    this.context.forward({ key: record.key, value, timestamp: record.timestamp, headers: record.headers });
+    this.context.forward(tableUpdate(record, value, record.timestamp, mapPrior(record, (old: V) => this.mapper(old, record.key))));
   }
 }
 
@@ -75,7 +82,8 @@ export class TableFilterProcessor<K, V> implements Processor<K, V | null, K, V |
   }
   process(record: StreamRecord<K, V | null>): void {
     const keep = record.value !== null && this.predicate(record.key, record.value) === this.keepWhen;
-    this.context.forward(keep ? record : { key: record.key, value: null, timestamp: record.timestamp, headers: record.headers });
+    const prior = mapPrior(record, (old: V) => (this.predicate(record.key, old) === this.keepWhen ? old : null));
+    this.context.forward(tableUpdate(record, keep ? record.value : null, record.timestamp, prior));
   }
 }
 

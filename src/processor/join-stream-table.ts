@@ -1,14 +1,14 @@
 // Stream–table and stream–global-table joins: each stream record looks up the table's store at processing
 // time (the table side never triggers output). Kafka Streams' KStreamKTableJoin and KStreamGlobalKTableJoin.
-import type { KeyValueStore } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
+import type { TableValueGetter, TableValueGetterSupplier } from "./table-value-getter.ts";
 
 export type ValueJoiner<V1, V2, VR> = (value: V1, other: V2) => VR;
 
 export interface StreamTableJoinOptions<K, V, KT, VT, VR> {
-  /** The table's store (a task store, or a global store). */
-  readonly store: string;
+  /** Reads the table's row: from its store (a task store, or a global store), or computed (a derived table). */
+  readonly table: TableValueGetterSupplier<KT, VT>;
   /** Left join: an unmatched record is joined with null. Inner: it is dropped. */
   readonly left: boolean;
   /** The table key to look up; the record's key by default (stream–table), a derived key for a global table. */
@@ -19,7 +19,7 @@ export interface StreamTableJoinOptions<K, V, KT, VT, VR> {
 export class StreamTableJoinProcessor<K, V, KT, VT, VR> implements Processor<K, V, K, VR> {
   private readonly options: StreamTableJoinOptions<K, V, KT, VT, VR>;
   private context!: ProcessorContext<K, VR>;
-  private store!: KeyValueStore<KT, VT>;
+  private table!: TableValueGetter<KT, VT>;
 
   constructor(options: StreamTableJoinOptions<K, V, KT, VT, VR>) {
     this.options = options;
@@ -27,7 +27,7 @@ export class StreamTableJoinProcessor<K, V, KT, VT, VR> implements Processor<K, 
 
   init(context: ProcessorContext<K, VR>): void {
     this.context = context;
-    this.store = context.getStateStore<KeyValueStore<KT, VT>>(this.options.store);
+    this.table = this.options.table.get(context);
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -43,7 +43,8 @@ export class StreamTableJoinProcessor<K, V, KT, VT, VR> implements Processor<K, 
       this.context.dropRecord("null key in a stream-table join");
       return;
     }
-    const found = lookup === null || lookup === undefined ? undefined : this.store.get(lookup);
+    // The result keeps the stream record's timestamp (Kafka Streams' KStreamKTableJoin), whatever the row's.
+    const found = lookup === null || lookup === undefined ? undefined : this.table.get(lookup)?.value;
     if (found === undefined) {
       if (!left) return;
       this.context.forward({ key: record.key, value: joiner(record.value, null), timestamp: record.timestamp, headers: record.headers });

@@ -6,7 +6,8 @@ import { openStore } from "../runtime/open-store.ts";
 import { ProcessorGraph } from "../runtime/processor-graph.ts";
 import { serdes } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
-import type { KeyValueStore } from "../state/types.ts";
+import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
+import { TimestampedStoreView } from "../testing/timestamped-store-view.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { Topology } from "../topology/topology.ts";
 
@@ -20,6 +21,7 @@ export interface JoinTask {
   /** The outputs' timestamps, in the same order. */
   readonly timestamps: number[];
   readonly pipe: (topic: string, key: string | null, value: string | null, timestamp?: number) => void;
+  /** A store's rows (a KTable's without their timestamps). */
   readonly store: (name: string) => KeyValueStore<string, string>;
 }
 
@@ -59,7 +61,10 @@ export function joinTask(build: (b: StreamsBuilder) => void, global?: GlobalStor
       };
       task.process(topic, message);
     },
-    store: (name) => stores.get(name) as KeyValueStore<string, string>,
+    store: (name) =>
+      sub.stores.find((d) => d.name === name)?.timestamped
+        ? new TimestampedStoreView(stores.get(name) as KeyValueStore<string, ValueAndTimestamp<string>>, () => 0)
+        : (stores.get(name) as KeyValueStore<string, string>),
   };
 }
 

@@ -54,6 +54,10 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
     if (this.late) dropLate(this.context as ProcessorContext<unknown, unknown>, this.outputs, record);
   }
 
+  /**
+   * Kafka Streams' processReverse: the existing windows from the latest start back, so that updates go
+   * downstream from the latest window to the earliest, as there; then the windows the record creates.
+   */
   private processInOrder(record: StreamRecord<K, V>, closeTime: number): void {
     const d = this.differenceMs;
     const t = record.timestamp;
@@ -64,25 +68,28 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
     let rightExists = false;
     let previous: number | undefined;
     // Windows starting from t − 2d (the left window of the previous record within d) to t + 1 (our right window).
-    for (const w of this.store.fetchRange(record.key, Math.max(0, t - 2 * d), t + 1)) {
+    const windows = this.store.fetchRange(record.key, Math.max(0, t - 2 * d), t + 1);
+    for (let i = windows.length - 1; i >= 0; i--) {
+      const w = windows[i]!;
       starts.add(w.start);
-      if (w.end < t) {
+      if (w.start === t + 1) {
+        rightExists = true;
+      } else if (w.end > t) {
+        // A window holding t that ends after it; the latest-starting one holds only records after t (the
+        // previous record's right window), which seed our right window.
+        rightSeed ??= w;
+        this.update(record, w, w, closeTime);
+      } else if (w.end === t) {
+        leftExists = true;
+        this.update(record, w, w, closeTime);
+        // A record at t was here before: every window this record needs exists already.
+        if (w.timestamp >= t) return;
+        previous = w.timestamp;
+      } else {
         // The latest window ending before t: what records before t leave for our left window.
         leftSeed = w;
         previous = w.timestamp;
-      } else if (w.end === t) {
-        leftExists = true;
-        if (w.timestamp < t) previous = w.timestamp;
-        this.update(record, w, w, closeTime);
-      } else if (w.start <= t) {
-        // A window holding t that ends after it; the latest-starting one holds only records after t (the
-        // previous record's right window), which seed our right window.
-        rightSeed = w;
-        this.update(record, w, w, closeTime);
-      } else if (w.start === t + 1) {
-        rightExists = true;
-      } else {
-        throw new Error(`sliding window aggregation found an unexpected window starting at ${w.start} for a record at ${t}`);
+        break;
       }
     }
     // The previous record's right window did not exist (nothing followed it within d); now t falls in it.

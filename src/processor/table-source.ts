@@ -1,21 +1,26 @@
-// The processor behind `builder.table(topic)`: each record of the topic upserts its key in the table's
-// store and is forwarded as the table's update; a tombstone (null value) deletes the key and is forwarded.
-import type { KeyValueStore } from "../state/types.ts";
+// The processor behind `builder.table(topic)` (and a materialized join's result): each record upserts its key
+// in the table's store and is forwarded as the table's update, with the row's value before it (see
+// table-update.ts); a tombstone (null value) deletes the key and is forwarded.
+import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
+import { tableUpdate } from "./table-update.ts";
 
 export class TableSourceProcessor<K, V> implements Processor<K, V | null, K, V | null> {
   private readonly storeName: string;
+  private readonly timestamped: boolean;
   private context!: ProcessorContext<K, V | null>;
-  private store!: KeyValueStore<K, V>;
+  private store!: KeyValueStore<K, unknown>;
 
-  constructor(storeName: string) {
+  /** `timestamped`: the store keeps each row's timestamp (StoreDefinition.timestamped), as a KTable's store does. */
+  constructor(storeName: string, timestamped = false) {
     this.storeName = storeName;
+    this.timestamped = timestamped;
   }
 
   init(context: ProcessorContext<K, V | null>): void {
     this.context = context;
-    this.store = context.getStateStore<KeyValueStore<K, V>>(this.storeName);
+    this.store = context.getStateStore<KeyValueStore<K, unknown>>(this.storeName);
   }
 
   process(record: StreamRecord<K, V | null>): void {
@@ -24,9 +29,12 @@ export class TableSourceProcessor<K, V> implements Processor<K, V | null, K, V |
       this.context.dropRecord("null key in a table source");
       return;
     }
-    if (record.value === null || record.value === undefined) this.store.delete(record.key);
-    else this.store.put(record.key, record.value);
+    const value = record.value ?? null;
+    const stored = this.store.get(record.key);
+    const prior = stored === undefined ? null : this.timestamped ? (stored as ValueAndTimestamp<V>).value : (stored as V);
+    if (value === null) this.store.delete(record.key);
+    else this.store.put(record.key, this.timestamped ? { value, timestamp: record.timestamp } : value);
     // Forwarded even when the key was absent, as Kafka Streams does (a tombstone downstream deletes nothing).
-    this.context.forward(record.value === undefined ? { ...record, value: null } : record);
+    this.context.forward(tableUpdate(record, value, record.timestamp, () => prior));
   }
 }

@@ -1,7 +1,8 @@
-// A fixture for processor tests: one sub-topology run through `Task` on a real SQLite state file, without a
+// A fixture for processor tests: one sub-topology run through `ProcessorGraph` on a real SQLite state file, without a
 // broker. Outputs are collected decoded as strings; records are piped with a key, a value and a timestamp.
 import type { ProducedRecord } from "../kafka/index.ts";
 import { ProcessorGraph } from "../runtime/processor-graph.ts";
+import { openStore } from "../runtime/open-store.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { StreamsBuilder } from "../topology/streams-builder.ts";
 import { StreamsBuilder as Builder } from "../topology/streams-builder.ts";
@@ -26,10 +27,7 @@ export function testTask(build: (b: StreamsBuilder) => void, file: StateFile = S
   const sub = b.build().subTopologies[0]!;
   const stores = new Map<string, unknown>();
   for (const def of sub.stores) {
-    stores.set(
-      def.name,
-      file.keyValueStore({ name: def.name, keySerde: def.keySerde, valueSerde: def.valueSerde, changelogTopic: Topology.changelogTopic("app", def.name), changelogPartition: 0 }),
-    );
+    stores.set(def.name, openStore(file, def, Topology.changelogTopic("app", def.name), 0));
   }
   const raw: ProducedRecord[] = [];
   const outputs: TestTask["outputs"] = [];

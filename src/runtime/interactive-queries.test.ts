@@ -7,6 +7,7 @@ import Fastify from "fastify";
 import { partitionForKey } from "../kafka/index.ts";
 import { registerQueryRoutes, type QueryAnswer } from "../server/queries.ts";
 import { serdes } from "../serdes/serde.ts";
+import { timestampedSerde } from "../state/window-store.ts";
 import { StateFile } from "../state/state-file.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { InstanceMap } from "./instance-map.ts";
@@ -37,12 +38,13 @@ function tasksOf(t: TestContext, server: string, status: TaskStatus = "running")
   for (const [id, owner] of owners) {
     if (owner !== server) continue;
     const file = StateFile.open(join(dir, `${id}.sqlite`), { cacheMaxBytes: 1 << 20 });
-    const store = file.keyValueStore({ name: "totals", keySerde: serdes.string(), valueSerde: serdes.json<Totals>(), changelogTopic: "app-totals-changelog", changelogPartition: 0 });
+    // An aggregation's store keeps each row's timestamp; a query answers the value alone.
+    const store = file.keyValueStore({ name: "totals", keySerde: serdes.string(), valueSerde: timestampedSerde(serdes.json<Totals>()), changelogTopic: "app-totals-changelog", changelogPartition: 0 });
     keys.forEach((key, i) => {
-      if (`0_${partitionOf(key)}` === id) store.put(key, { count: i });
+      if (`0_${partitionOf(key)}` === id) store.put(key, { value: { count: i }, timestamp: 1000 + i });
     });
     file.commit(new Map());
-    store.put(keys[0]!, { count: -1 }); // not committed: never seen by a query
+    store.put(keys[0]!, { value: { count: -1 }, timestamp: 0 }); // not committed: never seen by a query
     tasks.set(id, { status, readCommitted: (read) => file.readCommitted(read) });
     t.after(() => file.close());
   }

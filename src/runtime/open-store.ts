@@ -2,13 +2,15 @@
 // and the TopologyTestDriver alike.
 import type { StateFile } from "../state/state-file.ts";
 import type { StoreDefinition } from "../topology/graph.ts";
+import { timestampedSerde } from "../state/window-store.ts";
 
 /** Opens the store `def` describes in the task's state file, writing its changes to `changelogTopic` at `partition`. */
 export function openStore(state: StateFile, def: StoreDefinition, changelogTopic: string, partition: number): unknown {
   const base = { name: def.name, keySerde: def.keySerde, valueSerde: def.valueSerde, changelogTopic, changelogPartition: partition };
   switch (def.kind) {
     case "keyValue":
-      return state.keyValueStore(base);
+      // A timestamped store holds ValueAndTimestamp<V>: the timestamp's 8 bytes, then the value's.
+      return state.keyValueStore(def.timestamped ? { ...base, valueSerde: timestampedSerde(def.valueSerde) } : base);
     case "window":
       return state.windowStore({ ...base, windowSizeMs: def.windowSizeMs!, retentionMs: def.retentionMs ?? Number.POSITIVE_INFINITY });
     case "session":

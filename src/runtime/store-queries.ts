@@ -37,7 +37,8 @@ const keyValue: StoreKind = {
     const render = (rows: KeyValueRow[], limit: number): QueryRows => ({
       rows: rows.slice(0, limit).map(([k, v]) => ({
         sortKey: k,
-        entry: { key: toJson(store.keySerde.deserialize(k, topic)), value: toJson(store.valueSerde.deserialize(v, topic)) },
+        // A timestamped store's value starts with its row's timestamp (open-store.ts): the answer is the value.
+        entry: { key: toJson(store.keySerde.deserialize(k, topic)), value: toJson(store.valueSerde.deserialize(store.timestamped ? v.subarray(TIME_BYTES) : v, topic)) },
       })),
       truncated: rows.length > limit,
     });

@@ -13,11 +13,12 @@ import { TaskErrorHandling } from "../runtime/task-error-handling.ts";
 import { PendingOutputs } from "../runtime/pending-outputs.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
-import type { KeyValueStore } from "../state/types.ts";
+import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { RecordError } from "../runtime/error-handlers.ts";
 import type { ErrorHandler } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { TestInputTopic, TestOutputTopic, type RecordPipe, type WrittenRecord } from "./test-topics.ts";
+import { TimestampedStoreView } from "./timestamped-store-view.ts";
 
 export interface TopologyTestDriverOptions {
   /** Names the internal topics (`<applicationId>-<name>-repartition`); default "weir-test-driver". */
@@ -45,6 +46,8 @@ export class TopologyTestDriver implements RecordPipe {
   private readonly tasks: DriverTask[] = [];
   private readonly taskOfTopic = new Map<string, DriverTask>();
   private readonly stores = new Map<string, unknown>();
+  /** The stores that keep each row's timestamp (StoreDefinition.timestamped). */
+  private readonly timestamped = new Set<string>();
   private readonly written = new Map<string, WrittenRecord[]>();
   private readonly internal: ReadonlySet<string>;
   private readonly offsets = new Map<string, bigint>();
@@ -78,6 +81,7 @@ export class TopologyTestDriver implements RecordPipe {
         const store = openStore(state, def, Topology.changelogTopic(applicationId, def.name), 0);
         stores.set(def.name, store);
         this.stores.set(def.name, store);
+        if (def.timestamped) this.timestamped.add(def.name);
       }
       const errors = new TaskErrorHandling({
         subTopology: sub,
@@ -111,11 +115,24 @@ export class TopologyTestDriver implements RecordPipe {
     return new TestOutputTopic(name, this.writtenTo(name), keySerde, valueSerde);
   }
 
-  /** The store called `name`, to read what the topology put in it. */
+  /** The store called `name`, to read what the topology put in it; a KTable's store without its rows' timestamps. */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
+    const store = this.storeNamed(name);
+    if (this.timestamped.has(name)) return new TimestampedStoreView<K, V>(store as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.wallClock);
+    return store as KeyValueStore<K, V>;
+  }
+
+  /** A KTable's store (table, aggregation, materialized join) with each row's timestamp, as Kafka Streams' getTimestampedKeyValueStore. */
+  getTimestampedKeyValueStore<K, V>(name: string): KeyValueStore<K, ValueAndTimestamp<V>> {
+    const store = this.storeNamed(name);
+    if (!this.timestamped.has(name)) throw new Error(`store ${name} keeps no timestamps: read it with getKeyValueStore`);
+    return store as KeyValueStore<K, ValueAndTimestamp<V>>;
+  }
+
+  private storeNamed(name: string): unknown {
     const store = this.stores.get(name);
     if (store === undefined) throw new Error(`the topology has no store ${name} (it has: ${[...this.stores.keys()].join(", ") || "none"})`);
-    return store as KeyValueStore<K, V>;
+    return store;
   }
 
   /** The driver's wall-clock time (epoch ms), the default timestamp of piped records. */

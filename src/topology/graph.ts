@@ -86,6 +86,12 @@ export interface StoreDefinition {
   readonly valueSerde: Serde<unknown>;
   readonly windowSizeMs?: number;
   readonly retentionMs?: number;
+  /**
+   * `keyValue` only: each value is kept with its row's timestamp (8 bytes before the value's bytes, in the
+   * store and its changelog), as Kafka Streams' TimestampedKeyValueStore. The stores of KTables are: table
+   * sources, aggregations, materialized joins, so that results carry the timestamps Kafka Streams gives them.
+   */
+  readonly timestamped?: boolean;
   /** A global store (GlobalKTable): every instance holds the whole `topic`, outside any task. */
   readonly global?: { readonly topic: string };
 }

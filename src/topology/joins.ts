@@ -4,16 +4,19 @@ import { StreamTableJoinProcessor } from "../processor/join-stream-table.ts";
 import { TableTableJoinProcessor, type TableJoinKind } from "../processor/join-table-table.ts";
 import { PassThroughProcessor } from "../processor/aggregate.ts";
 import { TableSourceProcessor } from "../processor/table-source.ts";
+import { joinGetter, storeGetter, type TableValueGetterSupplier } from "../processor/table-value-getter.ts";
 import type { Serde } from "../serdes/serde.ts";
 import type { GlobalKTable } from "./global-ktable.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 
-/** What a join needs of a KTable: where it is in the graph and the store that holds it. */
+/** What a join needs of a KTable: where it is in the graph, the store that holds it, and how to read its rows. */
 export interface TableSide {
   readonly graph: TopologyGraph;
   readonly nodeName: string;
   readonly store: string | undefined;
   readonly keySerde: Serde<unknown> | undefined;
+  /** Reads the table's current rows: its store, or the stores of the tables it is derived from (mapValues, filter, join). */
+  readonly getter: TableValueGetterSupplier<unknown, unknown> | undefined;
 }
 
 /** Where a table–table join's result is kept, when it should be queryable or looked up by another join. */
@@ -24,13 +27,13 @@ export interface JoinMaterialized<V> {
   readonly name?: string;
 }
 
-function storeOf(side: TableSide, what: string): string {
-  if (side.store === undefined) {
+function getterOf(side: TableSide, what: string): TableValueGetterSupplier<unknown, unknown> {
+  if (side.getter === undefined) {
     throw new TopologyError(
-      `${what} needs a materialized table (one with a store): a table from builder.table(), an aggregation, or a joined table with { store, value }; ${side.nodeName} has no store`,
+      `${what} needs a table whose rows it can read: a table, an aggregation, a join, or their mapValues/filter; ${side.nodeName} (a suppressed table) is none: turn it into a stream and back with toStream().toTable()`,
     );
   }
-  return side.store;
+  return side.getter;
 }
 
 function sameGraph(a: TopologyGraph, b: TopologyGraph): void {
@@ -47,10 +50,10 @@ export function addStreamTableJoin(
   name: string | undefined,
 ): string {
   sameGraph(graph, table.graph);
-  const store = storeOf(table, left ? "stream.leftJoin(table)" : "stream.join(table)");
+  const getter = getterOf(table, left ? "stream.leftJoin(table)" : "stream.join(table)");
   const node = name ?? graph.nextName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
-  // The node reads the table's store, which puts the stream and the table in one sub-topology (graph.ts).
-  graph.add({ kind: "processor", name: node, supplier: () => new StreamTableJoinProcessor({ store, left, joiner }), parents: [streamNode], children: [], stores: [store] });
+  // The node reads the table's stores, which puts the stream and the table in one sub-topology (graph.ts).
+  graph.add({ kind: "processor", name: node, supplier: () => new StreamTableJoinProcessor({ table: getter, left, joiner }), parents: [streamNode], children: [], stores: [...getter.stores] });
   return node;
 }
 
@@ -70,7 +73,7 @@ export function addStreamGlobalJoin(
   graph.add({
     kind: "processor",
     name: node,
-    supplier: () => new StreamTableJoinProcessor({ store, left, keySelector, joiner }),
+    supplier: () => new StreamTableJoinProcessor({ table: storeGetter(store, false), left, keySelector, joiner }),
     parents: [streamNode],
     children: [],
     stores: [store],
@@ -86,7 +89,8 @@ const tablePrefixes: Record<TableJoinKind, [string, string]> = {
 
 /**
  * table.join(other): one processor per side (each looks up the other side's store), merged into one
- * table; with `{ store, value }` the result is materialized too. Returns the result's node and store.
+ * table; with `{ store, value }` the result is materialized too. Returns the result's node, store and getter
+ * (without a store, a later join computes the result's rows from both sides' rows).
  */
 export function addTableTableJoin(
   left: TableSide,
@@ -94,12 +98,12 @@ export function addTableTableJoin(
   kind: TableJoinKind,
   joiner: (l: unknown, r: unknown) => unknown,
   materialized: JoinMaterialized<unknown>,
-): { node: string; store: string | undefined } {
+): { node: string; store: string | undefined; getter: TableValueGetterSupplier<unknown, unknown> } {
   const graph = left.graph;
   sameGraph(graph, right.graph);
   const what = `table.${kind === "inner" ? "join" : `${kind}Join`}(table)`;
-  const leftStore = storeOf(left, what);
-  const rightStore = storeOf(right, what);
+  const leftGetter = getterOf(left, what);
+  const rightGetter = getterOf(right, what);
   const [thisPrefix, otherPrefix] = tablePrefixes[kind];
   const thisName = materialized.name ? `${materialized.name}-this` : graph.nextName(thisPrefix);
   const otherName = materialized.name ? `${materialized.name}-other` : graph.nextName(otherPrefix);
@@ -107,29 +111,29 @@ export function addTableTableJoin(
   graph.add({
     kind: "processor",
     name: thisName,
-    supplier: () => new TableTableJoinProcessor({ kind, side: "left", otherStore: rightStore, joiner }),
+    supplier: () => new TableTableJoinProcessor({ kind, side: "left", other: rightGetter, joiner }),
     parents: [left.nodeName],
     children: [],
-    stores: [rightStore],
+    stores: [...rightGetter.stores],
   });
   graph.add({
     kind: "processor",
     name: otherName,
-    supplier: () => new TableTableJoinProcessor({ kind, side: "right", otherStore: leftStore, joiner }),
+    supplier: () => new TableTableJoinProcessor({ kind, side: "right", other: leftGetter, joiner }),
     parents: [right.nodeName],
     children: [],
-    stores: [leftStore],
+    stores: [...leftGetter.stores],
   });
   if (materialized.store === undefined) {
     graph.add({ kind: "processor", name: mergeName, supplier: () => new PassThroughProcessor(), parents: [thisName, otherName], children: [], stores: [] });
-    return { node: mergeName, store: undefined };
+    return { node: mergeName, store: undefined, getter: joinGetter(leftGetter, rightGetter, kind, joiner) };
   }
   const keySerde = left.keySerde ?? right.keySerde;
   if (!keySerde || !materialized.value) {
     throw new TopologyError(`${what} with { store: "${materialized.store}" } needs { value: serde }${keySerde ? "" : " and tables with a known key serde"}`);
   }
   const store = materialized.store;
-  graph.addStore({ name: store, kind: "keyValue", keySerde, valueSerde: materialized.value });
-  graph.add({ kind: "processor", name: mergeName, supplier: () => new TableSourceProcessor(store), parents: [thisName, otherName], children: [], stores: [store] });
-  return { node: mergeName, store };
+  graph.addStore({ name: store, kind: "keyValue", keySerde, valueSerde: materialized.value, timestamped: true });
+  graph.add({ kind: "processor", name: mergeName, supplier: () => new TableSourceProcessor(store, true), parents: [thisName, otherName], children: [], stores: [store] });
+  return { node: mergeName, store, getter: storeGetter(store, true) };
 }

@@ -72,7 +72,8 @@ export class KGroupedStream<K, V> {
   ): KTable<K, A> {
     const name = this.graph.nextName(prefix);
     const store = storeName ?? `${name}-STATE-STORE`;
-    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde });
+    // Timestamped: each aggregate keeps the largest timestamp of its records (StreamAggregateProcessor).
+    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde, timestamped: true });
     this.graph.add({
       kind: "processor",
       name,

@@ -23,6 +23,7 @@ import { addStreamStreamJoin, type StreamJoined, type StreamSide } from "./strea
 import type { StreamJoinKind } from "../processor/join-stream-stream.ts";
 import type { KTable } from "./ktable.ts";
 import { addRepartition } from "./repartition.ts";
+import { addStreamToTable, type ToTableOptions } from "./tables.ts";
 
 /** Options of an operator: `name` replaces the generated processor name. */
 export interface Named {
@@ -296,6 +297,23 @@ export class KStream<K, V> {
   /** Groups the records by a new key computed from each: a key selection, then groupByKey (with a repartition). */
   groupBy<KOut>(selector: (key: K, value: V) => KOut, grouped: Grouped<KOut, V> & { readonly key: Serde<KOut> }): KGroupedStream<KOut, V> {
     return this.selectKey(selector).groupByKey(grouped);
+  }
+
+  /**
+   * The stream read as a table (Kafka Streams' KStream.toTable): each record upserts its key, a null value
+   * deletes it, a null key is dropped. The rows live in the store `{ store }` with a changelog, so the table
+   * can be joined and queried. After a key change the records first go through a repartition topic
+   * (`<applicationId>-<name>-repartition`), which needs both serdes.
+   */
+  toTable(options: ToTableOptions<K, V> = {}): KTable<K, V> {
+    const key = options.key ?? this.serdes.key;
+    const value = options.value ?? this.serdes.value;
+    if (!key || !value) {
+      const missing = [!key && "key", !value && "value"].filter(Boolean).join(" and ");
+      throw new TopologyError(`toTable() after ${this.nodeName} needs { ${missing}: serde } for its store: an operator there changed the type`);
+    }
+    const parent = this.keyChanged ? this.repartitionTo(options.name, undefined, { key, value }, true, "toTable() after a key change") : this.nodeName;
+    return addStreamToTable(this.graph, parent, { ...options, key, value });
   }
 
   /** Writes the stream to `topic`, or to the topic `topic(key, value, record)` picks per record; topics must exist. */

@@ -9,6 +9,7 @@ import { KStream, type KnownSerdes, type Named } from "./kstream.ts";
 import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./joins.ts";
 import type { TableJoinKind } from "../processor/join-table-table.ts";
 import { durationMs, type Duration } from "./windows.ts";
+import { filterGetter, mapValuesGetter, storeGetter, type TableValueGetterSupplier } from "../processor/table-value-getter.ts";
 
 /** How `suppress` holds updates back: until the window closes (final results), or for a time limit per key. */
 export type Suppressed = { readonly untilWindowCloses: true } | { readonly untilTimeLimitMs: number };
@@ -34,14 +35,20 @@ export class KTable<K, V> {
   readonly queryableStoreName: string | undefined;
   /** The windows of a windowed table (keys are Windowed<K>), which `suppress(untilWindowCloses)` needs. */
   private readonly windowSpec: WindowSpec | undefined;
+  /** How a join reads this table's rows (Kafka Streams' valueGetterSupplier); undefined when it cannot. */
+  private readonly getter: TableValueGetterSupplier<K, V> | undefined;
 
-  /** @internal Built by aggregations and other table operators. */
-  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V>, storeName?: string, windowSpec?: WindowSpec) {
+  /**
+   * @internal Built by aggregations and other table operators. A table with a store is read from it (a
+   * store declared `timestamped` with its rows' timestamps); a derived table passes the getter of its rows.
+   */
+  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V>, storeName?: string, windowSpec?: WindowSpec, getter?: TableValueGetterSupplier<K, V>) {
     this.graph = graph;
     this.nodeName = nodeName;
     this.serdes = serdes;
     this.queryableStoreName = storeName;
     this.windowSpec = windowSpec;
+    this.getter = getter ?? (storeName === undefined ? undefined : storeGetter<K, V>(storeName, graph.storeDefinitions().get(storeName)?.timestamped ?? false));
   }
 
   /**
@@ -83,19 +90,19 @@ export class KTable<K, V> {
   /** A table of transformed values; deletions stay deletions. */
   mapValues<VOut>(mapper: (value: V, key: K) => VOut, options?: Named): KTable<K, VOut> {
     const name = this.addProcessor("KTABLE-MAPVALUES", () => new TableMapValuesProcessor<K, V, VOut>(mapper), options);
-    return new KTable<K, VOut>(this.graph, name, { key: this.serdes.key }, undefined, this.windowSpec);
+    return new KTable<K, VOut>(this.graph, name, { key: this.serdes.key }, undefined, this.windowSpec, this.getter && mapValuesGetter(this.getter, mapper));
   }
 
   /** A table of the rows that match; a row that stops matching is deleted downstream. */
   filter(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
     const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, true), options);
-    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
+    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec, this.getter && filterGetter(this.getter, predicate, true));
   }
 
   /** A table of the rows that do not match. */
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
     const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, false), options);
-    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
+    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec, this.getter && filterGetter(this.getter, predicate, false));
   }
 
   /**
@@ -120,12 +127,12 @@ export class KTable<K, V> {
   /** @internal What a join needs of this table. */
   joinSide(): TableSide {
     if (this.windowSpec) throw new TopologyError("a windowed table cannot be joined: join a stream to it, or join windowed streams with JoinWindows");
-    return { graph: this.graph, nodeName: this.nodeName, store: this.queryableStoreName, keySerde: this.serdes.key };
+    return { graph: this.graph, nodeName: this.nodeName, store: this.queryableStoreName, keySerde: this.serdes.key, getter: this.getter };
   }
 
   private tableJoin<VO, VR>(other: KTable<K, VO>, kind: TableJoinKind, joiner: (l: V | null, r: VO | null) => VR, materialized: JoinMaterialized<VR>): KTable<K, VR> {
     const joined = addTableTableJoin(this.joinSide(), other.joinSide(), kind, joiner as (l: unknown, r: unknown) => unknown, materialized);
-    return new KTable<K, VR>(this.graph, joined.node, { key: this.serdes.key, value: materialized.value }, joined.store);
+    return new KTable<K, VR>(this.graph, joined.node, { key: this.serdes.key, value: materialized.value }, joined.store, undefined, joined.getter as TableValueGetterSupplier<K, VR>);
   }
 
   private addProcessor<KIn, VIn, KOut, VOut>(prefix: string, supplier: ProcessorSupplier<KIn, VIn, KOut, VOut>, options: Named | undefined): string {

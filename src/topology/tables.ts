@@ -26,9 +26,9 @@ export function addTableSource<K, V>(graph: TopologyGraph, topic: string, consum
   const sourceName = consumed.name ?? graph.nextName("KSTREAM-SOURCE");
   const name = graph.nextName("KTABLE-SOURCE");
   const store = consumed.store ?? `${topic}-STATE-STORE-${name.slice(-10)}`;
-  graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value });
+  graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, timestamped: true });
   graph.add({ kind: "source", name: sourceName, topics: [topic], keySerde: consumed.key, valueSerde: consumed.value, children: [] });
-  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store), parents: [sourceName], children: [], stores: [store] });
+  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [sourceName], children: [], stores: [store] });
   return new KTable<K, V>(graph, name, { key: consumed.key, value: consumed.value }, store);
 }
 
@@ -37,4 +37,26 @@ export function addGlobalTable<K, V>(graph: TopologyGraph, topic: string, consum
   if (topic.length === 0) throw new TopologyError("globalTable() needs a non-empty topic name");
   graph.addStore({ name: consumed.store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, global: { topic } });
   return new GlobalKTable<K, V>(graph, topic, consumed.store, consumed.key, consumed.value);
+}
+
+/** How `stream.toTable()` keeps its rows: the store's name and serdes (needed when an operator changed the types). */
+export interface ToTableOptions<K, V> {
+  /** The store's name (queryable; names the changelog). Default `<processor name>-STATE-STORE`. */
+  readonly store?: string;
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
+  /** The processor's name. */
+  readonly name?: string;
+}
+
+/**
+ * KStream.toTable: a table over the stream's records after `parent`, as `builder.table` over a topic: each
+ * record upserts its key in a timestamped store with its own changelog, a null value deletes it.
+ */
+export function addStreamToTable<K, V>(graph: TopologyGraph, parent: string, options: ToTableOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V> }): KTable<K, V> {
+  const name = options.name ?? graph.nextName("KSTREAM-TOTABLE");
+  const store = options.store ?? `${name}-STATE-STORE`;
+  graph.addStore({ name: store, kind: "keyValue", keySerde: options.key, valueSerde: options.value, timestamped: true });
+  graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [parent], children: [], stores: [store] });
+  return new KTable<K, V>(graph, name, { key: options.key, value: options.value }, store);
 }
