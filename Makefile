@@ -17,13 +17,15 @@ export npm_config_audit := false
 EXAMPLE ?= fraud
 TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
 
-.PHONY: help deps services browser typecheck lint unit docker-check test demo bench bench-peers clean
+.PHONY: help deps services browser typecheck lint unit docker-check k8s-check test compat demo bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
 	@echo "make demo   - install everything, start Kafka + registry, run the $(EXAMPLE) example live (Ctrl-C stops it)"
 	@echo "make unit   - unit tests only (no broker)"
 	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
+	@echo "make k8s-check - validate deploy/kubernetes/ offline (schemas of kubernetes-models, agreement with Weir's config)"
+	@echo "make compat - the core integration tests and the chaos test on Kafka 3.9.2, 4.1.2, 4.4.0 x Node 22, 24 (long; not in make test)"
 	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -55,11 +57,19 @@ docker-check: deps
 	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile
 	node --test docker/*.test.ts
 
-test: deps services browser typecheck lint docker-check
+# The Kubernetes manifests, validated offline: no cluster, no schema download (deploy/kubernetes/manifests.test.ts).
+k8s-check: deps
+	node --test deploy/kubernetes/*.test.ts
+
+test: deps services browser typecheck lint docker-check k8s-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 demo: deps services
 	scripts/with-services.sh scripts/demo.sh $(EXAMPLE)
+
+# Every supported Kafka release x Node line (scripts/compat.sh); writes docs/compatibility.md.
+compat: deps
+	scripts/compat.sh
 
 # The Kafka Streams peer of the benchmarks, built from Maven Central into the cache.
 CACHE_DIR := $(or $(WEIR_CACHE_DIR),$(CURDIR)/.cache)
