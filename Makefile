@@ -28,7 +28,7 @@ $(error no example named '$(EXAMPLE)'; pick one of: $(EXAMPLES))
 endif
 endif
 
-.PHONY: help deps build services browser typecheck lint unit docker-check test demo broker broker-stop bench bench-peers clean
+.PHONY: help deps build services browser typecheck lint unit docker-check k8s-check test compat demo broker broker-stop bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
@@ -39,6 +39,8 @@ help:
 	@echo "make broker-stop - stop it"
 	@echo "make build  - compile the npm packages weir-streams (dist/) and create-weir (packages/create-weir/dist/)"
 	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
+	@echo "make k8s-check - validate deploy/kubernetes/ offline (schemas of kubernetes-models, agreement with Weir's config)"
+	@echo "make compat - the core integration tests and the chaos test on Kafka 3.9.2, 4.1.2, 4.4.0 x Node 22, 24 (long; not in make test)"
 	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -75,8 +77,12 @@ docker-check: deps
 	"$$(scripts/docker-tools.sh | tail -n 1)" packages/create-weir/template/Dockerfile
 	node --test docker/*.test.ts
 
+# The Kubernetes manifests, validated offline: no cluster, no schema download (deploy/kubernetes/manifests.test.ts).
+k8s-check: deps
+	node --test deploy/kubernetes/*.test.ts
+
 # build: integration-tests/scaffold.test.ts packs both packages (its npm pack finds dist/ up to date).
-test: deps build services browser typecheck lint docker-check
+test: deps build services browser typecheck lint docker-check k8s-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 # Ctrl-C stops the demo and its services; with-services.sh then exits 130, which is how a demo ends, not an error.
@@ -89,6 +95,10 @@ broker:
 
 broker-stop:
 	@env -u KAFKA_BOOTSTRAP_SERVERS scripts/kafka.sh stop
+
+# Every supported Kafka release x Node line (scripts/compat.sh); writes docs/compatibility.md.
+compat: deps
+	scripts/compat.sh
 
 # The Kafka Streams peer of the benchmarks, built from Maven Central into the cache.
 CACHE_DIR := $(or $(WEIR_CACHE_DIR),$(CURDIR)/.cache)

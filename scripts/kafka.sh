@@ -19,7 +19,7 @@
 # Environment:
 #   KAFKA_BOOTSTRAP_SERVERS  use that cluster: start/status print it, stop leaves it alone
 #   KAFKA_HOME               use that Kafka distribution's bin/ scripts instead of Maven jars
-#   KAFKA_VERSION            Maven version to resolve (default below; 3.9.x works too)
+#   KAFKA_VERSION            Maven version to resolve (default below; 3.9.x and 4.1.x work too: make compat)
 #   KAFKA_HEAP_OPTS          broker heap (default -Xms256m -Xmx1g)
 #   KAFKA_START_TIMEOUT      seconds to wait for the broker to serve (default 90)
 #   WEIR_CACHE_DIR           cache root (default <repo>/.cache)
@@ -29,7 +29,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 KAFKA_DIR=$SCRIPT_DIR/kafka
 
-DEFAULT_KAFKA_VERSION=4.1.2
+DEFAULT_KAFKA_VERSION=4.4.0
 KAFKA_VERSION=${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}
 CACHE_ROOT=${WEIR_CACHE_DIR:-$REPO_ROOT/.cache}
 # Absolute, because the broker runs from inside the cache and reads its paths there.

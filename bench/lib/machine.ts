@@ -44,8 +44,8 @@ export function machineInfo(): MachineInfo {
       node: process.version,
       kafkajs: packageVersion("kafkajs"),
       "better-sqlite3": packageVersion("better-sqlite3"),
-      kafka: process.env.KAFKA_VERSION ?? "4.1.2",
-      "kafka-streams": "4.1.2",
+      kafka: process.env.KAFKA_VERSION ?? "4.4.0",
+      "kafka-streams": "4.4.0",
       java,
     },
   };

@@ -40,7 +40,8 @@ export class TopicAdmin {
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait retries only LEADER_NOT_AVAILABLE; see whenLeadersKnown.
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -48,7 +49,33 @@ export class TopicAdmin {
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
-    return missing.map((s) => s.name);
+    const names = missing.map((s) => s.name);
+    await this.whenLeadersKnown(names, 30_000);
+    return names;
+  }
+
+  /**
+   * Waits until the metadata lists every partition of the topics with a leader. A broker answers
+   * UNKNOWN_TOPIC_OR_PARTITION for a topic the controller has created but its own metadata has not caught
+   * up with yet (seen on Kafka 4.4 under load; kafkajs's waitForLeaders fails on it), so both that and
+   * LEADER_NOT_AVAILABLE mean "not yet".
+   */
+  private async whenLeadersKnown(topics: readonly string[], timeoutMs: number): Promise<void> {
+    const admin = await this.connect();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
+        if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        // kafkajs wraps an error it gave up retrying on; its cause carries the protocol error's type.
+        const { type, cause } = err as { type?: unknown; cause?: { type?: unknown } };
+        const notYet = (t: unknown) => t === "UNKNOWN_TOPIC_OR_PARTITION" || t === "LEADER_NOT_AVAILABLE";
+        if (!notYet(type) && !notYet(cause?.type)) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} had no leader for every partition ${timeoutMs} ms after their creation`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /**
