@@ -13,7 +13,7 @@ after(async () => {
   await deleteTopics(connection(), created);
 });
 
-test("toTable and joins on mapValues/filter tables commit on the broker what the TopologyTestDriver gives", async () => {
+test("toTable, joins on mapValues/filter tables and onWindowClose counts commit on the broker what the TopologyTestDriver gives", async () => {
   const start = Date.now() - 3_600_000;
   const products = ["pen", "ink", "pad", "cap"];
   const customers = ["ann", "bob", "cy"];
@@ -28,7 +28,7 @@ test("toTable and joins on mapValues/filter tables commit on the broker what the
       module: "integration-tests/apps/dsl-additions.ts",
       topics: Object.fromEntries(Object.entries(topicEnv).map(([name, env]) => [name, { env }])),
       inputs: [{ topic: "events", records: events }],
-      outputs: ["priced", "offers", "latest"],
+      outputs: ["priced", "offers", "latest", "closed"],
       topology: (t) => buildDslAdditionsTopology(t),
     },
     created,
@@ -36,4 +36,6 @@ test("toTable and joins on mapValues/filter tables commit on the broker what the
   const offers = driver.get("offers")!;
   assert.ok(offers.some((r) => r.value?.endsWith("sold out")) && offers.some((r) => r.value?.endsWith("left")), "offers with and without stock");
   assert.equal(driver.get("latest")!.length, Math.floor((400 + 1) / 3), "one latest-order update per order");
+  const closed = driver.get("closed")!;
+  assert.ok(closed.length >= 4 * 5, `a final count per product and closed minute (${closed.length})`);
 });

@@ -13,6 +13,7 @@ export {
   SlidingWindows,
   SessionWindows,
   Suppressed,
+  EmitStrategy,
   type Branched,
   type Consumed,
   type TableConsumed,

@@ -1,13 +1,15 @@
 // Issue 15's DSL additions on the broker: KStream.toTable (also after a key change, through a repartition
-// topic), a stream–table join and a table–table left join on derived tables (filter, mapValues). One input
+// topic), a stream–table join and a table–table left join on derived tables (filter, mapValues), a windowed
+// count with EmitStrategy.onWindowClose (final results from the window store, no suppress buffer). One input
 // topic, so the broker run and the TopologyTestDriver see the records in the same order.
-import { StreamsBuilder, serdes, type Topology } from "weir";
+import { EmitStrategy, StreamsBuilder, TimeWindows, serdes, type Topology } from "weir";
 
 export const topicEnv = {
   events: "DSL_ADDITIONS_EVENTS_TOPIC",
   priced: "DSL_ADDITIONS_PRICED_TOPIC",
   offers: "DSL_ADDITIONS_OFFERS_TOPIC",
   latest: "DSL_ADDITIONS_LATEST_TOPIC",
+  closed: "DSL_ADDITIONS_CLOSED_TOPIC",
 } as const;
 
 export type DslAdditionsTopics = Readonly<Record<keyof typeof topicEnv, string>>;
@@ -41,5 +43,13 @@ export function buildDslAdditionsTopology(topics: DslAdditionsTopics): Topology 
     .toTable({ name: "latest-order", store: "latest-order", key: serdes.string(), value: serdes.string() })
     .toStream()
     .to(topics.latest, strings);
+  // Events per product and minute, each window's count once, when it closes.
+  events
+    .groupByKey()
+    .windowedBy(TimeWindows.ofSizeAndGrace("1m", "5s"))
+    .emitStrategy(EmitStrategy.onWindowClose())
+    .count({ store: "events-per-minute" })
+    .toStream()
+    .to(topics.closed, { key: serdes.windowed(serdes.string()), value: serdes.int64() });
   return b.build();
 }

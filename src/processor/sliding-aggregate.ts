@@ -10,6 +10,7 @@ import { dropLate, hasKeyAndValue, type WindowedOutputs } from "./late-records.t
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Window, Windowed } from "./windowed.ts";
+import type { WindowCloseEmitter } from "./emit-on-close.ts";
 
 /** An aggregate that may not exist yet: reduce has no initializer, so a new window starts empty. */
 type Seed<A> = { readonly value: A | undefined; readonly timestamp: number };
@@ -25,7 +26,11 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
   /** Set while a record is processed: some window it belongs to had closed. */
   private late = false;
 
-  constructor(differenceMs: number, graceMs: number, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, outputs: WindowedOutputs) {
+  /** EmitStrategy.onWindowClose: results leave only when their window closes. */
+  private readonly onClose: WindowCloseEmitter | undefined;
+
+  constructor(differenceMs: number, graceMs: number, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, outputs: WindowedOutputs, onClose?: WindowCloseEmitter) {
+    this.onClose = onClose;
     this.differenceMs = differenceMs;
     this.graceMs = graceMs;
     this.initializer = initializer;
@@ -41,6 +46,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
   process(record: StreamRecord<K, V>): void {
     if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const t = record.timestamp;
+    this.onClose?.emitBefore(this.context, this.store, t, record.headers);
     // Windows include their end: one is open while end ≥ stream time − grace.
     const closeTime = this.context.currentStreamTimeMs() - this.graceMs;
     this.late = false;
@@ -160,6 +166,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
   }
 
   private forward(record: StreamRecord<K, V>, window: Window, value: A, timestamp: number): void {
+    if (this.onClose !== undefined) return;
     this.context.forward({ key: { key: record.key, window }, value, timestamp, headers: record.headers }, this.outputs.resultChild);
   }
 }

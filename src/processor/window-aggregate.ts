@@ -7,6 +7,7 @@ import { dropLate, hasKeyAndValue, type WindowedOutputs } from "./late-records.t
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Window, Windowed } from "./windowed.ts";
+import type { WindowCloseEmitter } from "./emit-on-close.ts";
 
 /** What the processor needs of TimeWindows. */
 export interface TimeWindowAssigner {
@@ -21,13 +22,16 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Wi
   private readonly outputs: WindowedOutputs;
   private context!: ProcessorContext<Windowed<K>, A>;
   private store!: WindowStore<K, A>;
+  /** EmitStrategy.onWindowClose: results leave only when their window closes. */
+  private readonly onClose: WindowCloseEmitter | undefined;
 
   /** Without an initializer the first value of a window is its aggregate (reduce). */
-  constructor(windows: TimeWindowAssigner, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, outputs: WindowedOutputs) {
+  constructor(windows: TimeWindowAssigner, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, outputs: WindowedOutputs, onClose?: WindowCloseEmitter) {
     this.windows = windows;
     this.initializer = initializer;
     this.aggregator = aggregator;
     this.outputs = outputs;
+    this.onClose = onClose;
   }
 
   init(context: ProcessorContext<Windowed<K>, A>): void {
@@ -39,6 +43,7 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Wi
     if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const key = record.key;
     const timestamp = record.timestamp;
+    this.onClose?.emitBefore(this.context, this.store, timestamp, record.headers);
     // A window [start, end) is open while end > stream time − grace (Kafka Streams' windowCloseTime).
     const closeTime = this.context.currentStreamTimeMs() - this.windows.graceMs;
     let late = false;
@@ -59,7 +64,7 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Wi
         aggregate = record.value as unknown as A;
       }
       this.store.put(key, window.start, aggregate, windowTimestamp);
-      this.context.forward({ key: { key, window }, value: aggregate, timestamp: windowTimestamp, headers: record.headers }, this.outputs.resultChild);
+      if (this.onClose === undefined) this.context.forward({ key: { key, window }, value: aggregate, timestamp: windowTimestamp, headers: record.headers }, this.outputs.resultChild);
     }
     // A hopping window's record may be late for its oldest windows only: it is counted (and sent to the
     // late-records topic) once, though the newer windows took it.

@@ -3,7 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serdes } from "../serdes/serde.ts";
+import { EmitStrategy } from "../processor/emit-on-close.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
+import { SlidingWindows, TimeWindows } from "../topology/windows.ts";
 import { TopologyTestDriver } from "./topology-test-driver.ts";
 
 const strings = { key: serdes.string(), value: serdes.string() };
@@ -112,6 +114,59 @@ test("a stream–table join on an unmaterialized table–table join reads both t
     assert.deepEqual(out(driver), [
       ["a", "v1: ann in ?", 10],
       ["a", "v2: ann in oslo", 20],
+    ]);
+  });
+});
+
+test("EmitStrategy.onWindowClose: a time-windowed count emits each window once, when stream time reaches end + grace", () => {
+  const b = new StreamsBuilder();
+  b.stream("clicks", strings)
+    .groupByKey()
+    .windowedBy(TimeWindows.ofSizeAndGrace(10, 5))
+    .emitStrategy(EmitStrategy.onWindowClose())
+    .count()
+    .toStream()
+    .map((w, n): readonly [string, string] => [`${w.key}[${w.window.start},${w.window.end})`, String(n)])
+    .to("out", strings);
+  run(b, (driver) => {
+    const input = driver.createInputTopic("clicks", serdes.string(), serdes.string());
+    input.pipeInput("a", "1", 1);
+    input.pipeInput("a", "2", 3);
+    input.pipeInput("a", "3", 12); // stream time 12: [0,10) closes at 15
+    assert.deepEqual(out(driver), []);
+    input.pipeInput("b", "1", 15); // closes [0,10): a=2, stamped with its latest record (3)
+    input.pipeInput("a", "4", 8); // late for [0,10): dropped, no second result
+    input.pipeInput("b", "2", 26); // closes [10,20): a=1 and b=1, by key
+    assert.deepEqual(out(driver), [
+      ["a[0,10)", "2", 3],
+      ["a[10,20)", "1", 12],
+      ["b[10,20)", "1", 15],
+    ]);
+  });
+});
+
+test("EmitStrategy.onWindowClose: a sliding-window count emits each window once, when stream time passes end + grace", () => {
+  const b = new StreamsBuilder();
+  b.stream("clicks", strings)
+    .groupByKey()
+    .windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(10))
+    .emitStrategy(EmitStrategy.onWindowClose())
+    .count()
+    .toStream()
+    .map((w, n): readonly [string, string] => [`${w.key}[${w.window.start},${w.window.end}]`, String(n)])
+    .to("out", strings);
+  run(b, (driver) => {
+    const input = driver.createInputTopic("clicks", serdes.string(), serdes.string());
+    input.pipeInput("a", "1", 20); // [10,20]
+    input.pipeInput("z", "1", 20); // stream time 20 = end: still open (the window includes its end)
+    assert.deepEqual(out(driver), []);
+    input.pipeInput("z", "2", 21); // 21 > 20 + 0: a[10,20] and z[10,20] close; z's right window [21,31] opens
+    input.pipeInput("z", "3", 40); // closes z[11,21] and z[21,31]
+    assert.deepEqual(out(driver), [
+      ["a[10,20]", "1", 20],
+      ["z[10,20]", "1", 20],
+      ["z[11,21]", "2", 21],
+      ["z[21,31]", "1", 21],
     ]);
   });
 });

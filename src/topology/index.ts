@@ -6,6 +6,7 @@ export { KTable, Suppressed, type SuppressOptions } from "./ktable.ts";
 export { TimeWindows, SlidingWindows, SessionWindows, type Duration } from "./windows.ts";
 export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type WindowedMaterialized, type LateRecords } from "./windowed-kstream.ts";
 export { GlobalKTable } from "./global-ktable.ts";
+export { EmitStrategy } from "../processor/emit-on-close.ts";
 export type { TableConsumed, ToTableOptions } from "./tables.ts";
 export type { JoinMaterialized } from "./joins.ts";
 export { Topology } from "./topology.ts";

@@ -6,6 +6,7 @@ import type { ProcessorSupplier } from "../processor/processor.ts";
 import { SessionAggregateProcessor, type Merger } from "../processor/session-aggregate.ts";
 import { SlidingWindowAggregateProcessor } from "../processor/sliding-aggregate.ts";
 import { TimeWindowAggregateProcessor } from "../processor/window-aggregate.ts";
+import { WindowCloseEmitter, type EmitStrategy } from "../processor/emit-on-close.ts";
 import type { Windowed } from "../processor/windowed.ts";
 import { serdes as builtIn, type Serde } from "../serdes/serde.ts";
 import { windowed } from "../serdes/windowed.ts";
@@ -21,6 +22,8 @@ export interface LateRecords {
 
 export interface WindowedOptions {
   readonly lateRecords?: LateRecords;
+  /** `EmitStrategy.onWindowClose()`: one result per window when it closes (time and sliding windows). */
+  readonly emitStrategy?: EmitStrategy;
 }
 
 export interface WindowedMaterialized<V> extends Materialized<V> {
@@ -89,6 +92,15 @@ export class TimeWindowedKStream<K, V> extends WindowedStream<K, V> {
     this.windows = windows;
   }
 
+  /**
+   * Kafka Streams' emitStrategy (KIP-825): with `EmitStrategy.onWindowClose()` the aggregation forwards each
+   * window's aggregate once, when stream time reaches the window's close (end + grace; sliding windows one
+   * millisecond later), read from its own store: final results without a suppress buffer.
+   */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V> {
+    return new TimeWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, this.windows, { ...this.options, emitStrategy: strategy });
+  }
+
   /** The number of records per key and window. */
   count(materialized: Omit<WindowedMaterialized<number>, "value"> = {}): KTable<Windowed<K>, number> {
     return this.add(materialized, builtIn.int64(), () => 0, (_k, _v, n: number) => n + 1);
@@ -108,14 +120,17 @@ export class TimeWindowedKStream<K, V> extends WindowedStream<K, V> {
     const w = this.windows;
     const retentionMs = Math.max(materialized.retention === undefined ? 0 : durationMs(materialized.retention, "retention"), w.defaultRetentionMs());
     const windowSizeMs = w instanceof TimeWindows ? w.sizeMs : w.timeDifferenceMs;
+    // Close time − start (windowCloseTime): time windows [start, end) at end + grace; sliding ones include their end.
+    const closeAfterStartMs = w instanceof TimeWindows ? w.sizeMs + w.graceMs : w.timeDifferenceMs + w.graceMs + 1;
+    const onClose = this.options.emitStrategy?.onWindowClose === true;
     return this.addAggregation<A>(
       { kind: "window", valueSerde: valueSerde, windowSizeMs, retentionMs },
       materialized.store,
       materialized.lateRecords,
       (outputs) =>
         (w instanceof TimeWindows
-          ? () => new TimeWindowAggregateProcessor<K, V, A>(w, initializer, aggregator, outputs)
-          : () => new SlidingWindowAggregateProcessor<K, V, A>(w.timeDifferenceMs, w.graceMs, initializer, aggregator, outputs)),
+          ? () => new TimeWindowAggregateProcessor<K, V, A>(w, initializer, aggregator, outputs, onClose ? new WindowCloseEmitter(closeAfterStartMs, outputs) : undefined)
+          : () => new SlidingWindowAggregateProcessor<K, V, A>(w.timeDifferenceMs, w.graceMs, initializer, aggregator, outputs, onClose ? new WindowCloseEmitter(closeAfterStartMs, outputs) : undefined)),
       w,
     );
   }
