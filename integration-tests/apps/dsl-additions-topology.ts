@@ -2,7 +2,7 @@
 // topic), a stream–table join and a table–table left join on derived tables (filter, mapValues), a windowed
 // count with EmitStrategy.onWindowClose (final results from the window store, no suppress buffer). One input
 // topic, so the broker run and the TopologyTestDriver see the records in the same order.
-import { EmitStrategy, StreamsBuilder, TimeWindows, serdes, type Topology } from "weir";
+import { EmitStrategy, StreamsBuilder, TimeWindows, serdes, type Topology } from "weir-streams";
 
 export const topicEnv = {
   events: "DSL_ADDITIONS_EVENTS_TOPIC",

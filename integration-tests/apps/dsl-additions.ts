@@ -1,5 +1,5 @@
 // The DSL-additions test's app: the topology of dsl-additions-topology.ts on the topics named in DSL_ADDITIONS_*_TOPIC.
-import { app } from "weir";
+import { app } from "weir-streams";
 import { buildDslAdditionsTopology, topicEnv } from "./dsl-additions-topology.ts";
 
 function fromEnv(): Parameters<typeof buildDslAdditionsTopology>[0] {
