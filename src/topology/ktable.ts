@@ -9,6 +9,8 @@ import { KStream, type KnownSerdes, type Named } from "./kstream.ts";
 import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./joins.ts";
 import type { TableJoinKind } from "../processor/join-table-table.ts";
 import { durationMs, type Duration } from "./windows.ts";
+import { groupTable, type KGroupedTable, type TableGrouped } from "./kgrouped-table.ts";
+import type { GroupSelector } from "../processor/table-regroup.ts";
 
 /** How `suppress` holds updates back: until the window closes (final results), or for a time limit per key. */
 export type Suppressed = { readonly untilWindowCloses: true } | { readonly untilTimeLimitMs: number };
@@ -115,6 +117,16 @@ export class KTable<K, V> {
   /** Outer join: a key has a row while either table has one; the absent side's value is null. */
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | null, other: VO | null) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
     return this.tableJoin(other, "outer", joiner, materialized);
+  }
+
+  /**
+   * Re-groups the table by a new key: `selector(key, value)` gives each row's grouping key and the value it
+   * brings. Changes go through the repartition topic `<applicationId>-<name>-repartition`; an update
+   * subtracts the row's previous value from its previous group before adding the new one (KGroupedTable).
+   */
+  groupBy<GK, GV>(selector: GroupSelector<K, V, GK, GV>, grouped: TableGrouped<GK, GV>): KGroupedTable<GK, GV> {
+    if (this.windowSpec) throw new TopologyError("a windowed table cannot be re-grouped with groupBy: map its stream instead");
+    return groupTable(this.graph, this.nodeName, this.serdes.key, selector, grouped);
   }
 
   /** @internal What a join needs of this table. */
