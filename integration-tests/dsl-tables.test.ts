@@ -79,3 +79,34 @@ test("table.groupBy().count() through weir run: moves and deletes subtract from 
   run2.child.kill("SIGTERM");
   assert.equal(await run2.exited(30_000), 0, `clean exit${why2()}`);
 });
+
+test("cogroup().aggregate() through weir run: clicks and purchases of each customer in one aggregate, continued across two bounded runs", { timeout: 300_000 }, async () => {
+  const clicks = await topics.create("cogroup-clicks", 2);
+  const purchases = await topics.create("cogroup-purchases", 2);
+  const output = await topics.create("cogroup-activity", 2);
+  const applicationId = uniqueName("cogroup");
+  topics.adopt(`${applicationId}-activity-changelog`);
+  const env = { COGROUP_CLICKS_TOPIC: clicks, COGROUP_PURCHASES_TOPIC: purchases, COGROUP_OUTPUT_TOPIC: output, WEIR_APPLICATION_ID: applicationId };
+  const stateDir = stateDirs.create();
+  const expected = new Map<string, { clicks: number; spent: number }>();
+  const runUntilEnd = async () => {
+    const p = startWeir(["run", "integration-tests/apps/cogroup-activity.ts", "--until-end"], env, { stateDir });
+    assert.equal(await p.exited(120_000), 0, `weir run --until-end exits 0; stderr ends:\n${p.stderr().slice(-4000)}`);
+  };
+  const writeRound = async (round: number) => {
+    const c = Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 7}`, value: `/page-${round}-${i}` }));
+    const p = Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 5}`, value: serdes.int64().serialize(i + round, purchases) }));
+    for (const r of c) expected.set(r.key, { ...(expected.get(r.key) ?? { clicks: 0, spent: 0 }), clicks: (expected.get(r.key)?.clicks ?? 0) + 1 });
+    p.forEach((r, i) => expected.set(r.key, { ...(expected.get(r.key) ?? { clicks: 0, spent: 0 }), spent: (expected.get(r.key)?.spent ?? 0) + i + round }));
+    await write(clicks, c);
+    await write(purchases, p);
+  };
+  await writeRound(1);
+  await runUntilEnd();
+  await writeRound(2); // the second run goes on from the aggregates the first committed
+  await runUntilEnd();
+  const records = await readSettled(output, 100, 60_000);
+  assert.equal(records.length, 100, "one update per input record");
+  const last = lastValues(records, (b) => JSON.parse(b.toString()) as unknown);
+  assert.deepEqual(Object.fromEntries(last), Object.fromEntries(expected));
+});
