@@ -3,6 +3,8 @@ export { KStream, type Named, type Produced, type Repartitioned, type ProcessOpt
 export { BranchedKStream, type Branched } from "./branched-kstream.ts";
 export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stream.ts";
 export { KTable, Suppressed, type SuppressOptions } from "./ktable.ts";
+export { KGroupedTable, type TableGrouped } from "./kgrouped-table.ts";
+export { CogroupedKStream, TimeWindowedCogroupedKStream, SessionWindowedCogroupedKStream } from "./cogrouped-kstream.ts";
 export { TimeWindows, SlidingWindows, SessionWindows, type Duration } from "./windows.ts";
 export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type WindowedMaterialized, type LateRecords } from "./windowed-kstream.ts";
 export { GlobalKTable } from "./global-ktable.ts";

@@ -3,6 +3,7 @@ import { StreamAggregateProcessor, type Aggregator, type Initializer, type Reduc
 import { serdes as builtIn, type Serde } from "../serdes/serde.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KTable } from "./ktable.ts";
+import { CogroupedKStream, type CogroupInput } from "./cogrouped-kstream.ts";
 import { SessionWindowedKStream, TimeWindowedKStream, type WindowedOptions } from "./windowed-kstream.ts";
 import { SessionWindows, type SlidingWindows, type TimeWindows } from "./windows.ts";
 
@@ -61,6 +62,20 @@ export class KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows, options: WindowedOptions = {}): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
     if (windows instanceof SessionWindows) return new SessionWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, windows, options);
     return new TimeWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, windows, options);
+  }
+
+  /**
+   * Starts a cogroup (KIP-150): this stream's records fold into one aggregate per key with `aggregator`;
+   * add other grouped streams with `.cogroup(other, theirAggregator)`, then `.aggregate(initializer, …)`
+   * (or `.windowedBy(…)` first). All inputs share one store, so they must be co-partitioned.
+   */
+  cogroup<A>(aggregator: Aggregator<K, V, A>): CogroupedKStream<K, A> {
+    return new CogroupedKStream<K, A>([{ ...this.cogroupInput(), aggregator: aggregator as Aggregator<K, never, unknown> }]);
+  }
+
+  /** @internal What a cogroup needs of this grouped stream. */
+  cogroupInput(): Omit<CogroupInput<K>, "aggregator"> {
+    return { graph: this.graph, parent: this.parent, keySerde: this.keySerde };
   }
 
   private addAggregation<A>(

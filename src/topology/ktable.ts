@@ -10,6 +10,10 @@ import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./join
 import type { TableJoinKind } from "../processor/join-table-table.ts";
 import { durationMs, type Duration } from "./windows.ts";
 import { filterGetter, mapValuesGetter, storeGetter, type TableValueGetterSupplier } from "../processor/table-value-getter.ts";
+import { groupTable, type KGroupedTable, type TableGrouped } from "./kgrouped-table.ts";
+import type { GroupSelector } from "../processor/table-regroup.ts";
+import { addForeignKeyJoin, type ForeignKeyJoined, type ForeignKeyTableSide } from "./foreign-key-joins.ts";
+import type { ForeignKeyJoinKind } from "../processor/foreign-key-join.ts";
 
 /** How `suppress` holds updates back: until the window closes (final results), or for a time limit per key. */
 export type Suppressed = { readonly untilWindowCloses: true } | { readonly untilTimeLimitMs: number };
@@ -110,13 +114,28 @@ export class KTable<K, V> {
    * on either side recomputes the key's row; a key that stops matching gets a tombstone. Both tables need a
    * store; pass `{ store, value }` to materialize the result.
    */
-  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
-    return this.tableJoin(other, "inner", joiner as (l: V | null, r: VO | null) => VR, materialized);
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR, materialized?: JoinMaterialized<VR>): KTable<K, VR>;
+  /**
+   * Foreign-key inner join (KIP-213): each row joins the row of `other` whose key `foreignKey(value, key)`
+   * names; keyed by this table's key. Kept right under updates and deletes on either side and when a row's
+   * foreign key changes, through two internal topics (`<name>-subscription`, `<name>-response`). Both tables
+   * need a store and known serdes.
+   */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKey: (value: V, key: K) => KO | null, joiner: (value: V, other: VO) => VR, joined?: ForeignKeyJoined<KO, VR>): KTable<K, VR>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads type it; KTable is invariant in its key
+  join(other: KTable<any, unknown>, a: unknown, b?: unknown, c?: unknown): KTable<K, unknown> {
+    if (typeof b === "function") return this.foreignKeyJoin(other, "inner", a, b, c);
+    return this.tableJoin(other as KTable<K, unknown>, "inner", a as (l: V | null, r: unknown) => unknown, (b ?? {}));
   }
 
   /** Left join: a key has a row while this table has one; `other`'s value is null when it has none. */
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO | null) => VR, materialized: JoinMaterialized<VR> = {}): KTable<K, VR> {
-    return this.tableJoin(other, "left", joiner as (l: V | null, r: VO | null) => VR, materialized);
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO | null) => VR, materialized?: JoinMaterialized<VR>): KTable<K, VR>;
+  /** Foreign-key left join: every row has a result; `other`'s value is null when its foreign key (or the row it names) is absent. */
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKey: (value: V, key: K) => KO | null, joiner: (value: V, other: VO | null) => VR, joined?: ForeignKeyJoined<KO, VR>): KTable<K, VR>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads type it; KTable is invariant in its key
+  leftJoin(other: KTable<any, unknown>, a: unknown, b?: unknown, c?: unknown): KTable<K, unknown> {
+    if (typeof b === "function") return this.foreignKeyJoin(other, "left", a, b, c);
+    return this.tableJoin(other as KTable<K, unknown>, "left", a as (l: V | null, r: unknown) => unknown, (b ?? {}));
   }
 
   /** Outer join: a key has a row while either table has one; the absent side's value is null. */
@@ -124,10 +143,33 @@ export class KTable<K, V> {
     return this.tableJoin(other, "outer", joiner, materialized);
   }
 
+  /**
+   * Re-groups the table by a new key: `selector(key, value)` gives each row's grouping key and the value it
+   * brings. Changes go through the repartition topic `<applicationId>-<name>-repartition`; an update
+   * subtracts the row's previous value from its previous group before adding the new one (KGroupedTable).
+   */
+  groupBy<GK, GV>(selector: GroupSelector<K, V, GK, GV>, grouped: TableGrouped<GK, GV>): KGroupedTable<GK, GV> {
+    if (this.windowSpec) throw new TopologyError("a windowed table cannot be re-grouped with groupBy: map its stream instead");
+    return groupTable(this.graph, this.nodeName, this.serdes.key, selector, grouped);
+  }
+
   /** @internal What a join needs of this table. */
   joinSide(): TableSide {
     if (this.windowSpec) throw new TopologyError("a windowed table cannot be joined: join a stream to it, or join windowed streams with JoinWindows");
     return { graph: this.graph, nodeName: this.nodeName, store: this.queryableStoreName, keySerde: this.serdes.key, getter: this.getter };
+  }
+
+  /** @internal What a foreign-key join needs of this table. */
+  foreignKeySide(): ForeignKeyTableSide {
+    return { ...this.joinSide(), valueSerde: this.serdes.value };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any key: the foreign key's type
+  private foreignKeyJoin(other: KTable<any, unknown>, kind: ForeignKeyJoinKind, extractor: unknown, joiner: unknown, joined: unknown): KTable<K, unknown> {
+    const options = (joined ?? {}) as ForeignKeyJoined<unknown, unknown>;
+    type Fn = (x: unknown, y: unknown) => unknown;
+    const result = addForeignKeyJoin(this.foreignKeySide(), other.foreignKeySide(), kind, extractor as Fn, joiner as Fn, options);
+    return new KTable<K, unknown>(this.graph, result.node, { key: this.serdes.key, value: options.value }, result.store);
   }
 
   private tableJoin<VO, VR>(other: KTable<K, VO>, kind: TableJoinKind, joiner: (l: V | null, r: VO | null) => VR, materialized: JoinMaterialized<VR>): KTable<K, VR> {

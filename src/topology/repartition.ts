@@ -65,6 +65,16 @@ export function repartitionPartitionCounts(topology: Topology, sourceCounts: Rea
       counts.set(r.name, Math.max(...(inputs as number[])));
     }
   }
+  // A cycle (a foreign-key join's subscription and response topics: each side writes what the other reads)
+  // never settles above; such a topic takes the largest count among its writers' inputs that are known.
+  for (let pass = 0; pass <= topology.repartitionTopics.length; pass++) {
+    for (const r of topology.repartitionTopics) {
+      if (counts.has(r.name)) continue;
+      const writers = topology.subTopologies.filter((s) => s.sinkTopics.includes(r.name));
+      const known = writers.flatMap((s) => s.sourceTopics.map(countOf)).filter((c): c is number => c !== undefined);
+      if (known.length > 0) counts.set(r.name, Math.max(...known));
+    }
+  }
   const unknown = topology.repartitionTopics.filter((r) => !counts.has(r.name)).map((r) => r.name);
   if (unknown.length > 0) throw new TopologyError(`cannot work out the partition count of ${unknown.join(", ")}: no sub-topology with known inputs writes it`);
   return counts;
