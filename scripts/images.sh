@@ -151,6 +151,7 @@ build_node() {
   fi
   context="$(context_dir node)"
   cp -l "$home/bin/node" "$context/node"
+  if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then cp /etc/ssl/certs/ca-certificates.crt "$context/"; else : >"$context/ca-certificates.crt"; fi
   mkdir -p "$context/npm"
   tar -xzf "$tarball" -C "$context/npm" --strip-components=1
   build node "weir-node:$node_version" "$context" weir-base:bookworm
