@@ -33,6 +33,9 @@ auto.create.topics.enable=false
 delete.topic.enable=true
 group.initial.rebalance.delay.ms=0
 transaction.max.timeout.ms=900000
+# On a machine whose CPUs are overcommitted the controller's queue can hold a heartbeat past the default 9 s,
+# and it then fences its own broker: topics answer "does not host this topic-partition" until it recovers.
+broker.session.timeout.ms=30000
 PROPERTIES
 
 version=$(find "$home/libs" -name 'kafka-clients-*.jar' -printf '%f\n' | sed 's/kafka-clients-\(.*\)\.jar/\1/' | head -n1)
