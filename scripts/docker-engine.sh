@@ -88,6 +88,7 @@ cmd_start() {
   local host pid
   if host="$(user_engine)"; then echo "$host"; return 0; fi
   [[ -z ${DOCKER_HOST:-} ]] || die "DOCKER_HOST=$DOCKER_HOST does not answer"
+  [[ $(id -u) -eq 0 ]] || die "no Docker engine answers, and starting a private one needs root"
   mkdir -p "$exec_root" "$data_root"
   exec 9>>"$exec_root/lock"
   flock -w 300 9 || die "timed out waiting for $exec_root/lock"
@@ -96,7 +97,6 @@ cmd_start() {
     log "dockerd $pid does not answer; stopping it"
     kill_engine "$pid"
   fi
-  [[ $(id -u) -eq 0 ]] || die "no Docker engine answers, and a private one needs root"
   ensure_installed
   rm -f "$pid_file" "$socket"
   : >"$log_file"
