@@ -13,11 +13,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# The exactly-once chaos test, a schema-registry round trip, state restore, and the first topology end to end.
+# The exactly-once chaos test, a schema-registry round trip and the first topology end to end. (restore.test.ts
+# passes on this path too, but adds about 9 minutes on a loaded 2-core machine: the main run has it.)
 CORE=(
   integration-tests/pageviews-end-to-end.test.ts
   integration-tests/schema-registry.test.ts
-  integration-tests/restore.test.ts
   integration-tests/exactly-once-chaos.test.ts
 )
 (($# > 0)) || set -- "${CORE[@]}"
