@@ -28,7 +28,7 @@ $(error no example named '$(EXAMPLE)'; pick one of: $(EXAMPLES))
 endif
 endif
 
-.PHONY: help deps build services browser typecheck lint unit docker-check k8s-check test compat demo broker broker-stop bench bench-peers clean
+.PHONY: help deps build services browser typecheck lint unit docker-check k8s-check containers test compat demo broker broker-stop bench bench-peers clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
@@ -38,7 +38,8 @@ help:
 	@echo "make broker - start (or reuse) the local Kafka broker and print its export line: eval \"\$$(make -s broker)\""
 	@echo "make broker-stop - stop it"
 	@echo "make build  - compile the npm packages weir-streams (dist/) and create-weir (packages/create-weir/dist/)"
-	@echo "make docker-check - validate docker/ (compose file, Dockerfile lint, dashboard and Prometheus config); runs no container"
+	@echo "make docker-check - validate docker/ (compose file, Dockerfiles lint, dashboard and Prometheus config); runs no container"
+	@echo "make containers - Docker engine + local images, core tests on testcontainers, the compose stack for real (SKIPPED without an engine; not in make test)"
 	@echo "make k8s-check - validate deploy/kubernetes/ offline (schemas of kubernetes-models, agreement with Weir's config)"
 	@echo "make compat - the core integration tests and the chaos test on Kafka 3.9.2, 4.1.2, 4.4.0 x Node 22, 24 (long; not in make test)"
 	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
@@ -69,21 +70,31 @@ lint: deps
 unit: deps
 	node --test "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts"
 
-# No Docker engine here: the compose file is validated (docker-compose config) and the Dockerfile linted, not run.
+# Static checks of docker/, no engine needed: the compose file validated (docker-compose config), the
+# Dockerfiles linted, the dashboard and Prometheus config checked. `make containers` runs them for real.
 docker-check: deps
 	scripts/docker-tools.sh >/dev/null
 	docker-compose -f docker/compose.yaml config -q
-	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile
-	"$$(scripts/docker-tools.sh | tail -n 1)" packages/create-weir/template/Dockerfile
-	node --test docker/*.test.ts
+	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile docker/images/*/Dockerfile packages/create-weir/template/Dockerfile
+	node --test docker/config.test.ts
 
 # The Kubernetes manifests, validated offline: no cluster, no schema download (deploy/kubernetes/manifests.test.ts).
 k8s-check: deps
 	node --test deploy/kubernetes/*.test.ts
 
+# The container stage: a Docker engine (a private dockerd when none answers and we are root), the images built
+# locally (scripts/images.sh), a core subset of the integration tests (exactly-once chaos included) with Kafka
+# and the registry started by testcontainers, and docker/compose.yaml brought up by docker/compose-stack.test.ts.
+# Where no engine can be started it prints SKIPPED and passes; WEIR_CONTAINER_TESTS=required makes that fail.
+# Not yet part of `make test` (its chaos run on testcontainers has not passed; see the README's Deployment).
+containers: deps services docker-check
+	scripts/container-tests.sh
+
 # build: integration-tests/scaffold.test.ts packs both packages (its npm pack finds dist/ up to date).
+# The main run is on Maven-jar processes (WEIR_TEST_CONTAINERS=0): its SASL_SSL test needs their listener.
 test: deps build services browser typecheck lint docker-check k8s-check
-	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
+	WEIR_TEST_CONTAINERS=0 scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
+	@echo "make test: the container stage was NOT run (SKIPPED, not passed): run it with 'make containers'"
 
 # Ctrl-C stops the demo and its services; with-services.sh then exits 130, which is how a demo ends, not an error.
 demo: deps services

@@ -39,10 +39,30 @@ test("every panel uses the provisioned Prometheus datasource", () => {
   for (const panel of dashboard.panels) assert.equal(panel.datasource.uid, uid, panel.title);
 });
 
-test("Prometheus scrapes /metrics of every Weir instance of the compose file", () => {
-  const instances = [...read("compose.yaml").matchAll(/^ {2}([a-z0-9-]+):\n {4}<<: \*weir$/gm)].map((m) => m[1]!);
+test("Prometheus scrapes /metrics of every Weir instance of the compose file, on its default host port", () => {
+  const compose = read("compose.yaml");
+  const instances = [...compose.matchAll(/^ {2}([a-z0-9-]+):\n {4}<<: \*weir$/gm)].map((m) => m[1]!);
   assert.deepEqual(instances, ["weir-1", "weir-2"]);
   const prometheus = read("prometheus.yml");
   assert.match(prometheus, /metrics_path: \/metrics/);
-  for (const name of instances) assert.ok(prometheus.includes(`"${name}:8080"`), `prometheus.yml does not scrape ${name}`);
+  for (const name of instances) {
+    const service = compose.slice(compose.indexOf(`  ${name}:\n`)).split(/\n {2}[a-z]/)[0]!;
+    const port = /WEIR_HTTP_PORT: \$\{[A-Z0-9_]+:-(\d+)\}/.exec(service)?.[1];
+    assert.ok(port, `${name} has no WEIR_HTTP_PORT with a default`);
+    assert.ok(prometheus.includes(`"127.0.0.1:${port}"`), `prometheus.yml does not scrape ${name} at 127.0.0.1:${port}`);
+  }
+});
+
+test("every service of the compose file runs on the host network: no bridge network is created", () => {
+  const compose = read("compose.yaml");
+  const services = compose.slice(compose.indexOf("\nservices:\n"), compose.indexOf("\nvolumes:\n"));
+  const names = [...services.matchAll(/^ {2}([a-z0-9-]+):$/gm)].map((m) => m[1]!);
+  assert.ok(names.length >= 7, names.join(", "));
+  for (const name of names) {
+    const body = services.slice(services.indexOf(`  ${name}:\n`)).split(/\n {2}[a-z]/)[0]!;
+    assert.ok(/network_mode: host/.test(body) || /<<: \*weir/.test(body), `${name} is not on the host network`);
+  }
+  assert.match(compose, /^x-weir: &weir\n(?: {2}.*\n)* {2}network_mode: host$/m);
+  assert.doesNotMatch(compose, /^networks:/m);
+  assert.doesNotMatch(compose, /^ {4}ports:/m);
 });

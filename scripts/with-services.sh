@@ -5,8 +5,38 @@
 # With its own broker it also exports KAFKA_SASL_SSL_BOOTSTRAP_SERVERS, KAFKA_TLS_CA_FILE, KAFKA_SASL_USERNAME
 # and KAFKA_SASL_PASSWORD (the broker's SASL_SSL listener; set them yourself with your own broker).
 # WEIR_NO_REGISTRY=1 starts only Kafka (the benchmarks need no registry).
+#
+# The testcontainers path: with WEIR_TEST_CONTAINERS=1, or when a Docker engine answers and the images of
+# scripts/images.sh are built, Kafka and the registry run as containers started by testcontainers
+# (integration-tests/helpers/with-containers.ts) instead of Maven-jar processes; WEIR_TEST_CONTAINERS=0 never
+# uses containers. WEIR_TEST_CONTAINERS=1 starts the engine (scripts/docker-engine.sh) and builds the images.
+# Containers run without Ryuk, testcontainers' reaper (its image would come from Docker Hub): see with-containers.ts.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+containers_ready() {
+  local tags
+  DOCKER_HOST="$("$here/docker-engine.sh" status 2>/dev/null)" || return 1
+  export DOCKER_HOST
+  tags="$(node --input-type=module -e 'import { imageTags } from "./integration-tests/helpers/containers.ts"; const t = imageTags(); console.log(t.kafka, t.registry)')" || return 1
+  # shellcheck disable=SC2086  # two tags
+  docker image inspect $tags >/dev/null 2>&1
+}
+
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ -z "${SCHEMA_REGISTRY_URL:-}" ]; then
+  case "${WEIR_TEST_CONTAINERS:-}" in
+    1)
+      DOCKER_HOST="$("$here/docker-engine.sh" start)"
+      export DOCKER_HOST
+      "$here/images.sh" kafka registry >/dev/null
+      use_containers=1 ;;
+    0) use_containers=0 ;;
+    *) if (cd "$here/.." && containers_ready); then use_containers=1; else use_containers=0; fi ;;
+  esac
+  if [ "$use_containers" = 1 ]; then
+    exec node "$here/../integration-tests/helpers/with-containers.ts" "$@"
+  fi
+fi
 
 started=()
 cleanup() {
