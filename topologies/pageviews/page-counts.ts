@@ -1,7 +1,7 @@
 // Page views, cleaned as app.ts cleans them and written to the same output topic, and also counted per page
 // into the queryable store `views-per-page` (GET /stores/views-per-page/keys/<host><path> on any instance).
 // The compose stack (docker/compose.yaml) runs this one: its test asks one instance for pages the other owns.
-import { StreamsBuilder, app, serdes } from "weir";
+import { StreamsBuilder, app, serdes } from "weir-streams";
 import { cleanViews, topics, type CleanView } from "./app.ts";
 
 export const VIEWS_PER_PAGE = "views-per-page";
