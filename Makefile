@@ -15,7 +15,9 @@ export npm_config_fund := false
 export npm_config_audit := false
 
 EXAMPLE ?= fraud
-TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "integration-tests/**/*.test.ts"
+UNIT_TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts"
+# The broker suite: `make test` runs it only once the unit tests (a first, fast stage) have passed.
+TEST_FILES := "integration-tests/**/*.test.ts"
 
 .PHONY: help deps services browser typecheck lint unit docker-check test demo bench bench-peers clean
 
@@ -46,7 +48,7 @@ lint: deps
 	npx eslint .
 
 unit: deps
-	node --test "src/**/*.test.ts" "topologies/**/*.test.ts"
+	node --test $(UNIT_TEST_FILES)
 
 # No Docker engine here: the compose file is validated (docker-compose config) and the Dockerfile linted, not run.
 docker-check: deps
@@ -55,7 +57,8 @@ docker-check: deps
 	"$$(scripts/docker-tools.sh | tail -n 1)" docker/Dockerfile
 	node --test docker/*.test.ts
 
-test: deps services browser typecheck lint docker-check
+# Fails early: type check, lint and the unit tests run before any broker, registry or browser is installed or started.
+test: deps typecheck lint unit services browser docker-check
 	scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 
 demo: deps services

@@ -37,6 +37,8 @@ export interface TaskManagerOptions {
   readonly committed?: (task: StreamTask, offsets: ReadonlyMap<string, string>) => void;
   /** The instance's global stores (GlobalKTables), which every task may read. */
   readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
+  /** A test hook (restore-hold.ts): awaited before a restoring task's changelogs are fetched. */
+  readonly restoreHold?: ((task: string) => Promise<void>) | undefined;
 }
 
 export class TaskManager {
@@ -83,6 +85,7 @@ export class TaskManager {
       control: () => this.control!,
       current: (generation) => generation === this.generation,
       fail: options.fail,
+      hold: options.restoreHold,
       reopen: (task) => this.reopenEmpty(task),
     });
   }
