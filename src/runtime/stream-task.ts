@@ -285,7 +285,8 @@ export class StreamTask {
   async processBuffered(nowMs: number, trigger: CommitTrigger = "processing"): Promise<Map<string, number>> {
     if (!this.buffered) return new Map();
     const counts = await this.buffered.drain(nowMs);
-    if (trigger === "tick" && counts.size > 0 && this.buffered.size() === 0) this.schedule.request();
+    const processed = [...counts.values()].reduce((a, b) => a + b, 0);
+    if (trigger === "tick" && processed > 0 && this.buffered.size() === 0) this.schedule.request();
     return counts;
   }
 

@@ -70,6 +70,8 @@ export class TaskRestorer {
     });
     if (verdict.cancelled) return;
     for (let task of tasks) {
+      // Closed meanwhile (a failed commit's recovery replaced it): its replacement restores itself.
+      if (task.status === "closed") continue;
       const beyond = task.checkpointBeyond(ends);
       if (beyond !== undefined) {
         // As Kafka Streams does with such a file: wipe it and rebuild the stores from the changelog.
