@@ -18,7 +18,9 @@ export npm_config_fund := false
 export npm_config_audit := false
 
 EXAMPLE ?= fraud
-TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts" "integration-tests/**/*.test.ts"
+UNIT_TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts"
+# The broker suite: `make test` runs it only once the unit tests (a first, fast stage) have passed.
+TEST_FILES := "integration-tests/**/*.test.ts"
 EXAMPLES := $(filter-out lib,$(sort $(patsubst topologies/%/demo.ts,%,$(wildcard topologies/*/demo.ts))))
 
 # `make demo EXAMPLE=nope` stops here, before installing or starting anything.
@@ -68,7 +70,7 @@ lint: deps
 	npx eslint .
 
 unit: deps
-	node --test "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts"
+	node --test $(UNIT_TEST_FILES)
 
 # Static checks of docker/, no engine needed: the compose file validated (docker-compose config), the
 # Dockerfiles linted, the dashboard and Prometheus config checked. `make containers` runs them for real.
@@ -90,9 +92,10 @@ k8s-check: deps
 containers: deps services docker-check
 	scripts/container-tests.sh
 
+# Fails early: type check, lint and the unit tests run before any broker, registry or browser is installed or started.
 # build: integration-tests/scaffold.test.ts packs both packages (its npm pack finds dist/ up to date).
 # The main run is on Maven-jar processes (WEIR_TEST_CONTAINERS=0): its SASL_SSL test needs their listener.
-test: deps build services browser typecheck lint docker-check k8s-check
+test: deps typecheck lint unit k8s-check build services browser docker-check
 	WEIR_TEST_CONTAINERS=0 scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
 	@echo "make test: the container stage was NOT run (SKIPPED, not passed): run it with 'make containers'"
 

@@ -1,5 +1,7 @@
 // Operating an instance: its Prometheus metrics, /health and /ready (503 while a large store restores),
 // /topology, and a SIGTERM in the middle of processing that loses and duplicates nothing.
+import { writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { tailTopics } from "../src/kafka/tools.ts";
@@ -83,28 +85,28 @@ test("after N records, /metrics counts N consumed and N produced, and the lag fa
 
 test("/ready answers 503 while a large store restores and 200 once it runs", async () => {
   const { input, output, env } = await fixture("ready", 2);
-  // 150,000 distinct keys: a changelog that takes a while to replay into an empty state dir.
-  const written = payments({ count: 150_000, keys: 150_000, seed: 5 });
+  // 30,000 distinct keys: a changelog replayed into an empty state dir.
+  const written = payments({ count: 30_000, keys: 30_000, seed: 5 });
   await writePayments(input, written);
   const first = startWeir(["run", countAndSum, "--until-end"], env, { stateDir: stateDirs.create() });
   assert.equal(await first.exited(180_000), 0, first.stderr().slice(-3000));
 
-  // A new instance on an empty state dir: both tasks restore their whole changelog before running.
-  const second = startWeir(["run", countAndSum], env, { stateDir: stateDirs.create() });
+  // A new instance on an empty state dir: both tasks restore their whole changelog before running. The restore
+  // is held (the WEIR_TEST_HOLD_RESTORE_FILE hook) until the test has seen /ready answer 503: no race with it.
+  const hold = join(stateDirs.create(), "hold-restore");
+  writeFileSync(hold, "");
+  const second = startWeir(["run", countAndSum], { ...env, WEIR_TEST_HOLD_RESTORE_FILE: hold }, { stateDir: stateDirs.create() });
   const base = await httpBase(second);
-  const seen: { status: number; reason?: string }[] = [];
-  await eventually("/ready to answer 200", 120_000, async () => {
-    const response = await fetch(`${base}/ready`);
-    const body = (await response.json()) as { reason?: string };
-    seen.push({ status: response.status, reason: body.reason });
-    return response.status === 200;
-  });
-  assert.ok(
-    seen.some((s) => s.status === 503 && /restoring/.test(s.reason ?? "")),
-    `503 with a restoring reason was seen before 200: ${JSON.stringify(seen.slice(0, 5))} … ${seen.length} polls`,
-  );
+  await eventually("a restore to be held", 120_000, () => second.logs("restore held (test hook): waiting for the file to be deleted").length > 0);
+  const held = await fetch(`${base}/ready`);
+  const body = (await held.json()) as { reason?: string };
+  assert.equal(held.status, 503);
+  assert.match(body.reason ?? "", /tasks not running yet \(restoring\)/);
+  rmSync(hold);
+
+  await eventually("/ready to answer 200", 120_000, async () => (await fetch(`${base}/ready`)).status === 200);
   const restored = second.logs("restore done").reduce((n, l) => n + Number(l.restored), 0);
-  assert.equal(restored, 150_000, "the whole changelog was replayed");
+  assert.equal(restored, 30_000, "the whole changelog was replayed");
   assert.equal((await readSettled(output, written.length, 30_000)).length, written.length);
   second.child.kill("SIGTERM");
   assert.equal(await second.exited(30_000), 0);

@@ -22,6 +22,7 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { restoreHoldFromEnv } from "./restore-hold.ts";
 import { GlobalUpdater } from "./global-updater.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
@@ -111,6 +112,7 @@ export class App {
         this.purger.committed(offsets);
       },
       globalStores: () => this.global?.stores,
+      restoreHold: restoreHoldFromEnv(env, this.logger),
     });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({

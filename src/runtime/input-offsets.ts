@@ -3,6 +3,7 @@
 // A task never processes an offset twice, and fetching resumes from here, never from the client's own
 // idea of the position (see TaskManager's run()).
 import type { BatchMessage, TopicPartitionOffset } from "../kafka/index.ts";
+import type { TaskSnapshot } from "./stream-task-types.ts";
 
 export class InputOffsets {
   private readonly partition: number;
@@ -14,6 +15,8 @@ export class InputOffsets {
    * then moved by each commit of ours.
    */
   private readonly committed = new Map<string, string>();
+  /** Per input topic, the partition's end offset when its last batch was fetched (for lag). */
+  private readonly highWatermarks = new Map<string, string>();
 
   constructor(topics: readonly string[], partition: number) {
     this.topics = topics;
@@ -85,9 +88,23 @@ export class InputOffsets {
     this.positions.clear();
   }
 
-  /** For `/tasks`: the committed offset of `topic` and the position the task has reached (committed or not). */
-  of(topic: string): { committed: string | null; position: string | null } {
-    const committed = this.committed.get(topic) ?? null;
-    return { committed, position: this.positions.get(topic) ?? committed };
+  noteHighWatermark(topic: string, highWatermark: string): void {
+    this.highWatermarks.set(topic, highWatermark);
+  }
+
+  /** What `/tasks` shows of each input partition. */
+  snapshot(): TaskSnapshot["partitions"] {
+    return this.topics.map((topic) => {
+      const hw = this.highWatermarks.get(topic) ?? null;
+      const committed = this.committed.get(topic) ?? null;
+      const position = this.positions.get(topic) ?? committed;
+      return {
+        topic,
+        partition: this.partition,
+        committedOffset: committed,
+        highWatermark: hw,
+        lag: hw === null || position === null ? null : Math.max(0, Number(BigInt(hw) - BigInt(position))),
+      };
+    });
   }
 }

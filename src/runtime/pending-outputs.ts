@@ -111,6 +111,17 @@ export class PendingOutputs {
   }
 }
 
+/** Per topic, how many of `records` go there; and their timestamps (the inputs' event times), for the metrics. */
+export function outputCounts(records: readonly ProducedRecord[]): { outputsPerTopic: Map<string, number>; inputTimestamps: number[] } {
+  const outputsPerTopic = new Map<string, number>();
+  const inputTimestamps: number[] = [];
+  for (const r of records) {
+    outputsPerTopic.set(r.topic, (outputsPerTopic.get(r.topic) ?? 0) + 1);
+    inputTimestamps.push(r.timestamp);
+  }
+  return { outputsPerTopic, inputTimestamps };
+}
+
 function sizeOf(record: ProducedRecord): number {
   return (record.key?.length ?? 0) + (record.value?.length ?? 0);
 }

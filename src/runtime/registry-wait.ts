@@ -2,9 +2,11 @@
 // backoff, instead of skipping records or failing: nothing past the waiting batch is processed or
 // committed. The wait stays inside kafkajs's batch handler, which heartbeats, so the member keeps its
 // partitions; it gives up (the batch stays unprocessed and is fetched again) on a rebalance or shutdown.
+import type { BatchControl, PartitionBatch } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import { SerdeUnavailableError } from "../serdes/serde.ts";
 import type { Logger } from "./logger.ts";
+import type { StreamTask } from "./stream-task.ts";
 
 export interface WarmUpWait {
   readonly task: string;
@@ -71,4 +73,39 @@ export async function awaitWarmUps(warmUps: () => Promise<void>[], wait: WarmUpW
       wait.logger.info({ task: wait.task, attempts: failures, waitedMs: Date.now() - since }, outcome);
     }
   }
+}
+
+export interface BatchWarmUp {
+  readonly logger: Logger;
+  readonly metrics: WeirMetrics;
+  /** True when the task manager gave the task up (shutdown, closed or replaced). */
+  abandoned(): boolean;
+  /** Commits the task's earlier work. */
+  commit(): Promise<void>;
+  /** Stops the app. */
+  fail(error: Error): void;
+}
+
+/**
+ * Waits until the serdes have every schema the batch needs (fetched from the registry once, then cached).
+ * While the registry is unreachable the task waits with backoff and heartbeats: its earlier work is
+ * committed first, nothing of this batch is processed. False: give the batch up (it is fetched again).
+ */
+export async function warmUpBatch(task: StreamTask, batch: PartitionBatch, control: BatchControl, options: BatchWarmUp): Promise<boolean> {
+  const warmUps = () => task.warmUps(batch.topic, batch.messages);
+  if (warmUps().length === 0) return true;
+  return awaitWarmUps(warmUps, {
+    task: task.id,
+    logger: options.logger,
+    metrics: options.metrics,
+    heartbeat: () => control.heartbeat(),
+    abandoned: () => options.abandoned() || control.isStale() || !control.isRunning() || task.status !== "running",
+    beforeWaiting: async () => {
+      if (task.hasUncommitted()) await options.commit();
+    },
+  }).catch((err: unknown) => {
+    // The registry answered, and no retry will change the answer (e.g. a sink's schema is incompatible).
+    options.fail(new Error(`task ${task.id} cannot prepare its serdes: ${(err as Error).message}`, { cause: err }));
+    return false;
+  });
 }

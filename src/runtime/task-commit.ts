@@ -63,3 +63,9 @@ function recursOnRetry(error: Error): boolean {
     type === "GROUP_AUTHORIZATION_FAILED"
   );
 }
+
+/** A commit refused because another producer of the task's transactional id took over. */
+export function isFencing(err: unknown): boolean {
+  const e = err as { type?: unknown; message?: unknown };
+  return e.type === "INVALID_PRODUCER_EPOCH" || e.type === "PRODUCER_FENCED" || (typeof e.message === "string" && /fenc/i.test(e.message));
+}

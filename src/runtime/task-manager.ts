@@ -3,7 +3,6 @@
 // commit sequence (task-commit.ts) and of each task's output. The group consumer reads the inputs and, for
 // restore, the tasks' changelog partitions (the assignor hands both out together); a partition is fetched
 // only while its task needs it. What it needs of Kafka: kafka-ports.ts.
-import { join } from "node:path";
 import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, PartitionBatch } from "../kafka/index.ts";
 import { changelogPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
@@ -13,9 +12,10 @@ import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type TaskRef } from "./group-planner.ts";
+import { TaskCreator } from "./task-creator.ts";
 import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
-import { awaitWarmUps } from "./registry-wait.ts";
+import { warmUpBatch } from "./registry-wait.ts";
 import type { PartitionControl, TaskAdminPort, TaskOutputPort } from "./kafka-ports.ts";
 import { commitTask, CommitFailures } from "./task-commit.ts";
 import { deleteStateFile, TaskRestorer } from "./task-restorer.ts";
@@ -37,13 +37,15 @@ export interface TaskManagerOptions {
   readonly committed?: (task: StreamTask, offsets: ReadonlyMap<string, string>) => void;
   /** The instance's global stores (GlobalKTables), which every task may read. */
   readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
+  /** A test hook (restore-hold.ts): awaited before a restoring task's changelogs are fetched. */
+  readonly restoreHold?: ((task: string) => Promise<void>) | undefined;
 }
 
 export class TaskManager {
   private readonly options: TaskManagerOptions;
   private readonly tasks = new Map<string, StreamTask>();
-  /** Each open task's output: its commits go through it (commitTask), it closes after the task. */
-  private readonly outputs = new Map<StreamTask, TaskOutputPort>();
+  /** Opens tasks with their outputs, and closes them. */
+  private readonly creator: TaskCreator;
   private readonly changelogTopics: ReadonlySet<string>;
   private control: PartitionControl | undefined;
   /** Bumped at every assignment: work started for an older one stops at its next step. */
@@ -56,8 +58,6 @@ export class TaskManager {
   private assigned = false;
   /** Set when the app starts stopping: a batch waiting for the schema registry gives up. */
   private stopping = false;
-  /** Per sink topic (and the dead-letter topic), the largest record it accepts. */
-  private maxMessageBytes: ReadonlyMap<string, number> = new Map();
   /** The topics topic choosers picked, checked against the cluster. */
   private readonly outputTopics: OutputTopics;
   /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
@@ -71,6 +71,7 @@ export class TaskManager {
       topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))),
     );
     this.outputTopics = new OutputTopics(topology, options.admin);
+    this.creator = new TaskCreator(options);
     this.ticker = new WallClockTick({
       tasks: () => this.tasks.values(),
       commit: (task) => this.commit(task),
@@ -84,6 +85,7 @@ export class TaskManager {
       control: () => this.control!,
       current: (generation) => generation === this.generation,
       fail: options.fail,
+      hold: options.restoreHold,
       reopen: (task) => this.reopenEmpty(task),
     });
   }
@@ -122,7 +124,7 @@ export class TaskManager {
 
   /** The topics' max.message.bytes, read at start: an output over it is a production error at its record. */
   setMaxMessageBytes(limits: ReadonlyMap<string, number>): void {
-    this.maxMessageBytes = limits;
+    this.creator.maxMessageBytes = limits;
   }
 
   /** The app is stopping: batches waiting for the schema registry stop waiting. */
@@ -163,64 +165,22 @@ export class TaskManager {
       const committed = (await this.commitOnce(task)) === undefined;
       if (wanted.has(id) && committed) continue;
       this.tasks.delete(id);
-      await this.closeTask(task);
+      await this.creator.close(task);
       this.options.logger.info({ task: id }, wanted.has(id) ? "task closed: its commit failed, reopening it" : "task closed: revoked");
     }
     for (const [id, ref] of wanted) {
       if (generation !== this.generation) return;
-      if (!this.tasks.has(id)) this.tasks.set(id, await this.openTask(ref));
+      if (!this.tasks.has(id)) this.tasks.set(id, await this.creator.open(ref));
     }
     if (generation !== this.generation) return;
     await this.restorer.restore(generation, [...wanted.keys()].map((id) => this.tasks.get(id)!));
   }
 
-  /**
-   * Opens a task's file, then (step 1) fences any other owner of the task through its output, so that the
-   * changelogs cannot grow behind our back.
-   */
-  private async openTask(ref: TaskRef): Promise<StreamTask> {
-    const { config, topology, logger } = this.options;
-    const id = taskId(ref.subTopology, ref.partition);
-    const output = this.options.outputFor(id);
-    const task = StreamTask.open({
-      subTopology: topology.subTopologies[ref.subTopology]!,
-      partition: ref.partition,
-      applicationId: config.applicationId,
-      statePath: join(config.stateDir, config.applicationId, `${id}.sqlite`),
-      cacheMaxBytes: config.cacheMaxBytes,
-      pageCacheBytes: config.statePageCacheBytes,
-      commitIntervalMs: config.commitIntervalMs,
-      logger,
-      metrics: this.options.metrics,
-      errorHandling: config,
-      maxMessageBytes: this.maxMessageBytes,
-      globalStores: this.options.globalStores?.(),
-      maxTaskIdleMs: config.maxTaskIdleMs,
-    });
-    try {
-      await output.init();
-    } catch (err) {
-      await task.close();
-      throw err;
-    }
-    this.outputs.set(task, output);
-    return task;
-  }
-
-  /** Closes the task (its uncommitted work rolled back), then its output. */
-  private async closeTask(task: StreamTask): Promise<void> {
-    await task.close();
-    const output = this.outputs.get(task);
-    if (!output) return;
-    this.outputs.delete(task);
-    await output.close().catch((err: unknown) => this.options.logger.warn({ task: task.id, err }, "task output did not close cleanly"));
-  }
-
   /** A task whose file does not match its changelog: closed, its file deleted, and opened again empty. */
   private async reopenEmpty(task: StreamTask): Promise<StreamTask> {
-    await this.closeTask(task);
+    await this.creator.close(task);
     deleteStateFile(task.statePath);
-    const fresh = await this.openTask({ subTopology: task.subTopology.id, partition: task.partition });
+    const fresh = await this.creator.open({ subTopology: task.subTopology.id, partition: task.partition });
     this.tasks.set(fresh.id, fresh);
     return fresh;
   }
@@ -238,7 +198,14 @@ export class TaskManager {
     // Without resolving, kafkajs fetches these records again once the partition is resumed.
     const current = () => !control.isStale() && task.status === "running" && this.tasks.get(task.id) === task;
     if (!current()) return;
-    if (!(await this.warmUp(task, batch, control)) || !current()) return;
+    const warmedUp = await warmUpBatch(task, batch, control, {
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      abandoned: () => this.stopping || this.closed || this.tasks.get(task.id) !== task,
+      commit: () => this.commit(task),
+      fail: this.options.fail,
+    });
+    if (!warmedUp || !current()) return;
     let processed: number;
     const started = performance.now();
     try {
@@ -280,30 +247,6 @@ export class TaskManager {
     this.options.fail(err);
   }
 
-  /**
-   * Waits until the serdes have every schema the batch needs (fetched from the registry once, then cached).
-   * While the registry is unreachable the task waits with backoff and heartbeats: its earlier work is
-   * committed first, nothing of this batch is processed. False: give the batch up (it is fetched again).
-   */
-  private async warmUp(task: StreamTask, batch: PartitionBatch, control: BatchControl): Promise<boolean> {
-    const warmUps = () => task.warmUps(batch.topic, batch.messages);
-    if (warmUps().length === 0) return true;
-    return awaitWarmUps(warmUps, {
-      task: task.id,
-      logger: this.options.logger,
-      metrics: this.options.metrics,
-      heartbeat: () => control.heartbeat(),
-      abandoned: () => this.stopping || this.closed || control.isStale() || !control.isRunning() || this.tasks.get(task.id) !== task || task.status !== "running",
-      beforeWaiting: async () => {
-        if (task.hasUncommitted()) await this.commit(task);
-      },
-    }).catch((err: unknown) => {
-      // The registry answered, and no retry will change the answer (e.g. a sink's schema is incompatible).
-      this.options.fail(new Error(`task ${task.id} cannot prepare its serdes: ${(err as Error).message}`, { cause: err }));
-      return false;
-    });
-  }
-
   /** Fetching of a partition moved past `lastOffset`, including batches of only transaction markers. */
   onBatchEnd(end: BatchEnd): void {
     if (!this.changelogTopics.has(end.topic)) {
@@ -342,7 +285,7 @@ export class TaskManager {
 
   /** Commits one task; the error when the commit failed and the task's state was rolled back. */
   private async commitOnce(task: StreamTask): Promise<Error | undefined> {
-    const output = this.outputs.get(task);
+    const output = this.creator.output(task);
     if (!output) return undefined;
     try {
       const offsets = await commitTask(task, output);
@@ -370,11 +313,11 @@ export class TaskManager {
     const inputs = new Map(failed.subTopology.sourceTopics.map((t) => [t, [failed.partition]]));
     this.control!.pause(inputs);
     if (this.tasks.get(failed.id) === failed) this.tasks.delete(failed.id);
-    await this.closeTask(failed);
+    await this.creator.close(failed);
     if (generation !== this.generation) return;
-    const task = await this.openTask({ subTopology: failed.subTopology.id, partition: failed.partition });
+    const task = await this.creator.open({ subTopology: failed.subTopology.id, partition: failed.partition });
     if (generation !== this.generation) {
-      await this.closeTask(task);
+      await this.creator.close(task);
       return;
     }
     this.tasks.set(task.id, task);
@@ -418,7 +361,7 @@ export class TaskManager {
     await this.reconciling;
     const tasks = [...this.tasks.values()];
     this.tasks.clear();
-    await Promise.all(tasks.map((t) => this.closeTask(t)));
+    await Promise.all(tasks.map((t) => this.creator.close(t)));
   }
 
   private taskOfChangelog(topic: string, partition: number): StreamTask | undefined {

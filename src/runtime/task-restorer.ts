@@ -22,6 +22,8 @@ export interface TaskRestorerOptions {
   readonly control: () => PartitionControl;
   /** False once a newer assignment overtook `generation`: its work stops at its next step. */
   readonly current: (generation: number) => boolean;
+  /** A test hook (restore-hold.ts): awaited before a restoring task's changelogs are fetched. */
+  readonly hold?: ((task: string) => Promise<void>) | undefined;
   /** The app stops with this error (a changelog batch that cannot be applied). */
   readonly fail: (error: Error) => void;
   /** Closes `task`, which has no usable file; it opens again empty (after the file was deleted). */
@@ -68,6 +70,8 @@ export class TaskRestorer {
     });
     if (verdict.cancelled) return;
     for (let task of tasks) {
+      // Closed meanwhile (a failed commit's recovery replaced it): its replacement restores itself.
+      if (task.status === "closed") continue;
       const beyond = task.checkpointBeyond(ends);
       if (beyond !== undefined) {
         // As Kafka Streams does with such a file: wipe it and rebuild the stores from the changelog.
@@ -81,6 +85,10 @@ export class TaskRestorer {
         continue;
       }
       logger.info({ task: task.id, from: Object.fromEntries(toFetch) }, "restore started");
+      if (this.options.hold) {
+        await this.options.hold(task.id);
+        if (!this.options.current(generation)) return;
+      }
       const control = this.options.control();
       for (const [key, from] of toFetch) {
         const topic = topicOfPartitionKey(key);

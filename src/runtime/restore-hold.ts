@@ -1,0 +1,20 @@
+// A test hook, off unless WEIR_TEST_HOLD_RESTORE_FILE names a file: each task's restore is held, after the
+// task turned to restoring and before its changelogs are fetched, for as long as that file exists. A broker
+// test can then observe the restoring state (/ready answering 503) without racing the restore, and release
+// it by deleting the file. The hold is logged ("restore held"), so the test waits on a line, not on time.
+import { existsSync } from "node:fs";
+import type { Logger } from "./logger.ts";
+
+const checkEveryMs = 50;
+
+/** The hold WEIR_TEST_HOLD_RESTORE_FILE asks for; undefined (no hold) when it is not set. */
+export function restoreHoldFromEnv(env: NodeJS.ProcessEnv, logger: Logger): ((task: string) => Promise<void>) | undefined {
+  const file = env.WEIR_TEST_HOLD_RESTORE_FILE;
+  if (!file) return undefined;
+  return async (task) => {
+    if (!existsSync(file)) return;
+    logger.info({ task, file }, "restore held (test hook): waiting for the file to be deleted");
+    while (existsSync(file)) await new Promise((resolve) => setTimeout(resolve, checkEveryMs));
+    logger.info({ task }, "restore released (test hook)");
+  };
+}

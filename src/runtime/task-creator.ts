@@ -1,0 +1,77 @@
+// Opens a task with its output and closes both, as Kafka Streams' ActiveTaskCreator: the task's SQLite file
+// under the state dir, then (DESIGN.md step 1) the fencing of any other owner through the output, so that
+// the changelogs cannot grow behind our back. TaskManager commits each task through the output kept here.
+import { join } from "node:path";
+import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { Topology } from "../topology/topology.ts";
+import type { WeirConfig } from "./config.ts";
+import type { TaskRef } from "./group-planner.ts";
+import type { TaskOutputPort } from "./kafka-ports.ts";
+import type { Logger } from "./logger.ts";
+import { StreamTask } from "./stream-task.ts";
+import { taskId } from "./task-id.ts";
+
+export interface TaskCreatorOptions {
+  readonly topology: Topology;
+  readonly config: WeirConfig;
+  readonly logger: Logger;
+  readonly metrics: WeirMetrics;
+  readonly outputFor: (taskId: string) => TaskOutputPort;
+  readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
+}
+
+export class TaskCreator {
+  private readonly options: TaskCreatorOptions;
+  /** Each open task's output: its commits go through it (commitTask), it closes after the task. */
+  private readonly outputs = new Map<StreamTask, TaskOutputPort>();
+  /** Per sink topic (and the dead-letter topic), the largest record it accepts (read at start). */
+  maxMessageBytes: ReadonlyMap<string, number> = new Map();
+
+  constructor(options: TaskCreatorOptions) {
+    this.options = options;
+  }
+
+  /** Opens the task's file, then fences any other owner of the task through its output. */
+  async open(ref: TaskRef): Promise<StreamTask> {
+    const { config, topology, logger } = this.options;
+    const id = taskId(ref.subTopology, ref.partition);
+    const output = this.options.outputFor(id);
+    const task = StreamTask.open({
+      subTopology: topology.subTopologies[ref.subTopology]!,
+      partition: ref.partition,
+      applicationId: config.applicationId,
+      statePath: join(config.stateDir, config.applicationId, `${id}.sqlite`),
+      cacheMaxBytes: config.cacheMaxBytes,
+      pageCacheBytes: config.statePageCacheBytes,
+      commitIntervalMs: config.commitIntervalMs,
+      logger,
+      metrics: this.options.metrics,
+      errorHandling: config,
+      maxMessageBytes: this.maxMessageBytes,
+      globalStores: this.options.globalStores?.(),
+      maxTaskIdleMs: config.maxTaskIdleMs,
+    });
+    try {
+      await output.init();
+    } catch (err) {
+      await task.close();
+      throw err;
+    }
+    this.outputs.set(task, output);
+    return task;
+  }
+
+  /** The output of an open task; undefined once it closed. */
+  output(task: StreamTask): TaskOutputPort | undefined {
+    return this.outputs.get(task);
+  }
+
+  /** Closes the task (its uncommitted work rolled back), then its output. */
+  async close(task: StreamTask): Promise<void> {
+    await task.close();
+    const output = this.outputs.get(task);
+    if (!output) return;
+    this.outputs.delete(task);
+    await output.close().catch((err: unknown) => this.options.logger.warn({ task: task.id, err }, "task output did not close cleanly"));
+  }
+}
