@@ -119,3 +119,6 @@ try {
         ? exitCodes.usage
         : exitCodes.failed;
 }
+// Whatever a client library may still hold open (a connection of a producer that failed to start), the
+// process ends with its exit code; the timer does not itself keep the process alive.
+setTimeout(() => process.exit(), 2000).unref();
