@@ -10,8 +10,11 @@ export interface GroupAssignmentPlanner {
   readonly protocolName: string;
   /** What this member tells the leader when it joins (e.g. the tasks whose state it holds). */
   userData(): Buffer;
-  /** The leader's decision: each member's partitions, and user data sent to every member with them. */
-  assign(members: readonly MemberSubscription[], partitionCount: (topic: string) => number): GroupPlan;
+  /**
+   * The leader's decision: each member's partitions, and user data sent to every member with them.
+   * `tentative`: computed in advance, for a group of one the client assigns without asking (not logged).
+   */
+  assign(members: readonly MemberSubscription[], partitionCount: (topic: string) => number, tentative?: boolean): GroupPlan;
 }
 
 export interface GroupPlan {

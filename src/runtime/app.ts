@@ -169,6 +169,9 @@ export class App {
         void this.directory.assigned();
       },
       (end) => this.tasks.onBatchEnd(end),
+      // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
+      // (/health DOWN, non-zero exit) for its supervisor to restart it, rather than stay up idle.
+      (error) => this.fail(new WeirError("WEIR_CONSUMER_LOST", `the Kafka client gave up on the group consumer: ${error.message}`, { cause: error })),
     );
     this.state = "running";
     this.logger.info({ topics: topology.sourceTopics(), guarantee: this.config.processingGuarantee, untilEnd: options.untilEnd ?? false }, "app running");

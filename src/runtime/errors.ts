@@ -8,7 +8,9 @@ export type WeirErrorCode =
   | "WEIR_PROCESSING_FAILED"
   | "WEIR_PRODUCTION_FAILED"
   | "WEIR_INVALID_TIMESTAMP"
-  | "WEIR_MODULE_INVALID";
+  | "WEIR_MODULE_INVALID"
+  /** The Kafka client gave up on a consumer (it will not rejoin by itself): the app fails rather than idle. */
+  | "WEIR_CONSUMER_LOST";
 
 export class WeirError extends Error {
   readonly code: WeirErrorCode;

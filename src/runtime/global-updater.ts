@@ -96,6 +96,7 @@ export class GlobalUpdater {
           global.movedPast(end.topic, end.partition, end.lastOffset);
           check();
         },
+        (error) => failed(new WeirError("WEIR_CONSUMER_LOST", `the Kafka client gave up on the global table consumer: ${error.message}`, { cause: error })),
       );
       await done;
     } catch (err) {

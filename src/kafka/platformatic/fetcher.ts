@@ -42,6 +42,10 @@ export class PartitionFetcher {
   /** Bumped at every seek and revocation: a batch fetched before is stale. */
   private readonly epochs = new Map<string, number>();
   private running = false;
+  /** While held, no batch is handed over (a rebalance waits for the batches in flight, as with kafkajs). */
+  private held = false;
+  private inFlight = 0;
+  private drainedWaiters: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
@@ -64,6 +68,17 @@ export class PartitionFetcher {
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  /** Stops handing over batches and resolves once none is being processed. */
+  async hold(): Promise<void> {
+    this.held = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.drainedWaiters.push(resolve));
+  }
+
+  release(): void {
+    this.held = false;
+    this.wake?.();
   }
 
   seek(topic: string, partition: number, offset: bigint): void {
@@ -123,7 +138,7 @@ export class PartitionFetcher {
   private async run(handlers: FetchHandlers): Promise<void> {
     let failingSince: number | undefined;
     while (this.running) {
-      const wanted = this.fetchable();
+      const wanted = this.held ? [] : this.fetchable();
       if (wanted.length === 0) {
         await this.idle(100);
         continue;
@@ -223,6 +238,28 @@ export class PartitionFetcher {
     const last = batches[batches.length - 1]!;
     const lastOffset = last.firstOffset + BigInt(last.lastOffsetDelta);
     const current = () => this.running && (this.epochs.get(key) ?? 0) === asked.epoch && this.positions.has(key);
+    // Fetched while a rebalance was starting: left unresolved, so fetched again once the rebalance is handled.
+    if (this.held) return;
+    this.inFlight += 1;
+    try {
+      await this.handOver(topic, partition, key, messages, batches, lastOffset, highWatermark, current, handlers);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.drainedWaiters.splice(0)) resolve();
+    }
+  }
+
+  private async handOver(
+    topic: string,
+    partition: number,
+    key: string,
+    messages: readonly BatchMessage[],
+    batches: readonly RecordsBatch[],
+    lastOffset: bigint,
+    highWatermark: bigint,
+    current: () => boolean,
+    handlers: FetchHandlers,
+  ): Promise<void> {
     if (messages.length > 0) {
       let resolved: bigint | undefined;
       await handlers.onBatch(

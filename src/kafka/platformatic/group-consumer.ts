@@ -17,6 +17,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   private assigned = new Map<string, number[]>();
   private fatal: ((error: Error) => void) | undefined;
   private closing = false;
+  private joins: Promise<void> = Promise.resolve();
 
   constructor(consumer: Consumer, options: GroupConsumerOptions, logger: Logger, describeAdmin: () => Promise<KafkajsAdmin>) {
     this.consumer = consumer;
@@ -61,13 +62,21 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     this.consumer.topics.trackAll(...topics);
     this.consumer.on("consumer:group:join", (payload) => {
       const next = new Map<string, number[]>((payload.assignments ?? []).map((a) => [a.topic, [...a.partitions]]));
-      for (const [topic, partitions] of this.assigned) {
-        for (const p of partitions) if (!next.get(topic)?.includes(p)) this.fetcher.drop(topic, p);
-      }
-      // New partitions wait, paused, until the runtime seeks and resumes them.
-      for (const [topic, partitions] of next) for (const p of partitions) if (!this.assigned.get(topic)?.includes(p)) this.fetcher.pause(topic, p);
-      this.assigned = next;
-      onAssignment(next);
+      // As with kafkajs, a new assignment reaches the runtime between batches, never during one.
+      this.joins = this.joins.then(async () => {
+        await this.fetcher.hold();
+        try {
+          for (const [topic, partitions] of this.assigned) {
+            for (const p of partitions) if (!next.get(topic)?.includes(p)) this.fetcher.drop(topic, p);
+          }
+          // New partitions wait, paused, until the runtime seeks and resumes them.
+          for (const [topic, partitions] of next) for (const p of partitions) if (!this.assigned.get(topic)?.includes(p)) this.fetcher.pause(topic, p);
+          this.assigned = next;
+          onAssignment(next);
+        } finally {
+          this.fetcher.release();
+        }
+      });
     });
     this.consumer.on("consumer:heartbeat:error", (payload) => this.logger.debug({ err: payload.error }, "heartbeat failed"));
     this.consumer.on("error" as never, ((error: Error) => this.fatal?.(error)) as never);
@@ -80,7 +89,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       // the assignor, so the plan's user data for a group of one is prepared here too.
       protocolsMetadata: (_protocols: unknown, subscribed: string[], metadata: ClusterMetadata) => {
         const userData = planner.userData();
-        const alone = planner.assign([{ memberId: this.consumer.memberId ?? "", userData }], this.partitionCounter(metadata, new Set(subscribed)));
+        const alone = planner.assign([{ memberId: this.consumer.memberId ?? "", userData }], this.partitionCounter(metadata, new Set(subscribed)), true);
         this.setAssignmentUserData(alone.userData);
         return userData;
       },
