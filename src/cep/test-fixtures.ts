@@ -2,7 +2,7 @@
 // stores live in a SQLite state file, with JSON values on the wire.
 import { join } from "node:path";
 import type { ProducedRecord } from "../kafka/index.ts";
-import { Task } from "../runtime/task.ts";
+import { ProcessorGraph } from "../runtime/processor-graph.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { ChangelogRecord, KeyValueStore } from "../state/types.ts";
 import type { StreamsBuilder } from "../topology/streams-builder.ts";
@@ -18,7 +18,7 @@ export interface Output {
 /** One task over `<dir>/app/0_0.sqlite` (or in memory); reopen with the same dir to continue after a restart. */
 export class TaskRun {
   readonly file: StateFile;
-  readonly task: Task;
+  readonly task: ProcessorGraph;
   /** The task's stores, by name. */
   readonly stores: ReadonlyMap<string, KeyValueStore<unknown, unknown>>;
   private readonly outputs: ProducedRecord[] = [];
@@ -33,7 +33,7 @@ export class TaskRun {
         this.file.keyValueStore({ name: s.name, keySerde: s.keySerde, valueSerde: s.valueSerde, changelogTopic: `app-${s.name}-changelog`, changelogPartition: 0 }),
       ]),
     );
-    this.task = new Task(sub, 0, "app", { collect: (r) => this.outputs.push(r) }, this.stores);
+    this.task = new ProcessorGraph(sub, 0, "app", { collect: (r) => this.outputs.push(r) }, this.stores);
   }
 
   static of(build: (b: StreamsBuilder) => void, builder: StreamsBuilder, dir?: string): TaskRun {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ProducedRecord } from "../kafka/index.ts";
-import { Task } from "../runtime/task.ts";
+import { ProcessorGraph } from "../runtime/processor-graph.ts";
 import { serdes } from "../serdes/serde.ts";
 import type { KeyValueStore } from "../state/types.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
@@ -32,7 +32,7 @@ function run(build: (b: StreamsBuilder) => void, input: [string | null, string |
   const sub = b.build().subTopologies[0]!;
   const stores = new Map(sub.stores.map((s) => [s.name, mapStore(s.name)]));
   const outputs: ProducedRecord[] = [];
-  const task = new Task(sub, 0, "app", { collect: (r) => outputs.push(r) }, stores);
+  const task = new ProcessorGraph(sub, 0, "app", { collect: (r) => outputs.push(r) }, stores);
   input.forEach(([k, v], i) =>
     task.process("in", { offset: String(i), key: k === null ? null : Buffer.from(k), value: v === null ? null : Buffer.from(v), timestamp: String(1000 + i) }),
   );

@@ -8,6 +8,7 @@ import { WeirMetrics } from "../metrics/metrics.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { StreamTask } from "../runtime/stream-task.ts";
+import { commitTask } from "../runtime/task-commit.ts";
 import { serdes } from "../serdes/serde.ts";
 import { tempDir } from "../state/test-fixtures.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
@@ -21,7 +22,7 @@ interface Commit {
   readonly offsets: readonly TopicPartitionOffset[];
 }
 
-async function openTask(t: TestContext, build: (b: StreamsBuilder) => void): Promise<{ task: StreamTask; commits: Commit[] }> {
+async function openTask(t: TestContext, build: (b: StreamsBuilder) => void): Promise<{ task: StreamTask; commits: Commit[]; commit: () => Promise<unknown> }> {
   const b = new StreamsBuilder();
   build(b);
   const commits: Commit[] = [];
@@ -33,19 +34,18 @@ async function openTask(t: TestContext, build: (b: StreamsBuilder) => void): Pro
     },
     close: async () => {},
   };
-  const task = await StreamTask.open({
+  const task = StreamTask.open({
     subTopology: b.build().subTopologies[0]!,
     partition: 0,
     applicationId: "app",
     statePath: join(tempDir(t), "app", "0_0.sqlite"),
     cacheMaxBytes: 1 << 20,
-    output,
     logger: createLogger("silent"),
     metrics: new WeirMetrics("app", { tasksOwned: () => 1, stores: () => [] }),
   });
   t.after(() => task.close());
   assert.equal(task.beginRestore(new Map()).size, 0);
-  return { task, commits };
+  return { task, commits, commit: () => commitTask(task, output) };
 }
 
 function messages(from: number, count: number) {
@@ -57,7 +57,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test("results go downstream in input order under random delays, never more than `concurrency` calls in flight", async (t) => {
   let inFlight = 0;
   let maxInFlight = 0;
-  const { task, commits } = await openTask(t, (b) =>
+  const { task, commits, commit } = await openTask(t, (b) =>
     b
       .stream("in", strings)
       .mapValuesAsync(async (v) => {
@@ -70,7 +70,7 @@ test("results go downstream in input order under random delays, never more than 
   );
   for (let batch = 0; batch < 4; batch++) {
     assert.equal(await task.process("in", messages(batch * 50, 50)), 50);
-    await task.commit();
+    await commit();
   }
   const values = commits.flatMap((c) => c.records.map((r) => r.value!.toString()));
   assert.deepEqual(values, Array.from({ length: 200 }, (_, i) => `enriched ${i}`));
@@ -80,14 +80,14 @@ test("results go downstream in input order under random delays, never more than 
 
 test("a commit waits for every call in flight, so it holds the results of every input offset it commits", async (t) => {
   const release: (() => void)[] = [];
-  const { task, commits } = await openTask(t, (b) =>
+  const { task, commits, commit } = await openTask(t, (b) =>
     b
       .stream("in", strings)
       .mapValuesAsync((v) => new Promise<string>((resolve) => release.push(() => resolve(v.toUpperCase()))), { concurrency: 10 })
       .to("out", strings),
   );
   assert.equal(await task.process("in", messages(0, 3)), 3);
-  const committing = task.commit();
+  const committing = commit();
   await sleep(5);
   assert.equal(commits.length, 0, "nothing is committed while calls are in flight");
   release.reverse().forEach((r) => r()); // settle in reverse order
@@ -99,7 +99,7 @@ test("a commit waits for every call in flight, so it holds the results of every 
 
 test("records forwarded after the await carry their input record's metadata downstream", async (t) => {
   const seen: (RecordMetadata | undefined)[] = [];
-  const { task } = await openTask(t, (b) =>
+  const { task, commit } = await openTask(t, (b) =>
     b
       .stream("in", strings)
       .mapValuesAsync(async (v) => {
@@ -112,12 +112,12 @@ test("records forwarded after the await carry their input record's metadata down
       }),
   );
   await task.process("in", messages(10, 4));
-  await task.commit();
+  await commit();
   assert.deepEqual(seen.map((m) => m && `${m.topic}-${m.partition}@${m.offset}`), ["in-0@10", "in-0@11", "in-0@12", "in-0@13"]);
 });
 
 test("a rejected call fails the task naming the record's origin, and nothing is committed", async (t) => {
-  const { task, commits } = await openTask(t, (b) =>
+  const { task, commits, commit } = await openTask(t, (b) =>
     b
       .stream("in", strings)
       .mapValuesAsync(async (v) => {
@@ -129,7 +129,7 @@ test("a rejected call fails the task naming the record's origin, and nothing is 
   );
   await assert.rejects(async () => {
     await task.process("in", messages(5, 4));
-    await task.commit();
+    await commit();
   }, (err: unknown) => {
     assert.ok(err instanceof WeirError);
     assert.match(err.message, /WEIR_PROCESSING_FAILED: processor lookup failed on record in-0@6: lookup refused/);

@@ -3,7 +3,7 @@
 import type { BatchMessage } from "../kafka/index.ts";
 import { GlobalStores } from "../runtime/global-store.ts";
 import { openStore } from "../runtime/open-store.ts";
-import { Task } from "../runtime/task.ts";
+import { ProcessorGraph } from "../runtime/processor-graph.ts";
 import { serdes } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { KeyValueStore } from "../state/types.ts";
@@ -14,7 +14,7 @@ export const strings = { key: serdes.string(), value: serdes.string() };
 
 export interface JoinTask {
   readonly topology: Topology;
-  readonly task: Task;
+  readonly task: ProcessorGraph;
   /** Outputs as [topic, key, value], decoded as UTF-8; a tombstone's value is null. */
   readonly outputs: [string, string | null, string | null][];
   /** The outputs' timestamps, in the same order. */
@@ -44,7 +44,7 @@ export function joinTask(build: (b: StreamsBuilder) => void, global?: GlobalStor
     outputs.push([r.topic, r.key?.toString() ?? null, r.value?.toString() ?? null]);
     timestamps.push(r.timestamp);
   };
-  const task = new Task(sub, 0, "app", { collect }, stores);
+  const task = new ProcessorGraph(sub, 0, "app", { collect }, stores);
   return {
     topology,
     task,

@@ -1,14 +1,14 @@
 // A fixture for processor tests: one sub-topology run through `Task` on a real SQLite state file, without a
 // broker. Outputs are collected decoded as strings; records are piped with a key, a value and a timestamp.
 import type { ProducedRecord } from "../kafka/index.ts";
-import { Task } from "../runtime/task.ts";
+import { ProcessorGraph } from "../runtime/processor-graph.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { StreamsBuilder } from "../topology/streams-builder.ts";
 import { StreamsBuilder as Builder } from "../topology/streams-builder.ts";
 import { Topology } from "../topology/topology.ts";
 
 export interface TestTask {
-  readonly task: Task;
+  readonly task: ProcessorGraph;
   readonly file: StateFile;
   /** Outputs as [topic, key, value, timestamp], values decoded as UTF-8. */
   readonly outputs: [string, string | null, string | null, number][];
@@ -33,7 +33,7 @@ export function testTask(build: (b: StreamsBuilder) => void, file: StateFile = S
   }
   const raw: ProducedRecord[] = [];
   const outputs: TestTask["outputs"] = [];
-  const task = new Task(sub, 0, "app", { collect: (r) => { raw.push(r); outputs.push([r.topic, r.key?.toString() ?? null, r.value?.toString() ?? null, r.timestamp]); } }, stores);
+  const task = new ProcessorGraph(sub, 0, "app", { collect: (r) => { raw.push(r); outputs.push([r.topic, r.key?.toString() ?? null, r.value?.toString() ?? null, r.timestamp]); } }, stores);
   return {
     task,
     file,

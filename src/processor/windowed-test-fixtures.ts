@@ -2,7 +2,7 @@
 // openStore on a SQLite state file, records piped with explicit timestamps, outputs decoded.
 import type { ProducedRecord } from "../kafka/index.ts";
 import { openStore, storedStreamTimeMs } from "../runtime/open-store.ts";
-import { Task } from "../runtime/task.ts";
+import { ProcessorGraph } from "../runtime/processor-graph.ts";
 import { serdes, type Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
@@ -17,7 +17,7 @@ export type WindowedOutput = [key: string, start: number, end: number, value: nu
 export class WindowedRun {
   readonly topology: Topology;
   readonly state: StateFile;
-  readonly task: Task;
+  readonly task: ProcessorGraph;
   readonly outputs: ProducedRecord[] = [];
   private offset = 0;
 
@@ -27,7 +27,7 @@ export class WindowedRun {
     this.state = state;
     const sub = topology.subTopologies[0]!;
     const stores = new Map(sub.stores.map((def) => [def.name, openStore(state, def, `app-${def.name}-changelog`, 0)]));
-    this.task = new Task(sub, 0, "app", { collect: (r) => this.outputs.push(r) }, stores);
+    this.task = new ProcessorGraph(sub, 0, "app", { collect: (r) => this.outputs.push(r) }, stores);
     this.task.streamTimeMs = storedStreamTimeMs(stores.values());
   }
 

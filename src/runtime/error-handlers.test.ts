@@ -11,6 +11,7 @@ import type { ErrorHandler } from "../topology/graph.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { deadLetterHeaders, RecordError } from "./error-handlers.ts";
 import { StreamTask } from "./stream-task.ts";
+import { commitTask } from "./task-commit.ts";
 
 /** A task output that keeps what each commit would have written. */
 class RecordingOutput implements TaskOutput {
@@ -36,13 +37,12 @@ async function taskOver(t: TestContext, build: (b: StreamsBuilder) => void, hand
   build(b);
   const output = new RecordingOutput();
   const metrics = new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] });
-  const task = await StreamTask.open({
+  const task = StreamTask.open({
     subTopology: b.build().subTopologies[0]!,
     partition: 0,
     applicationId: "app",
     statePath: join(dir, "0_0.sqlite"),
     cacheMaxBytes: 1 << 20,
-    output,
     logger: pino({ level: "silent" }),
     metrics,
     errorHandling: {
@@ -83,7 +83,7 @@ test("logAndContinue skips the undecodable and the throwing record, processes th
   const { task, output, metrics } = await taskOver(t, jsonToOut, { deserializationErrorHandler: "logAndContinue", processingErrorHandler: "logAndContinue" });
   assert.equal(await task.process("in", batch), 4);
   assert.equal(await countOf(metrics, "deserialization", "skipped"), 0, "counted only once committed");
-  await task.commit();
+  await commitTask(task, output);
   const [commit] = output.commits;
   assert.deepEqual(commit!.records.map((r) => r.value!.toString()), ["1", "3"]);
   assert.deepEqual(commit!.offsets, [{ topic: "in", partition: 0, offset: "4" }]);
@@ -94,7 +94,7 @@ test("logAndContinue skips the undecodable and the throwing record, processes th
 test("deadLetter writes the original bytes with the error and the origin in headers, in the same commit as the outputs", async (t) => {
   const { task, output, metrics } = await taskOver(t, jsonToOut, { deserializationErrorHandler: "deadLetter", processingErrorHandler: "deadLetter" });
   await task.process("in", batch);
-  await task.commit();
+  await commitTask(task, output);
   const records = output.commits[0]!.records;
   assert.deepEqual(records.map((r) => r.topic), ["out", "app-dlq", "app-dlq", "out"]);
   const [bad, throwing] = records.filter((r) => r.topic === "app-dlq");
@@ -122,7 +122,7 @@ test("fail throws the record's error and leaves the position at the failed recor
     () => task.process("in", batch),
     (err: unknown) => err instanceof RecordError && err.kind === "deserialization" && err.committableBefore && /in-0@1/.test(err.message),
   );
-  await task.commit();
+  await commitTask(task, output);
   assert.deepEqual(output.commits[0]!.records.map((r) => r.value!.toString()), ["1"]);
   assert.deepEqual(output.commits[0]!.offsets, [{ topic: "in", partition: 0, offset: "1" }]);
 });
@@ -137,7 +137,7 @@ test("a source's handler overrides the application's", async (t) => {
     { deserializationErrorHandler: "fail" },
   );
   await task.process("in", [message(0, "1"), message(1, "{"), message(2, "2")]);
-  await task.commit();
+  await commitTask(task, output);
   assert.deepEqual(output.commits[0]!.records.map((r) => r.value!.toString()), ["1", "2"]);
 });
 
@@ -155,7 +155,7 @@ test("outputs a record forwarded before its processor threw are dropped with it"
     { processingErrorHandler: "logAndContinue" },
   );
   await task.process("in", [message(0, "good"), message(1, "bad")]);
-  await task.commit();
+  await commitTask(task, output);
   assert.deepEqual(output.commits[0]!.records.map((r) => `${r.topic}:${r.value!.toString()}`), ["first:good", "second:good"]);
 });
 
@@ -190,7 +190,7 @@ test("an output larger than its topic accepts is a production error of its recor
     new Map([["small", 1000]]),
   );
   await task.process("in", [message(0, "x".repeat(100)), message(1, "y".repeat(2000))]);
-  await task.commit();
+  await commitTask(task, output);
   assert.deepEqual(output.commits[0]!.records.map((r) => `${r.topic}:${r.value!.length}`), ["small:100", "large:100", "large:2000"]);
   assert.equal(await countOf(metrics, "production", "skipped"), 1);
 });
@@ -207,7 +207,7 @@ test("a sink's production handler overrides the application's; deadLetter sends 
     new Map([["small", 1000], ["tiny", 1000]]),
   );
   await task.process("in", [message(0, "y".repeat(2000))]);
-  await task.commit();
+  await commitTask(task, output);
   const records = output.commits[0]!.records;
   assert.deepEqual(records.map((r) => r.topic), ["app-dlq"]);
   assert.equal(records[0]!.headers[deadLetterHeaders.kind]?.toString(), "production");
@@ -228,7 +228,7 @@ test("a throwing timestamp extractor and a throwing topic chooser are processing
     { processingErrorHandler: "deadLetter" },
   );
   await task.process("in", [message(0, "a"), message(1, "no-time"), message(2, "no-topic"), message(3, "b")]);
-  await task.commit();
+  await commitTask(task, output);
   const records = output.commits[0]!.records;
   assert.deepEqual(records.map((r) => `${r.topic}:${r.value!.toString()}`), ["out:a", "app-dlq:no-time", "app-dlq:no-topic", "out:b"]);
   assert.match(records[1]!.headers[deadLetterHeaders.message]!.toString(), /timestamp extractor of source .* failed on record in-0@1/);

@@ -10,7 +10,7 @@ import type { WeirConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { InstanceMap } from "./instance-map.ts";
 import { assignTasks } from "./task-assignor.ts";
-import { taskId } from "./task.ts";
+import { taskId } from "./task-id.ts";
 
 export interface TaskRef {
   readonly subTopology: number;

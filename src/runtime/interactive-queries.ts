@@ -12,7 +12,7 @@ import type { InstanceMap } from "./instance-map.ts";
 import { QueryKeyError } from "./query-keys.ts";
 import { kindOf, storeKinds, type QueryRow, type QueryRows, type StoreKind } from "./store-queries.ts";
 import type { TaskStatus } from "./stream-task.ts";
-import { taskId } from "./task.ts";
+import { taskId } from "./task-id.ts";
 
 /** What the queries need of the instance. */
 export interface QueryHost {

@@ -11,6 +11,7 @@ import { WeirMetrics } from "../metrics/metrics.ts";
 import { serdes } from "../serdes/index.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { StreamTask } from "./stream-task.ts";
+import { commitTask } from "./task-commit.ts";
 
 class RecordingOutput implements TaskOutput {
   readonly commits: { records: ProducedRecord[]; offsets: TopicPartitionOffset[] }[] = [];
@@ -32,20 +33,19 @@ async function joinTask(t: TestContext, maxTaskIdleMs = 0) {
   const topology = b.build();
   assert.equal(topology.subTopologies.length, 1);
   const output = new RecordingOutput();
-  const task = await StreamTask.open({
+  const task = StreamTask.open({
     subTopology: topology.subTopologies[0]!,
     partition: 0,
     applicationId: "app",
     statePath: join(dir, "0_0.sqlite"),
     cacheMaxBytes: 0,
-    output,
     logger: pino({ level: "silent" }),
     metrics: new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] }),
     maxTaskIdleMs,
   });
   task.beginRestore(new Map());
   task.adoptCommittedInputs(new Map([["orders:0", "0"], ["customers:0", "0"]]));
-  task.queues!.reset(task.resumeOffsets());
+  task.startFetching();
   t.after(() => task.close());
   return { task, output };
 }
@@ -67,7 +67,7 @@ test("orders fetched before the customers they follow in event time wait for the
   const counts = await task.processBuffered(0);
   // Ann, Bob (100), o1 (200), Ada (250), o2 (300), then o3: the customers partition is caught up.
   assert.deepEqual(counts, new Map([["customers", 3], ["orders", 3]]));
-  await task.commit();
+  await commitTask(task, output);
   assert.deepEqual(values(output), ["o1|Ann", "o2|Bob", "o3|Ada"]);
   assert.deepEqual(
     output.commits[0]!.offsets.map((o) => `${o.topic}:${o.offset}`).sort(),
@@ -81,14 +81,14 @@ test("only processed records count toward the committed offsets; a rollback drop
   task.enqueue("orders", [record(0, "c1", "o1", 50), record(1, "c1", "o2", 150)], "2");
   // o1 (50), Ann (100); then customers is empty with 4 records on the broker: o2 (150) waits.
   assert.deepEqual(await task.processBuffered(0), new Map([["orders", 1], ["customers", 1]]));
-  assert.equal(task.queues!.size(), 1);
-  await task.commit();
+  assert.equal(task.hasBuffered(), true);
+  await commitTask(task, output);
   assert.deepEqual(values(output), ["o1|none"]);
   assert.deepEqual(output.commits[0]!.offsets.map((o) => `${o.topic}:${o.offset}`).sort(), ["customers:1", "orders:1"]);
 
   task.rollback();
-  assert.equal(task.queues!.size(), 0, "o2 is fetched again from the committed offset");
-  assert.deepEqual(task.resumeOffsets(), new Map([["orders", "1"], ["customers", "1"]]));
+  assert.equal(task.hasBuffered(), false, "o2 is fetched again from the committed offset");
+  assert.deepEqual(task.startFetching(), new Map([["orders", "1"], ["customers", "1"]]));
 });
 
 test("a record already processed is never queued again (a batch fetched before a seek)", async (t) => {
@@ -97,6 +97,6 @@ test("a record already processed is never queued again (a batch fetched before a
   await task.processBuffered(0);
   task.enqueue("orders", [record(0, "c1", "o1", 50), record(1, "c1", "o2", 60)], "2");
   assert.deepEqual(await task.processBuffered(0), new Map([["orders", 1]]));
-  await task.commit();
+  await commitTask(task, output);
   assert.deepEqual(values(output), ["o1|none", "o2|none"]);
 });

@@ -1,9 +1,11 @@
-// A task with state and a commit: the processing graph of one sub-topology on one partition, its SQLite
-// file, its output (a transactional producer under exactly-once), the outputs and input offsets not yet
-// committed, and its status through restore (task-restore.ts), processing (failed records: task-error-
-// handling.ts) and commit. The step numbers are DESIGN.md's "Exactly-once, step by step".
+// A task with state: the processor graph of one sub-topology on one partition, its SQLite file, the
+// outputs (pending-outputs.ts) and input offsets (input-offsets.ts) not yet committed, and its status
+// (task-state.ts) through restore (task-restore.ts), processing (failed records: task-error-handling.ts)
+// and commit. The task prepares a commit and takes its result (prepareCommit, postCommit, rollback);
+// TaskManager runs the commit itself through the task's output (task-commit.ts). The step numbers are
+// DESIGN.md's "Exactly-once, step by step".
 import { existsSync } from "node:fs";
-import type { BatchMessage, ProducedRecord, TaskOutput, TopicPartitionOffset } from "../kafka/index.ts";
+import type { BatchMessage, PartitionBatch, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
 import { changelogPartitionKey, type Checkpoint } from "../state/types.ts";
@@ -14,12 +16,30 @@ import type { ErrorHandlingSettings } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
 import { openStore, storedStreamTimeMs } from "./open-store.ts";
 import { SerdeWarmUps } from "./serde-warm-ups.ts";
-import { Task } from "./task.ts";
-import { checkOutputSize, failOnEveryError, TaskErrorHandling } from "./task-error-handling.ts";
+import { ProcessorGraph } from "./processor-graph.ts";
+import { failOnEveryError, TaskErrorHandling } from "./task-error-handling.ts";
 import { TaskRestore } from "./task-restore.ts";
 import { RecordQueues } from "./record-queues.ts";
+import { InputOffsets } from "./input-offsets.ts";
+import { PendingOutputs } from "./pending-outputs.ts";
+import { TaskState, type TaskStatus } from "./task-state.ts";
 
-export type TaskStatus = "restoring" | "running" | "closed";
+export type { TaskStatus } from "./task-state.ts";
+
+/** What a commit writes, from prepareCommit(): the task is committing until postCommit() or rollback(). */
+export interface PreparedCommit {
+  /** The outputs, then the changelog records of the flushed write cache. */
+  readonly records: readonly ProducedRecord[];
+  /** The input offsets processed since the last commit. */
+  readonly offsets: readonly TopicPartitionOffset[];
+  /** Outputs per topic and their input timestamps, for the metrics. */
+  readonly outputsPerTopic: ReadonlyMap<string, number>;
+  readonly inputTimestamps: readonly number[];
+  readonly startedMs: number;
+}
+
+/** Who asks whether a commit is due (commitDue). */
+export type CommitTrigger = "processing" | "tick";
 
 export interface StreamTaskOptions {
   readonly subTopology: SubTopology;
@@ -29,7 +49,8 @@ export interface StreamTaskOptions {
   readonly cacheMaxBytes: number;
   /** SQLite's page cache of the task's file, in bytes; default: the state file's. */
   readonly pageCacheBytes?: number;
-  readonly output: TaskOutput;
+  /** commit.interval.ms; default: exactly-once's 100. */
+  readonly commitIntervalMs?: number;
   readonly logger: Logger;
   readonly metrics: WeirMetrics;
   /** The application's error handlers and dead-letter topic; default: every handler `fail`. */
@@ -62,38 +83,30 @@ export class StreamTask {
   readonly statePath: string;
   /** `topic:partition` of each store's changelog partition → its store name. */
   readonly changelogs = new Map<string, string>();
-  private readonly graph: Task;
+  private readonly graph: ProcessorGraph;
   private readonly state: StateFile;
-  private readonly output: TaskOutput;
   private readonly logger: Logger;
   private readonly metrics: WeirMetrics;
   /** Per input topic, the partition's end offset when its last batch was fetched. */
   private readonly highWatermarks = new Map<string, string>();
-  private readonly outputs: ProducedRecord[] = [];
-  /** Key and value bytes of `outputs`. */
-  private outputBytes = 0;
-  /** Per input topic, the offset after the last record processed and not yet committed. */
-  private readonly positions = new Map<string, string>();
-  /**
-   * Per input topic, the committed offset the task's state reflects: read from the group after fencing,
-   * then moved by each commit of ours. Fetching resumes here, never from kafkajs's own idea of it (see
-   * TaskManager.run).
-   */
-  private readonly committedInputs = new Map<string, string>();
+  private readonly outputs: PendingOutputs;
+  private readonly inputs: InputOffsets;
   private checkpoint: Checkpoint;
   private readonly restore: TaskRestore;
   private readonly stores = new Map<string, unknown>();
   /** The task's stream time as of its last commit, to go back to on rollback. */
   private committedStreamTimeMs: number;
-  private statusValue: TaskStatus = "restoring";
+  private readonly lifecycle: TaskState;
+  private readonly commitIntervalMs: number;
+  /** An event asked for a commit whatever the interval (a batch reached its partition's end); see commitDue. */
+  private commitRequested = false;
   /** No usable local file (none, or a corrupt one): the stores are rebuilt from the changelogs' beginning. */
   private rebuilt = false;
   private lastCommit = Date.now();
-  /** The commit in flight; processing waits for it, so a commit never sees half a batch. */
-  private committing: Promise<void> | undefined;
+  /** The commit in flight (prepareCommit until postCommit or rollback); processing waits for it, so a commit never sees half a batch. */
+  private committing: { readonly done: Promise<void>; readonly resolve: () => void } | undefined;
   private readonly errors: TaskErrorHandling;
   private readonly warmUpsOfSerdes: SerdeWarmUps;
-  private readonly maxMessageBytes: ReadonlyMap<string, number>;
   /** The batch being processed while it waits for async calls (mapValuesAsync); commits and ticks wait for it. */
   private processing: Promise<unknown> | undefined;
   /** Timers or punctuators fired on the wall-clock tick since the last commit. */
@@ -102,7 +115,7 @@ export class StreamTask {
    * A task with several input partitions: fetched records wait here and are processed in timestamp order
    * (processBuffered). Undefined for a task with one input partition, whose batches are processed as they come.
    */
-  readonly queues: RecordQueues | undefined;
+  private readonly queues: RecordQueues | undefined;
   /** processBuffered() in flight; commits, ticks and batches wait for it. */
   private draining: Promise<void> | undefined;
 
@@ -111,7 +124,7 @@ export class StreamTask {
     this.subTopology = subTopology;
     this.partition = partition;
     this.statePath = options.statePath;
-    this.output = options.output;
+    this.commitIntervalMs = options.commitIntervalMs ?? 100;
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.state = state;
@@ -123,18 +136,16 @@ export class StreamTask {
       this.changelogs.set(changelogPartitionKey(topic, partition), def.name);
     }
     const visible = options.globalStores ? new Map<string, unknown>([...stores, ...options.globalStores]) : stores;
-    this.maxMessageBytes = options.maxMessageBytes ?? new Map();
+    this.outputs = new PendingOutputs(options.maxMessageBytes);
+    this.inputs = new InputOffsets(subTopology.sourceTopics, partition);
     this.queues = subTopology.sourceTopics.length > 1 ? new RecordQueues(subTopology.sourceTopics, options.maxTaskIdleMs ?? 0) : undefined;
-    this.graph = new Task(
+    this.graph = new ProcessorGraph(
       subTopology,
       partition,
       applicationId,
       {
         // An output its topic would refuse is a production error now, at its record, not at the commit.
-        collect: (r) => {
-          checkOutputSize(r, this.maxMessageBytes.get(r.topic));
-          this.collect(r);
-        },
+        collect: (r) => this.outputs.add(r),
         productionFailed: (e) => this.errors.productionFailed(e),
       },
       visible,
@@ -142,6 +153,7 @@ export class StreamTask {
       (store) => this.metrics.lateRecordsDropped(store, 1),
     );
     this.id = this.graph.id;
+    this.lifecycle = new TaskState(this.id);
     this.errors = new TaskErrorHandling({
       subTopology,
       settings: options.errorHandling ?? failOnEveryError,
@@ -159,10 +171,10 @@ export class StreamTask {
   }
 
   /**
-   * Step 1: opens the task's SQLite file (a missing or corrupt one starts empty) and fences any other
-   * owner of the task through its output, so that the changelogs cannot grow behind our back.
+   * Opens the task's SQLite file (a missing or corrupt one starts empty). Step 1, fencing any other owner
+   * of the task through its output, is the caller's (TaskManager's) next step.
    */
-  static async open(options: StreamTaskOptions): Promise<StreamTask> {
+  static open(options: StreamTaskOptions): StreamTask {
     const existed = existsSync(options.statePath);
     const state = StateFile.open(options.statePath, { cacheMaxBytes: options.cacheMaxBytes, pageCacheBytes: options.pageCacheBytes });
     let task: StreamTask;
@@ -177,17 +189,11 @@ export class StreamTask {
     if (state.rebuilt) {
       task.logger.warn({ task: task.id, path: options.statePath, reason: state.rebuildReason }, "state file was corrupt: rebuilding it from the changelogs");
     }
-    try {
-      await options.output.init();
-    } catch (err) {
-      state.close();
-      throw err;
-    }
     return task;
   }
 
   get status(): TaskStatus {
-    return this.statusValue;
+    return this.lifecycle.current;
   }
 
   /**
@@ -204,7 +210,7 @@ export class StreamTask {
    * none means the task runs at once.
    */
   beginRestore(ends: ReadonlyMap<string, string>): Map<string, string> {
-    this.statusValue = "restoring";
+    this.lifecycle.transition("restoring");
     const toFetch = this.restore.begin(this.checkpoint, ends);
     if (toFetch.size === 0) this.running();
     return toFetch;
@@ -221,13 +227,13 @@ export class StreamTask {
    */
   restoredUpTo(topic: string, lastOffset: string): boolean {
     const done = this.restore.upTo(topic, lastOffset, this.rebuilt);
-    if (this.statusValue === "restoring" && done) this.running();
-    return this.statusValue === "running";
+    if (this.status === "restoring" && done) this.running();
+    return this.status === "running";
   }
 
   /** Restored: stream time starts from what the restored window and session stores hold. */
   private running(): void {
-    this.statusValue = "running";
+    this.lifecycle.transition("running");
     this.committedStreamTimeMs = Math.max(this.committedStreamTimeMs, storedStreamTimeMs(this.stores.values()));
     this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
@@ -235,7 +241,7 @@ export class StreamTask {
   /** Waits for a commit or a batch in flight, so that processing never interleaves with a commit. */
   async idle(): Promise<void> {
     while (this.committing || this.processing || this.draining) {
-      if (this.committing) await this.committing;
+      if (this.committing) await this.committing.done;
       else if (this.draining) await this.draining;
       else await this.processing!.catch(() => undefined);
     }
@@ -252,15 +258,10 @@ export class StreamTask {
    * commit. Returns whether anything fired. Throws a WeirError when a timer or punctuator fails.
    */
   punctuate(nowMs: number): boolean {
-    if (this.statusValue !== "running" || this.busy()) return false;
+    if (this.status !== "running" || this.busy()) return false;
     const fired = this.graph.punctuateWallClock(nowMs) > 0;
     if (fired) this.punctuated = true;
     return fired;
-  }
-
-  /** Wall-clock work waits for a commit: due when the tick fired something and the commit interval has passed. */
-  punctuationCommitDue(now: number, intervalMs: number): boolean {
-    return this.punctuated && this.commitDue(now, intervalMs);
   }
 
   /** The topics topic choosers have picked so far (the task manager checks that they exist). */
@@ -268,22 +269,26 @@ export class StreamTask {
     return this.graph.chosenTopics;
   }
 
-  /** Notes an input partition's end offset as of its latest fetch, for lag. */
-  noteHighWatermark(topic: string, highWatermark: string): void {
+  /**
+   * A fetched batch of `topic` was processed up to `lastOffset`, with the partition's end at `highWatermark`
+   * (for lag). Caught up with the partition and nothing buffered: a commit is due at once (commitDue).
+   */
+  batchProcessed(topic: string, lastOffset: string, highWatermark: string): void {
     this.highWatermarks.set(topic, highWatermark);
+    if (BigInt(lastOffset) + 1n >= BigInt(highWatermark) && (this.queues?.size() ?? 0) === 0) this.commitRequested = true;
   }
 
   snapshot(): TaskSnapshot {
     return {
       id: this.id,
-      status: this.statusValue,
+      status: this.status,
       partitions: this.subTopology.sourceTopics.map((topic) => {
         const hw = this.highWatermarks.get(topic) ?? null;
-        const position = this.positions.get(topic) ?? this.committedInputs.get(topic) ?? null;
+        const { committed, position } = this.inputs.of(topic);
         return {
           topic,
           partition: this.partition,
-          committedOffset: this.committedInputs.get(topic) ?? null,
+          committedOffset: committed,
           highWatermark: hw,
           lag: hw === null || position === null ? null : Math.max(0, Number(BigInt(hw) - BigInt(position))),
         };
@@ -298,14 +303,14 @@ export class StreamTask {
 
   /** Entries of each store and the file's size, for the metrics. */
   storeSizes(): { task: string; store: string; entries: number; bytes: number }[] {
-    if (this.statusValue === "closed") return [];
+    if (this.status === "closed") return [];
     const bytes = this.state.sizeBytes();
     return [...this.stores].map(([store, s]) => ({ task: this.id, store, entries: (s as { approximateNumEntries(): number }).approximateNumEntries(), bytes }));
   }
 
   /** What the serdes must fetch (schemas) before the batch can be processed; empty when nothing. */
   warmUps(topic: string, messages: readonly BatchMessage[]): Promise<void>[] {
-    return this.warmUpsOfSerdes.pending(topic, messages, this.firstUnprocessed(topic, messages));
+    return this.warmUpsOfSerdes.pending(topic, messages, this.inputs.firstUnprocessed(topic, messages));
   }
 
   /**
@@ -327,11 +332,60 @@ export class StreamTask {
   }
 
   /**
+   * Processes a fetched batch of an input partition: at once (process), or, with several input partitions,
+   * queued and processed in timestamp order with the others' (enqueue, processBuffered). Resolves with how
+   * many records it processed per topic. Errors as process().
+   */
+  async processBatch(batch: PartitionBatch): Promise<Map<string, number>> {
+    if (!this.queues) return new Map([[batch.topic, await this.process(batch.topic, batch.messages)]]);
+    // Several input partitions: the batch waits its turn in timestamp order. Its records can be marked
+    // fetched at once: the task's own positions count processed records only, and every rewind drops the queues.
+    this.enqueue(batch.topic, batch.messages, batch.highWatermark);
+    return this.processBuffered(Date.now());
+  }
+
+  /** Records of a multi-input task wait for their turn (processBuffered). */
+  hasBuffered(): boolean {
+    return (this.queues?.size() ?? 0) > 0;
+  }
+
+  /**
+   * Fetching of an input partition moved past `firstOffset`..`lastOffset` without records (transaction
+   * markers, aborted records): a multi-input task learns that the partition is caught up (RecordQueues).
+   */
+  fetchedUpTo(topic: string, firstOffset: string, lastOffset: string, highWatermark: string): void {
+    this.queues?.fetchedUpTo(topic, firstOffset, lastOffset, highWatermark);
+  }
+
+  /**
+   * Fetching of the inputs starts (again): where it must resume (resumeOffsets); records buffered beyond
+   * these offsets are dropped, to be fetched again.
+   */
+  startFetching(): ReadonlyMap<string, string> {
+    const offsets = this.inputs.resumeOffsets();
+    this.queues?.reset(offsets);
+    return offsets;
+  }
+
+  /**
+   * A multi-input task waits for an empty partition until it is known to be caught up (RecordQueues); a
+   * partition with nothing to fetch never yields a batch, so the caller reads its end once and notes it
+   * here. The function notes ends for the current fetching only (a later rewind ignores them); undefined
+   * for a task with one input partition.
+   */
+  inputEndsListener(): ((topic: string, endOffset: string) => void) | undefined {
+    const queues = this.queues;
+    if (!queues) return undefined;
+    const epoch = queues.epoch;
+    return (topic, endOffset) => queues.noteEndOffset(topic, endOffset, epoch);
+  }
+
+  /**
    * A multi-input task: queues a fetched batch (its records not processed yet) for processBuffered. The
    * records' event times are extracted now, to order them.
    */
   enqueue(topic: string, messages: readonly BatchMessage[], highWatermark: string): void {
-    const start = this.firstUnprocessed(topic, messages);
+    const start = this.inputs.firstUnprocessed(topic, messages);
     const records = [];
     for (let i = start; i < messages.length; i++) records.push({ message: messages[i]!, timestampMs: this.graph.eventTimeOf(topic, messages[i]!) });
     this.queues!.add(topic, records, highWatermark);
@@ -340,17 +394,18 @@ export class StreamTask {
   /**
    * Processes buffered records in timestamp order for as long as the queues allow (RecordQueues.next);
    * resolves with how many it processed per topic. A call while another runs returns at once: that one
-   * takes the new records too. Errors as process().
+   * takes the new records too. Errors as process(). On the wall-clock `tick` (records that waited for an
+   * empty partition), emptying the queues makes a commit due at once (commitDue).
    */
-  async processBuffered(nowMs: number): Promise<Map<string, number>> {
+  async processBuffered(nowMs: number, trigger: CommitTrigger = "processing"): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     const queues = this.queues;
-    if (!queues || this.draining || this.statusValue !== "running") return counts;
+    if (!queues || this.draining || this.status !== "running") return counts;
     let done!: () => void;
     this.draining = new Promise((resolve) => (done = resolve));
     try {
-      for (let run = queues.next(nowMs); run; run = this.statusValue === "running" ? queues.next(nowMs) : undefined) {
-        if (this.committing) await this.committing;
+      for (let run = queues.next(nowMs); run; run = this.status === "running" ? queues.next(nowMs) : undefined) {
+        if (this.committing) await this.committing.done;
         const processed = await this.process(run.topic, run.messages);
         counts.set(run.topic, (counts.get(run.topic) ?? 0) + processed);
       }
@@ -358,11 +413,12 @@ export class StreamTask {
       this.draining = undefined;
       done();
     }
+    if (trigger === "tick" && counts.size > 0 && queues.size() === 0) this.commitRequested = true;
     return counts;
   }
 
   private processSync(topic: string, messages: readonly BatchMessage[]): number {
-    const start = this.firstUnprocessed(topic, messages);
+    const start = this.inputs.firstUnprocessed(topic, messages);
     let last: string | undefined;
     try {
       for (let i = start; i < messages.length; i++) {
@@ -371,93 +427,71 @@ export class StreamTask {
         last = message.offset;
       }
     } finally {
-      if (last !== undefined) this.positions.set(topic, (BigInt(last) + 1n).toString());
+      if (last !== undefined) this.inputs.processed(topic, last);
     }
     return messages.length - start;
   }
 
   private async processAsync(topic: string, messages: readonly BatchMessage[]): Promise<number> {
-    const start = this.firstUnprocessed(topic, messages);
+    const start = this.inputs.firstUnprocessed(topic, messages);
     for (let i = start; i < messages.length; i++) {
       const message = messages[i]!;
       while (this.graph.saturated()) await this.graph.progress();
       this.graph.throwDetachedFailure();
       this.errors.run(topic, message, () => this.graph.process(topic, message));
-      this.positions.set(topic, (BigInt(message.offset) + 1n).toString());
+      this.inputs.processed(topic, message.offset);
     }
     return messages.length - start;
   }
 
-  /**
-   * The index of the first message past what this task has processed. A task never processes an offset
-   * twice: kafkajs may hand over a batch fetched before a rebalance or a seek (its isStale() knows only of
-   * seeks), after this task has moved past those records.
-   */
-  private firstUnprocessed(topic: string, messages: readonly BatchMessage[]): number {
-    const next = this.positions.get(topic) ?? this.committedInputs.get(topic);
-    let start = 0;
-    if (next !== undefined && messages.length > 0 && BigInt(messages[0]!.offset) < BigInt(next)) {
-      const floor = BigInt(next);
-      while (start < messages.length && BigInt(messages[start]!.offset) < floor) start++;
-    }
-    return start;
-  }
-
   /** Takes the group's committed offsets (read after fencing) for inputs this task has not committed itself. */
   adoptCommittedInputs(committed: ReadonlyMap<string, string>): void {
-    for (const topic of this.subTopology.sourceTopics) {
-      const offset = committed.get(`${topic}:${this.partition}`);
-      if (!this.committedInputs.has(topic) && offset !== undefined && offset !== "-1") this.committedInputs.set(topic, offset);
-    }
-  }
-
-  /**
-   * Where fetching of each input must resume: past what this task processed (committed or not), else
-   * the committed offset, else the log start when nothing was committed.
-   */
-  resumeOffsets(): ReadonlyMap<string, string> {
-    const offsets = new Map(this.committedInputs);
-    for (const [topic, position] of this.positions) offsets.set(topic, position);
-    return offsets;
+    this.inputs.adoptCommitted(committed);
   }
 
   /** Inputs processed, outputs waiting, or state written (by a timer on the tick) since the last commit. */
   hasUncommitted(): boolean {
-    return this.positions.size > 0 || this.outputs.length > 0 || this.state.status === "active";
+    return this.inputs.hasUncommitted() || this.outputs.length > 0 || this.state.status === "active";
   }
 
-  /** The interval has passed, or the outputs waiting for the commit passed `maxPendingOutputBytes`. */
-  commitDue(now: number, intervalMs: number): boolean {
-    return this.hasUncommitted() && (now - this.lastCommit >= intervalMs || this.outputBytes >= maxPendingOutputBytes);
-  }
-
-  private collect(record: ProducedRecord): void {
-    this.outputs.push(record);
-    this.outputBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  /**
+   * Every rule of when a task commits, for the caller's decision point. With uncommitted work, after
+   * processing: a batch reached its partition's end with nothing buffered, or the tick emptied the buffered
+   * records (both requested), or the interval has passed, or the pending outputs passed maxPendingOutputBytes.
+   * On the wall-clock tick: the tick fired timers or punctuators and the interval has passed (the tick commits
+   * only its own work; processing commits its own at its end).
+   */
+  commitDue(now: number, trigger: CommitTrigger = "processing"): boolean {
+    if (!this.hasUncommitted()) return false;
+    const intervalPassed = now - this.lastCommit >= this.commitIntervalMs;
+    if (trigger === "tick") return this.punctuated && intervalPassed;
+    return this.commitRequested || intervalPassed || this.outputs.overLimit();
   }
 
   /** The input offsets processed and not yet committed. */
   uncommittedOffsets(): TopicPartitionOffset[] {
-    return [...this.positions].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));
+    return this.inputs.uncommitted();
   }
 
   /**
-   * Step 4: flushes the write cache as changelog records, writes them with the outputs and commits the
-   * input offsets (one Kafka transaction under exactly-once), then commits SQLite with the new
-   * checkpoint. A crash between the two is repaired by step 2's replay.
-   * Step 5: if Kafka's commit fails, SQLite rolls back and the error tells the caller to drop the task.
+   * Step 4, first half: waits for async work to settle, flushes the write cache as changelog records and
+   * takes them with the outputs and the input offsets: what the caller writes and commits (one Kafka
+   * transaction under exactly-once). Undefined when there is nothing to commit (or the task is not running).
+   * Until postCommit() or rollback() the task is committing: processing waits. Throws a WeirError when
+   * async work failed (the task is then not committing).
    */
-  async commit(): Promise<void> {
-    if (!this.hasUncommitted() || this.statusValue !== "running") return;
-    let done!: () => void;
-    this.committing = new Promise((resolve) => (done = resolve));
-    const started = performance.now();
+  async prepareCommit(): Promise<PreparedCommit | undefined> {
+    this.commitRequested = false;
+    if (!this.hasUncommitted() || this.status !== "running") return undefined;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.committing = { done, resolve };
+    const startedMs = performance.now();
     try {
       // Only completed work is committed: async calls settle and their results go downstream first.
       if (this.graph.hasAsyncWork) await this.graph.settle();
       const changelog = this.state.flush();
-      const records: ProducedRecord[] = this.outputs.splice(0);
-      this.outputBytes = 0;
+      const records: ProducedRecord[] = this.outputs.take();
       const outputsPerTopic = new Map<string, number>();
       const inputTimestamps: number[] = [];
       for (const r of records) {
@@ -465,32 +499,53 @@ export class StreamTask {
         inputTimestamps.push(r.timestamp);
       }
       for (const c of changelog) records.push({ topic: c.topic, partition: c.partition, key: c.key, value: c.value, timestamp: Date.now(), headers: {} });
-      const offsets = this.uncommittedOffsets();
-      this.positions.clear();
-      const inputs = new Map(offsets.map((o) => [o.topic, o.offset]));
-      let ends: Map<string, string>;
-      try {
-        ends = await this.output.commit(records, offsets);
-      } catch (err) {
-        this.state.rollback();
-        this.metrics.commitFailed(isFencing(err));
-        throw err;
-      }
+      return { records, offsets: this.inputs.takeUncommitted(), outputsPerTopic, inputTimestamps, startedMs };
+    } catch (err) {
+      this.endCommit();
+      throw err;
+    }
+  }
+
+  /**
+   * Step 4, second half: Kafka committed `prepared`; `ends` gives, per changelog partition written, the
+   * offset after its last record. SQLite commits with the new checkpoint. (A crash between the two is
+   * repaired by step 2's replay.)
+   */
+  postCommit(prepared: PreparedCommit, ends: ReadonlyMap<string, string>): void {
+    try {
       for (const key of this.changelogs.keys()) {
         const end = ends.get(key);
         if (end !== undefined) this.checkpoint.set(key, end);
       }
-      for (const [topic, offset] of inputs) this.committedInputs.set(topic, offset);
+      this.inputs.committedAt(prepared.offsets);
       this.state.commit(this.checkpoint);
       this.punctuated = false;
       this.committedStreamTimeMs = this.graph.streamTimeMs;
       this.lastCommit = Date.now();
       for (const { kind, action, count } of this.errors.takeCounts()) this.metrics.errorRecords(kind, action, count);
-      this.metrics.committed((performance.now() - started) / 1000, outputsPerTopic, inputTimestamps, this.lastCommit);
+      this.metrics.committed((performance.now() - prepared.startedMs) / 1000, prepared.outputsPerTopic, prepared.inputTimestamps, this.lastCommit);
     } finally {
-      this.committing = undefined;
-      done();
+      this.endCommit();
     }
+  }
+
+  /**
+   * Step 5: Kafka refused the commit (`error`; fenced, or the transaction failed): everything since the
+   * last commit is rolled back, and the caller drops the task.
+   */
+  commitFailed(error: unknown): void {
+    try {
+      this.metrics.commitFailed(isFencing(error));
+      this.rollback();
+    } finally {
+      this.endCommit();
+    }
+  }
+
+  private endCommit(): void {
+    const committing = this.committing;
+    this.committing = undefined;
+    committing?.resolve();
   }
 
   /**
@@ -498,10 +553,10 @@ export class StreamTask {
    * committed offsets, so uncommitted work would otherwise be applied twice.
    */
   rollback(): void {
-    if (this.statusValue === "closed") return;
-    this.outputs.length = 0;
-    this.outputBytes = 0;
-    this.positions.clear();
+    if (this.status === "closed") return;
+    this.outputs.clear();
+    this.inputs.rollback();
+    this.commitRequested = false;
     // Fetching resumes from the committed offsets: what is buffered is fetched again.
     this.queues?.reset();
     this.errors.clearCounts();
@@ -513,25 +568,16 @@ export class StreamTask {
     this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
-  /** Rolls back what was not committed and closes the file and the output. */
+  /** Rolls back what was not committed and closes the file (the caller closes the task's output). */
   async close(): Promise<void> {
-    if (this.statusValue === "closed") return;
+    if (this.status === "closed") return;
     await this.idle();
     this.rollback();
-    this.statusValue = "closed";
+    this.lifecycle.transition("closed");
     this.graph.close();
     this.state.close();
-    await this.output.close().catch((err: unknown) => this.logger.warn({ task: this.id, err }, "task output did not close cleanly"));
   }
 }
-
-/**
- * A task commits once its outputs waiting for the commit pass this size, whatever its interval: outputs
- * are sent only at a commit, so at-least-once's 30 s interval would otherwise hold a whole run's outputs in
- * memory and send nothing while processing. Measured on W1 at-least-once (bench/README.md): +15% records/s,
- * −10% CPU, peak RSS 860 → 570 MB.
- */
-const maxPendingOutputBytes = 1024 * 1024;
 
 /** A commit refused because another producer of the task's transactional id took over. */
 function isFencing(err: unknown): boolean {

@@ -1,11 +1,12 @@
 // One task's handling of failed records: it runs each input record so that a RecordError goes to its
 // handler (the record's outputs dropped, then the record skipped, dead-lettered or, under `fail`, thrown),
-// logs, writes the dead-letter record into the task's outputs and counts what it handled. StreamTask and
+// logs, adds the dead-letter record to the task's pending outputs and counts what it handled. StreamTask and
 // the TopologyTestDriver share it, so a topology's records fail the same way in tests as in production.
-import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
+import type { BatchMessage } from "../kafka/index.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { deadLetterRecord, ErrorHandlers, RecordError, type ErrorHandlingSettings, type ErrorKind } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
+import type { PendingOutputs } from "./pending-outputs.ts";
 
 export type HandledAction = "skipped" | "dead_lettered";
 
@@ -16,23 +17,6 @@ export const failOnEveryError: ErrorHandlingSettings = {
   productionErrorHandler: "fail",
   deadLetterTopic: "",
 };
-
-/**
- * A record batch's framing beyond the records' own bytes (61 bytes of batch header, plus each record's
- * varints and attributes): kept generous so that an output this check accepts is never refused by the broker.
- */
-const batchOverheadBytes = 128;
-
-/**
- * Throws when `record` is larger than `maxMessageBytes` (its topic's max.message.bytes): under exactly-once
- * the broker would abort the whole transaction, with no way to tell which record caused it.
- */
-export function checkOutputSize(record: ProducedRecord, maxMessageBytes: number | undefined): void {
-  if (maxMessageBytes === undefined) return;
-  let size = batchOverheadBytes + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const name in record.headers) size += name.length + (record.headers[name]?.length ?? 0) + 8;
-  if (size > maxMessageBytes) throw new Error(`a record of about ${size} bytes is larger than topic ${record.topic} accepts (max.message.bytes ${maxMessageBytes})`);
-}
 
 interface CurrentRecord {
   readonly topic: string;
@@ -46,8 +30,8 @@ export interface TaskErrorHandlingOptions {
   readonly task: string;
   readonly partition: number;
   readonly logger: Logger;
-  /** The task's outputs not yet committed: a failed record's are cut from it, a dead-letter record appended. */
-  readonly outputs: ProducedRecord[];
+  /** The task's outputs not yet committed: a failed record's are cut from it, a dead-letter record added. */
+  readonly outputs: PendingOutputs;
   /** Store writes ever begun (StateFile.writeCount): unchanged around a failed record means it wrote no state. */
   readonly writeCount: () => number;
 }
@@ -58,7 +42,7 @@ export class TaskErrorHandling {
   private readonly task: string;
   private readonly partition: number;
   private readonly logger: Logger;
-  private readonly outputs: ProducedRecord[];
+  private readonly outputs: PendingOutputs;
   private readonly writeCount: () => number;
   /** The input record being run, for the production handler. */
   private current: CurrentRecord | undefined;
@@ -88,7 +72,7 @@ export class TaskErrorHandling {
       process();
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
-      this.outputs.length = outputsBefore;
+      this.outputs.truncate(outputsBefore);
       const handler = this.handlers.handlerFor(topic, err);
       if (handler === "fail") {
         err.committableBefore = this.writeCount() === writesBefore;
@@ -140,7 +124,7 @@ export class TaskErrorHandling {
     }
     this.count(error.kind, "dead_lettered");
     this.logger.warn({ ...where, deadLetterTopic: this.deadLetterTopic }, "record sent to the dead-letter topic");
-    this.outputs.push(deadLetterRecord(this.deadLetterTopic, topic, this.partition, message, error));
+    this.outputs.addDeadLetter(deadLetterRecord(this.deadLetterTopic, topic, this.partition, message, error), `record ${topic}-${this.partition}@${message.offset}`);
     current.deadLettered = true;
   }
 

@@ -7,8 +7,10 @@ import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import type { Headers } from "../processor/record.ts";
 import { GlobalStores } from "../runtime/global-store.ts";
 import { openStore } from "../runtime/open-store.ts";
-import { Task, taskId } from "../runtime/task.ts";
+import { ProcessorGraph } from "../runtime/processor-graph.ts";
+import { taskId } from "../runtime/task-id.ts";
 import { TaskErrorHandling } from "../runtime/task-error-handling.ts";
+import { PendingOutputs } from "../runtime/pending-outputs.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { KeyValueStore } from "../state/types.ts";
@@ -33,7 +35,7 @@ export interface TopologyTestDriverOptions {
 }
 
 interface DriverTask {
-  readonly task: Task;
+  readonly task: ProcessorGraph;
   readonly state: StateFile;
   readonly errors: TaskErrorHandling;
 }
@@ -53,7 +55,7 @@ export class TopologyTestDriver implements RecordPipe {
   /** The global tables' stores: records piped into a global topic are applied to them at once. */
   private readonly global: GlobalStores;
   /** What the record or punctuation running now wrote: delivered once it succeeds, cut by an error handler. */
-  private readonly outputs: ProducedRecord[] = [];
+  private readonly outputs = new PendingOutputs();
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     const applicationId = options.applicationId ?? "weir-test-driver";
@@ -86,9 +88,9 @@ export class TopologyTestDriver implements RecordPipe {
         outputs: this.outputs,
         writeCount: () => state.writeCount,
       });
-      const sink = { collect: (r: ProducedRecord) => void this.outputs.push(r), productionFailed: (e: RecordError) => errors.productionFailed(e) };
+      const sink = { collect: (r: ProducedRecord) => this.outputs.add(r), productionFailed: (e: RecordError) => errors.productionFailed(e) };
       // Processors see the driver's clock (currentSystemTimeMs, processing-time timers, wall-clock punctuators).
-      const task = new Task(sub, 0, applicationId, sink, stores, undefined, undefined, () => this.wallClock);
+      const task = new ProcessorGraph(sub, 0, applicationId, sink, stores, undefined, undefined, () => this.wallClock);
       const entry = { task, state, errors };
       this.tasks.push(entry);
       for (const topic of sub.sourceTopics) this.taskOfTopic.set(topic, entry);
@@ -144,7 +146,7 @@ export class TopologyTestDriver implements RecordPipe {
       for (let next = this.pending.shift(); next; next = this.pending.shift()) this.process(next);
     } catch (err) {
       this.pending.length = 0;
-      this.outputs.length = 0;
+      this.outputs.clear();
       for (const { task, state } of this.tasks) {
         state.rollback();
         task.stateReset();
@@ -188,7 +190,7 @@ export class TopologyTestDriver implements RecordPipe {
   }
 
   private deliverOutputs(): void {
-    for (const record of this.outputs.splice(0)) {
+    for (const record of this.outputs.take()) {
       if (!this.internal.has(record.topic)) this.writtenTo(record.topic).push(record);
       // A topic the topology reads itself (a repartition topic, or an output read back): processed next.
       if (this.taskOfTopic.has(record.topic)) this.pending.push(record);

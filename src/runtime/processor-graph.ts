@@ -1,17 +1,16 @@
-// A task: one sub-topology on one partition. It owns that partition's processor instances, runs each
-// input record through them synchronously, and hands serialized outputs to the task's record sink.
+// The processor graph of a task: one sub-topology's processor instances on one partition. It runs each
+// input record through them synchronously and hands serialized outputs to the task's record sink; the
+// runtime's StreamTask and the TopologyTestDriver run it. (Each processor's context: processor-context.ts.)
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
-import { isAsyncWork, type AsyncWork, type DetachedContext, type KeyValueStoreRef, type Processor, type ProcessorContext } from "../processor/processor.ts";
+import { isAsyncWork, type AsyncWork, type Processor } from "../processor/processor.ts";
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
-import { ProcessorTimers, type Timer, type TimerService } from "../processor/timers.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "../state/errors.ts";
-import { TimerStore, type TimerValue } from "../state/timer-store.ts";
-import type { KeyValueStore } from "../state/types.ts";
-import type { ProcessorNode, SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
-import { Topology } from "../topology/topology.ts";
+import type { SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
 import { RecordError } from "./error-handlers.ts";
 import { WeirError } from "./errors.ts";
+import { processorContext, type Forward, type ProcessorContextHost } from "./processor-context.ts";
+import { taskId } from "./task-id.ts";
 import { TaskTime } from "./task-time.ts";
 
 export interface RecordSink {
@@ -24,13 +23,7 @@ export interface RecordSink {
   productionFailed?(error: RecordError): void;
 }
 
-type Forward = (record: StreamRecord<unknown, unknown>) => void;
-
-export function taskId(subTopology: number, partition: number): string {
-  return `${subTopology}_${partition}`;
-}
-
-export class Task {
+export class ProcessorGraph implements ProcessorContextHost {
   readonly id: string;
   private readonly sources = new Map<string, Forward>();
   private readonly sourceNodes = new Map<string, SourceNode>();
@@ -45,7 +38,7 @@ export class Task {
   readonly partition: number;
   readonly applicationId: string;
   private readonly sink: RecordSink;
-  private readonly stores: ReadonlyMap<string, unknown>;
+  readonly stores: ReadonlyMap<string, unknown>;
   /** Records processors dropped on purpose (e.g. a null key in an aggregation), by reason. */
   readonly dropped = new Map<string, number>();
   /** Topics a topic chooser picked: the runtime checks they exist before committing records to them. */
@@ -66,7 +59,7 @@ export class Task {
   /** The wall clock processors see (`currentSystemTimeMs`, wall-clock punctuators); the TopologyTestDriver replaces it. */
   systemTimeMs: () => number = Date.now;
   /** Timers and punctuators. */
-  private readonly time = new TaskTime((node, what, call) => this.runAs(node, what, call));
+  readonly time = new TaskTime((node, what, call) => this.runAs(node, what, call));
   /** Processors whose work outlives process() (mapValuesAsync); empty for synchronous topologies. */
   private readonly asyncWork: AsyncWork[] = [];
   /** The first error of work done after an await; it fails the task at its next step. */
@@ -110,7 +103,7 @@ export class Task {
         } else {
           const processor = node.supplier();
           const byChild = new Map(node.children.map((c, i) => [c, children[i]!]));
-          processor.init?.(this.contextFor(node, processor, toChildren, byChild));
+          processor.init?.(processorContext(this, node, processor, toChildren, byChild));
           this.processors.push(processor);
           if (isAsyncWork(processor)) this.asyncWork.push(processor);
           const name = node.name;
@@ -307,9 +300,19 @@ export class Task {
     };
   }
 
-  private drop(reason: string): void {
+  /** The input record being processed, if any (a processor's recordMetadata()). */
+  currentRecord(): RecordMetadata | undefined {
+    return this.current;
+  }
+
+  drop(reason: string): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
     this.onDrop?.(reason);
+  }
+
+  dropLate(store: string): void {
+    this.lateDropped.set(store, (this.lateDropped.get(store) ?? 0) + 1);
+    this.onLate?.(store);
   }
 
   /** Runs `call` as `node`; an error names the processor, `what` it was doing, and the input record if any. */
@@ -329,7 +332,7 @@ export class Task {
   }
 
   /** Forwards as if the input `metadata` describes were being processed (work resumed after an await). */
-  private forwardDetached(node: string, forward: Forward, metadata: RecordMetadata | undefined, record: StreamRecord<unknown, unknown>): void {
+  forwardDetached(node: string, forward: Forward, metadata: RecordMetadata | undefined, record: StreamRecord<unknown, unknown>): void {
     if (this.detachedFailure) return;
     const previous = this.current;
     this.current = metadata;
@@ -342,65 +345,10 @@ export class Task {
     }
   }
 
-  private failDetached(node: string, metadata: RecordMetadata | undefined, error: unknown): void {
+  failDetached(node: string, metadata: RecordMetadata | undefined, error: unknown): void {
     if (this.detachedFailure) return;
     const origin = metadata ? `${metadata.topic}-${metadata.partition}@${metadata.offset}` : "(no input record)";
     this.detachedFailure = new WeirError("WEIR_PROCESSING_FAILED", `processor ${node} failed on record ${origin}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-  }
-
-  private contextFor(
-    node: ProcessorNode,
-    processor: Processor<unknown, unknown, unknown, unknown>,
-    forward: Forward,
-    byChild: ReadonlyMap<string, Forward>,
-  ): ProcessorContext<unknown, unknown> & DetachedContext {
-    const name = node.name;
-    const declared = node.stores;
-    const timers = this.timersFor(node, processor);
-    const context: ProcessorContext<unknown, unknown> & DetachedContext = {
-      taskId: this.id,
-      applicationId: this.applicationId,
-      recordMetadata: () => this.current,
-      forward: (record, childName) => {
-        if (childName === undefined) return forward(record);
-        const child = byChild.get(childName);
-        if (!child) throw new Error(`processor ${name} has no child ${childName} (it has: ${[...byChild.keys()].join(", ") || "none"})`);
-        child(record);
-      },
-      getStateStore: ((store: string | KeyValueStoreRef<unknown, unknown>): unknown => {
-        const storeName = typeof store === "string" ? store : store.name;
-        const found = declared.includes(storeName) ? this.stores.get(storeName) : undefined;
-        if (found === undefined) throw new Error(`processor ${name} did not declare store ${storeName} (it has: ${declared.join(", ") || "none"})`);
-        return found;
-      }) as ProcessorContext<unknown, unknown>["getStateStore"],
-      dropRecord: (reason: string) => this.drop(reason),
-      currentStreamTimeMs: () => this.streamTimeMs,
-      currentSystemTimeMs: () => this.systemTimeMs(),
-      get timers(): TimerService<unknown> {
-        if (!timers) {
-          throw new Error(`processor ${name} has no timers: only processors added with process() that define onTimer have them`);
-        }
-        return timers;
-      },
-      schedule: (intervalMs, type, punctuator) => this.time.schedule(name, intervalMs, type, punctuator, this.systemTimeMs()),
-      forwardDetached: (metadata, record) => this.forwardDetached(name, forward, metadata, record),
-      failDetached: (metadata, error) => this.failDetached(name, metadata, error),
-      dropLateRecord: (store: string) => {
-        this.lateDropped.set(store, (this.lateDropped.get(store) ?? 0) + 1);
-        this.onLate?.(store);
-      },
-    };
-    if (timers) this.time.addTimers(name, timers, (timer: Timer<unknown>) => processor.onTimer!(timer, context));
-    return context;
-  }
-
-  /** The per-key timers of a process() node, on its timer store. */
-  private timersFor(node: ProcessorNode, processor: Processor<unknown, unknown, unknown, unknown>): ProcessorTimers<unknown> | undefined {
-    if (!node.timers || typeof processor.onTimer !== "function") return undefined;
-    const store = this.stores.get(node.timers.store) as KeyValueStore<Buffer, TimerValue> | undefined;
-    if (!store) throw new Error(`task ${this.id} has no timer store ${node.timers.store} for processor ${node.name}`);
-    const topic = Topology.changelogTopic(this.applicationId, node.timers.store);
-    return new ProcessorTimers(new TimerStore(store), node.timers.keySerde, topic, node.name);
   }
 }
 

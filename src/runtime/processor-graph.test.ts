@@ -4,7 +4,7 @@ import type { ProducedRecord } from "../kafka/index.ts";
 import { serdes } from "../serdes/serde.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { WeirError } from "./errors.ts";
-import { Task } from "./task.ts";
+import { ProcessorGraph } from "./processor-graph.ts";
 
 function message(offset: number, key: string | null, value: string | null, timestamp = 1000) {
   return {
@@ -19,7 +19,7 @@ function taskOver(build: (b: StreamsBuilder) => void) {
   const b = new StreamsBuilder();
   build(b);
   const outputs: ProducedRecord[] = [];
-  const task = new Task(b.build().subTopologies[0]!, 2, "app", { collect: (r) => outputs.push(r) });
+  const task = new ProcessorGraph(b.build().subTopologies[0]!, 2, "app", { collect: (r) => outputs.push(r) });
   return { task, outputs };
 }
 

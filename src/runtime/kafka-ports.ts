@@ -1,0 +1,39 @@
+// What TaskManager needs from the Kafka layer, and no more: control of the group consumer's fetching,
+// each task's output (the producer its commits go through) and a few admin reads. src/kafka/'s classes
+// satisfy these structurally; a fake stands in for them in TaskManager's unit tests.
+import type { ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
+
+/** Fetching of the group consumer's assigned partitions, per topic. */
+export interface PartitionControl {
+  pause(partitions: ReadonlyMap<string, readonly number[]>): void;
+  resume(partitions: ReadonlyMap<string, readonly number[]>): void;
+  seek(topic: string, partition: number, offset: string): void;
+}
+
+/** Where a task's commits go (under exactly-once with kafkajs: a transactional producer of its own). */
+export interface TaskOutputPort {
+  /**
+   * Fences any other producer of this task (a zombie owner) and waits until its open transaction is
+   * aborted (DESIGN.md step 1). Called before the changelogs' end offsets are read.
+   */
+  init(): Promise<void>;
+  /**
+   * Writes `records` and commits `offsets` for the group. Resolves with, per `topic:partition` written,
+   * the offset after the last record written there. Rejects when the task must be dropped (fenced, or
+   * the transaction failed).
+   */
+  commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+/** The admin reads TaskManager makes (offsets are decimal strings; maps are keyed by partition unless said). */
+export interface TaskAdminPort {
+  /** Each partition's end offset (the last stable offset: reads are read_committed). */
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Each partition's log start offset. */
+  earliestOffsets(topic: string): Promise<Map<number, string>>;
+  /** The group's committed offsets of `topics`, keyed `topic:partition` ("-1": none). */
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>>;
+  /** The partition count of each of `topics` that exists (a missing topic is absent). */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
+}
