@@ -144,7 +144,8 @@ export class PartitionFetcher {
         continue;
       }
       try {
-        await this.fetchOnce(wanted, handlers);
+        // No request went out (no partition has a known leader): wait rather than spin.
+        if (!(await this.fetchOnce(wanted, handlers))) await this.idle(100);
         failingSince = undefined;
       } catch (err) {
         if (!this.running) return;
@@ -157,7 +158,8 @@ export class PartitionFetcher {
     }
   }
 
-  private async fetchOnce(wanted: readonly { topic: string; partition: number; offset: bigint; key: string }[], handlers: FetchHandlers): Promise<void> {
+  /** One fetch per leader of the wanted partitions; false when there was none to send. */
+  private async fetchOnce(wanted: readonly { topic: string; partition: number; offset: bigint; key: string }[], handlers: FetchHandlers): Promise<boolean> {
     const topics = [...new Set(wanted.map((w) => w.topic))];
     const metadata = await this.consumer.metadata({ topics });
     type FetchPartition = { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number };
@@ -194,6 +196,8 @@ export class PartitionFetcher {
         await this.handle(response, names, requested, handlers);
       }),
     );
+    if (byNode.size === 0) this.consumer.clearMetadata();
+    return byNode.size > 0;
   }
 
   private async handle(response: FetchResponse, names: ReadonlyMap<string, string>, requested: ReadonlyMap<string, { offset: bigint; epoch: number }>, handlers: FetchHandlers): Promise<void> {
