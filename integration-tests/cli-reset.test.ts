@@ -7,8 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
-import { TopicAdmin } from "../src/kafka/admin.ts";
-import { createKafka } from "../src/kafka/client.ts";
+import { createKafkaClient, type TopicAdmin } from "../src/kafka/index.ts";
 import type { ConsumedRecord, TopicPartitionOffset } from "../src/kafka/types.ts";
 import { connection, eventually, killAll, readSettled, root, startWeir, StateDirs, TestTopics, uniqueName } from "./helpers/cluster.ts";
 import { amountsByKey, payments, writePayments } from "./helpers/payments.ts";
@@ -54,7 +53,7 @@ function reset(args: readonly string[], env: Record<string, string | undefined> 
 
 async function withAdmin<T>(use: (admin: TopicAdmin) => Promise<T>): Promise<T> {
   const logger = pino({ level: "warn" }, pino.destination({ fd: 2, sync: true }));
-  const admin = new TopicAdmin(createKafka({ clientId: "weir-it-reset", brokers: connection().brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }, logger));
+  const admin = createKafkaClient("kafkajs", { clientId: "weir-it-reset", brokers: connection().brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }, logger).admin();
   try {
     return await use(admin);
   } finally {

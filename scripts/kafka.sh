@@ -11,6 +11,7 @@
 #   scripts/kafka.sh install     resolve the jars for $KAFKA_VERSION (no-op when present)
 #   scripts/kafka.sh start       start (or reuse) the broker; stdout = bootstrap address only
 #   scripts/kafka.sh stop        stop the broker this script started
+#   scripts/kafka.sh restart     stop our broker (SIGTERM) and start it again on the same address and data (tests of a broker restart)
 #   scripts/kafka.sh status      print the address and exit 0 if it serves, else exit 1
 #   scripts/kafka.sh sasl-ssl    print "<address> <CA PEM> <user> <password>" of its SASL_SSL (PLAIN) listener
 #   scripts/kafka.sh classpath   classpath for running Kafka tool classes with java -cp
@@ -385,6 +386,31 @@ cmd_stop() {
   rm -f "$PID_FILE" "$ADDR_FILE" "$FLAVOR_FILE"
 }
 
+# Our broker stopped and started again with the same command line: same ports, same log dirs, nothing reformatted.
+# Ignores KAFKA_BOOTSTRAP_SERVERS: only a broker this script started is restarted.
+cmd_restart() {
+  lock
+  local pid addr started=$SECONDS
+  pid=$(our_pid) || die "no broker of ours is running"
+  addr=$(cat "$ADDR_FILE")
+  local -a argv
+  mapfile -d '' -t argv <"/proc/$pid/cmdline"
+  log "restarting broker $pid at $addr..."
+  kill_broker "$pid"
+  cd "$RUN"
+  setsid "${argv[@]}" >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until probe "$addr" 2; do
+    kill -0 "$pid" 2>/dev/null || fail_start "$pid" "broker exited during its restart"
+    (( SECONDS < deadline )) || fail_start "$pid" "restarted broker did not serve metadata within ${START_TIMEOUT}s"
+    sleep 0.25
+  done
+  log "broker restarted at $addr (pid $pid, $((SECONDS - started))s)"
+  echo "$addr"
+}
+
 # Where our broker's SASL_SSL listener is: "<host:port> <CA PEM file> <user> <password>".
 cmd_sasl_ssl() {
   our_pid >/dev/null || die "no broker of ours is running"
@@ -410,6 +436,7 @@ case ${1:-} in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
+  restart) cmd_restart ;;
   status) cmd_status ;;
   sasl-ssl) cmd_sasl_ssl ;;
   classpath) cmd_classpath ;;

@@ -2,7 +2,7 @@
 // internal topics are deleted, its group's committed offsets go back to the earliest offset of its input topics.
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createKafka, TopicAdmin, type TopicPartitionOffset } from "../kafka/index.ts";
+import { createKafkaClient, type TopicAdmin, type TopicPartitionOffset } from "../kafka/index.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { createLogger } from "../runtime/logger.ts";
 
@@ -85,8 +85,8 @@ export async function resetApplication(options: ResetOptions, env: NodeJS.Proces
   }
 
   const logger = createLogger("warn", { command: "reset", app: groupId });
-  const kafka = createKafka({ clientId: `${groupId}-reset`, brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }, logger);
-  const admin = new TopicAdmin(kafka);
+  const kafka = createKafkaClient("kafkajs", { clientId: `${groupId}-reset`, brokers, connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }, logger);
+  const admin = kafka.admin();
   try {
     await refuseWhileActive(admin, groupId);
     const plan = await planReset(admin, groupId, requested, brokers);

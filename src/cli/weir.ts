@@ -137,3 +137,6 @@ try {
   process.stderr.write(`${report.message}\n`);
   process.exitCode = report.exitCode;
 }
+// Whatever a client library may still hold open (a connection of a producer that failed to start), the
+// process ends with its exit code; the timer does not itself keep the process alive.
+setTimeout(() => process.exit(), 2000).unref();

@@ -1,10 +1,34 @@
-// The only folder that imports kafkajs. The runtime uses these classes and types, never the client.
-export { createKafka } from "./client.ts";
-export { TopicAdmin } from "./admin.ts";
-export { GroupConsumer, type Assignment, type BatchControl, type BatchEnd, type BatchMessage, type GroupConsumerOptions, type PartitionBatch } from "./consumer.ts";
-export { GlobalConsumer, type GlobalConsumerOptions } from "./global-consumer.ts";
-export type { GroupAssignmentPlanner, GroupPlan, MemberSubscription } from "./assignor.ts";
+// The only folder that imports a Kafka client library. The runtime sees the port (port.ts) and picks an
+// adapter by name: @platformatic/kafka (the default) or kafkajs.
+import type { Logger } from "pino";
+import { kafkajsClient } from "./kafkajs/index.ts";
+import { platformaticClient } from "./platformatic/index.ts";
+import type { KafkaClient, KafkaClientName } from "./port.ts";
+import type { ClientSettings } from "./types.ts";
+
+export const kafkaClientNames: readonly KafkaClientName[] = ["platformatic", "kafkajs"];
+
+export function createKafkaClient(name: KafkaClientName, settings: ClientSettings, logger: Logger): KafkaClient {
+  return name === "kafkajs" ? kafkajsClient(settings, logger) : platformaticClient(settings, logger);
+}
+
+export type {
+  Assignment,
+  BatchControl,
+  BatchEnd,
+  BatchMessage,
+  GlobalConsumer,
+  GlobalConsumerOptions,
+  GroupConsumer,
+  GroupConsumerOptions,
+  GroupMetadata,
+  KafkaClient,
+  KafkaClientName,
+  PartitionBatch,
+  SharedProducer,
+  TaskOutput,
+  TopicAdmin,
+} from "./port.ts";
+export type { GroupAssignmentPlanner, GroupPlan, MemberSubscription } from "./planner.ts";
 export { murmur2, partitionForKey } from "./partitioner.ts";
-export { SharedProducer, TransactionalTaskOutput, type TaskOutput } from "./task-output.ts";
 export type { ClientSettings, ConsumedRecord, KafkaHeaders, ProducedRecord, TopicPartitionOffset, TopicSpec } from "./types.ts";
-export type { Kafka } from "kafkajs";

@@ -1,9 +1,9 @@
 // Plain produce / read / topic helpers for data generators, integration tests and benchmarks,
 // so that nothing outside src/kafka imports the client.
 import { Partitioners, type Consumer, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
-import { createKafka } from "./client.ts";
+import { createKafka } from "./kafkajs/client.ts";
 import type { ConsumedRecord, KafkaHeaders, TopicSpec } from "./types.ts";
-import { TopicAdmin } from "./admin.ts";
+import { KafkajsTopicAdmin as TopicAdmin } from "./kafkajs/admin.ts";
 import { pino } from "pino";
 
 export interface Connection {

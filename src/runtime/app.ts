@@ -1,15 +1,14 @@
 // The application: `app()` declares one, `App` runs it as a member of the consumer group
 // <applicationId>: it prepares the topics, joins the group, and hands batches to the task manager.
 import {
-  createKafka,
-  GroupConsumer,
-  SharedProducer,
-  TopicAdmin,
-  TransactionalTaskOutput,
+  createKafkaClient,
   type BatchControl,
-  type Kafka,
+  type GroupConsumer,
+  type KafkaClient,
   type PartitionBatch,
+  type SharedProducer,
   type TaskOutput,
+  type TopicAdmin,
 } from "../kafka/index.ts";
 import type { Topology } from "../topology/topology.ts";
 import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigInput } from "./config.ts";
@@ -62,7 +61,7 @@ export class App {
   /** The definition's topology with its repartition topics named for this application id. */
   private readonly topology: Topology;
   private readonly purger: RepartitionPurger;
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClient;
   private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
   readonly metrics: WeirMetrics;
@@ -91,8 +90,8 @@ export class App {
     const fallback = env.KAFKA_BOOTSTRAP_SERVERS ? { bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS } : {};
     this.config = resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
     this.logger = createLogger(this.config.logLevel, { app: this.config.applicationId });
-    this.kafka = createKafka({ ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
-    this.admin = new TopicAdmin(this.kafka);
+    this.kafka = createKafkaClient(this.config.kafkaClient, { ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
+    this.admin = this.kafka.admin();
     this.topology = definition.topology.forApplication(this.config.applicationId);
     this.purger = new RepartitionPurger(this.admin, this.topology.repartitionTopics.map((r) => r.name), this.config.repartitionPurgeIntervalMs, this.logger);
     this.metrics = new WeirMetrics(this.config.applicationId, {
@@ -145,11 +144,10 @@ export class App {
     // Global stores are restored before the group join, so no task runs before they are complete.
     this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
     if (this.config.processingGuarantee === "at_least_once") {
-      this.shared = new SharedProducer(this.kafka);
+      this.shared = this.kafka.sharedProducer();
       await this.shared.connect();
     }
-    this.consumer = new GroupConsumer(
-      this.kafka,
+    this.consumer = this.kafka.groupConsumer(
       {
         groupId: this.config.applicationId,
         // Changelogs are restored read_committed; inputs are read the same way under both guarantees.
@@ -173,6 +171,9 @@ export class App {
         void this.directory.assigned();
       },
       (end) => this.tasks.onBatchEnd(end),
+      // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
+      // (/health DOWN, non-zero exit) for its supervisor to restart it, rather than stay up idle.
+      (error) => this.fail(new WeirError("WEIR_CONSUMER_LOST", `the Kafka client gave up on the group consumer: ${error.message}`, { cause: error })),
     );
     this.state = "running";
     this.logger.info({ topics: topology.sourceTopics(), guarantee: this.config.processingGuarantee, untilEnd: options.untilEnd ?? false }, "app running");
@@ -209,6 +210,7 @@ export class App {
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.purger.close();
       await this.admin.close().catch(() => undefined);
+      await this.kafka.close().catch(() => undefined);
       await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, "http server did not close cleanly"));
       this.state = this.failure ? "failed" : "stopped";
       this.logger.info({ state: this.state }, "app stopped");
@@ -281,7 +283,7 @@ export class App {
 
   private outputFor(taskId: string): TaskOutput {
     if (this.shared) return this.shared.taskOutput((offsets) => this.consumer!.commit(offsets));
-    return new TransactionalTaskOutput(this.kafka, `${this.config.applicationId}-${taskId}`, this.config.applicationId, this.config.transactionTimeoutMs);
+    return this.kafka.transactionalOutput(`${this.config.applicationId}-${taskId}`, this.config.applicationId, this.config.transactionTimeoutMs);
   }
 
   private fail(error: Error): void {

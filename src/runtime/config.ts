@@ -76,6 +76,8 @@ export const configSchema = z
     /** SIGTERM/SIGINT: the longest a graceful shutdown may take before the process exits anyway (code 1). */
     shutdownTimeoutMs: z.number().int().min(1).default(30000),
     kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
+    /** The Kafka client library under the runtime: @platformatic/kafka (default) or kafkajs (docs/architecture.md, "The Kafka client port"). */
+    kafkaClient: z.enum(["platformatic", "kafkajs"]).default("platformatic"),
     /** A record a source's serdes cannot read; a source may override it (`Consumed`). */
     deserializationErrorHandler: errorHandler.default("fail"),
     /** A record a processor throws on; a source may override it (`Consumed`). */
@@ -128,6 +130,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   processingErrorHandler: "string",
   productionErrorHandler: "string",
   deadLetterTopic: "string",
+  kafkaClient: "string",
 };
 
 export function envName(setting: string): string {

@@ -9,7 +9,9 @@ export type WeirErrorCode =
   | "WEIR_PRODUCTION_FAILED"
   | "WEIR_INVALID_TIMESTAMP"
   | "WEIR_MODULE_INVALID"
-  | "WEIR_ILLEGAL_TASK_TRANSITION";
+  | "WEIR_ILLEGAL_TASK_TRANSITION"
+  /** The Kafka client gave up on a consumer (it will not rejoin by itself): the app fails rather than idle. */
+  | "WEIR_CONSUMER_LOST";
 
 export class WeirError extends Error {
   readonly code: WeirErrorCode;

@@ -1,6 +1,6 @@
 // Keeps an instance's global stores up to date: restores them from their topics before any task runs
 // (Kafka Streams' global store restore), then keeps applying what arrives, on a consumer of its own.
-import { GlobalConsumer, type Kafka, type TopicAdmin } from "../kafka/index.ts";
+import type { GlobalConsumer, KafkaClient, TopicAdmin } from "../kafka/index.ts";
 import type { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import { WeirError } from "./errors.ts";
@@ -8,7 +8,7 @@ import { GlobalStores, globalStatePath } from "./global-store.ts";
 import type { Logger } from "./logger.ts";
 
 export interface GlobalUpdaterOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly admin: TopicAdmin;
   readonly topology: Topology;
   readonly config: WeirConfig;
@@ -55,8 +55,7 @@ export class GlobalUpdater {
       global.close();
       global = GlobalStores.reset(path, topology.globalStores, config.cacheMaxBytes);
     }
-    const consumer = new GlobalConsumer(
-      options.kafka,
+    const consumer = options.kafka.globalConsumer(
       { groupPrefix: `${config.applicationId}-global`, maxBytesPerPartition: config.maxBytesPerPartition, maxWaitTimeMs: config.fetchMaxWaitMs },
       logger,
     );
@@ -97,6 +96,7 @@ export class GlobalUpdater {
           global.movedPast(end.topic, end.partition, end.lastOffset);
           check();
         },
+        (error) => failed(new WeirError("WEIR_CONSUMER_LOST", `the Kafka client gave up on the global table consumer: ${error.message}`, { cause: error })),
       );
       await done;
     } catch (err) {

@@ -29,7 +29,7 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
     protocolName: "weir-tasks-v1",
     userData: () =>
       Buffer.from(JSON.stringify({ owned: member.owned(), withState: tasksWithStateFiles(config), server: member.applicationServer() })),
-    assign: (members, partitionCount) => {
+    assign: (members, partitionCount, tentative) => {
       const tasks: string[] = [];
       const partitions = new Map<number, number>();
       for (const sub of topology.subTopologies) {
@@ -55,7 +55,7 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         }
         result.set(memberId, topics);
       }
-      logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
+      if (!tentative) logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
       return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values()).encode() };
     },
   };

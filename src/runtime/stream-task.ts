@@ -387,6 +387,11 @@ export class StreamTask {
     this.graph.streamTimeMs = this.committedStreamTimeMs;
   }
 
+  /** A failed commit, rolled back: the task takes no records (it is not running) until it is recovered or closed. */
+  suspend(): void {
+    if (this.status === "running") this.lifecycle.transition("restoring");
+  }
+
   /** Rolls back what was not committed and closes the file (the caller closes the task's output). */
   async close(): Promise<void> {
     if (this.status === "closed") return;

@@ -280,7 +280,12 @@ export class TaskManager {
       this.options.fail(fatal);
       return;
     }
-    await this.recover(task);
+    task.suspend();
+    this.control!.pause(new Map(task.subTopology.sourceTopics.map((t) => [t, [task.partition]])));
+    // In the assignment chain: a recovery and a rebalance's reconcile both close and open the task's state
+    // file, and interleaved they collide on it (WEIR_STATE_LOCKED, seen on @platformatic/kafka, whose
+    // rebalances do not wait for a batch's commit). Not awaited: a reconcile may be waiting for this batch.
+    this.reconciling = this.reconciling.then(() => this.recover(task)).catch((err: unknown) => this.options.fail(err as Error));
   }
 
   /** Commits one task; the error when the commit failed and the task's state was rolled back. */
@@ -309,6 +314,8 @@ export class TaskManager {
 
   /** Step 5: the task is closed (state rolled back) and opened again; run() rewinds its inputs to its committed offsets. */
   private async recover(failed: StreamTask): Promise<void> {
+    // A reconcile since the failure closed or replaced it: nothing left to recover.
+    if (this.tasks.get(failed.id) !== failed) return;
     const generation = this.generation;
     const inputs = new Map(failed.subTopology.sourceTopics.map((t) => [t, [failed.partition]]));
     this.control!.pause(inputs);

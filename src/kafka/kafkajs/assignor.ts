@@ -2,26 +2,8 @@
 // which member gets which partitions (whole tasks, sticky to the member holding their state); this file
 // only moves its decision and each member's user data through the group protocol.
 import { AssignerProtocol, type Cluster, type PartitionAssigner } from "kafkajs";
+import type { GroupAssignmentPlanner } from "../planner.ts";
 
-export interface MemberSubscription {
-  readonly memberId: string;
-  readonly userData: Buffer;
-}
-
-export interface GroupAssignmentPlanner {
-  readonly protocolName: string;
-  /** What this member tells the leader when it joins (e.g. the tasks whose state it holds). */
-  userData(): Buffer;
-  /** The leader's decision: each member's partitions, and user data sent to every member with them. */
-  assign(members: readonly MemberSubscription[], partitionCount: (topic: string) => number): GroupPlan;
-}
-
-export interface GroupPlan {
-  /** Member id → topic → partitions. */
-  readonly assignments: ReadonlyMap<string, ReadonlyMap<string, number[]>>;
-  /** Sent to every member with its assignment (e.g. which member runs which task). */
-  readonly userData: Buffer;
-}
 
 export function partitionAssignerFor(planner: GroupAssignmentPlanner): PartitionAssigner {
   return ({ cluster }: { cluster: Cluster }) => ({

@@ -1,11 +1,12 @@
 // Topic administration: which topics exist with how many partitions, and creating Weir's own topics.
 import type { Admin, Kafka } from "kafkajs";
-import type { TopicPartitionOffset, TopicSpec } from "./types.ts";
+import type { TopicAdmin } from "../port.ts";
+import type { TopicPartitionOffset, TopicSpec } from "../types.ts";
 
 /** ConfigResourceTypes.TOPIC: kafkajs is CommonJS and Node does not expose that enum as a named ESM export. */
 const TOPIC_RESOURCE = 2;
 
-export class TopicAdmin {
+export class KafkajsTopicAdmin implements TopicAdmin {
   private readonly admin: Admin;
   private connected = false;
 

@@ -1,7 +1,8 @@
 // Builds the kafkajs client and routes its logs into the application's logger.
+import { createRequire } from "node:module";
 import { Kafka, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
-import type { ClientSettings } from "./types.ts";
+import type { ClientSettings } from "../types.ts";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.ERROR]: "error",
@@ -19,6 +20,32 @@ export function logLevelOf(level: number, message: string, error: unknown): "err
   if (message.startsWith("Response ") && typeof error === "string" && error.includes("another concurrent operation on the same transaction")) return "debug";
   return levels[level] ?? "info";
 }
+
+interface RequestQueueInternals {
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+}
+
+/**
+ * kafkajs 2.2.4 schedules its throttle check `throttledUntil - now` ms ahead even when it was never throttled
+ * (throttledUntil = -1), a negative delay Node 24 reports as TimeoutNegativeWarning on every connection. The
+ * same schedule with the delay clamped at 0 (10 ms when requests are pending, as kafkajs does).
+ */
+function clampThrottleCheck(): void {
+  const { prototype } = createRequire(import.meta.url)("kafkajs/src/network/requestQueue/index.js") as { prototype: { scheduleCheckPendingRequests(this: RequestQueueInternals): void } };
+  prototype.scheduleCheckPendingRequests = function (this: RequestQueueInternals) {
+    if (this.throttleCheckTimeoutId) return;
+    const throttled = Math.max(0, this.throttledUntil - Date.now());
+    const delay = throttled === 0 && this.pending.length > 0 ? 10 : throttled;
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    }, delay);
+  };
+}
+clampThrottleCheck();
 
 export function createKafka(settings: ClientSettings, logger: Logger): Kafka {
   const log = logger.child({ component: "kafkajs" });

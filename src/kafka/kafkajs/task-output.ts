@@ -3,22 +3,9 @@
 // input offsets in one transaction. At-least-once: the records are sent and acknowledged, then the
 // offsets are committed through the group consumer.
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
-import type { ProducedRecord, TopicPartitionOffset } from "./types.ts";
-
-export interface TaskOutput {
-  /**
-   * Fences any other producer of this task (a zombie owner) and waits until its open transaction is
-   * aborted (DESIGN.md step 1). Call before reading the changelogs' end offsets.
-   */
-  init(): Promise<void>;
-  /**
-   * Writes `records` and commits `offsets` for the group. Resolves with, per `topic:partition` written,
-   * the offset after the last record written there. Rejects when the task must be dropped (fenced,
-   * or the transaction failed); the caller rolls its state back.
-   */
-  commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>>;
-  close(): Promise<void>;
-}
+import type { SharedProducer, TaskOutput } from "../port.ts";
+import { chunksByBytes } from "../chunks.ts";
+import type { ProducedRecord, TopicPartitionOffset } from "../types.ts";
 
 /**
  * Keeps each produce request well under the broker's default message.max.bytes (1 MiB per record
@@ -28,23 +15,7 @@ export interface TaskOutput {
  * W1's CPU at 768 KiB (bench/README.md).
  */
 const maxChunkBytes = 256 * 1024;
-
-function* chunks(records: readonly ProducedRecord[]): Generator<readonly ProducedRecord[]> {
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    let size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    for (const [name, value] of Object.entries(r.headers)) size += name.length + (value?.length ?? 0) + 8;
-    if (bytes + size > maxChunkBytes && i > start) {
-      yield records.slice(start, i);
-      start = i;
-      bytes = 0;
-    }
-    bytes += size;
-  }
-  if (start < records.length) yield records.slice(start);
-}
+const chunks = (records: readonly ProducedRecord[]) => chunksByBytes(records, maxChunkBytes);
 
 function toTopicMessages(records: readonly ProducedRecord[]): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
@@ -162,7 +133,7 @@ export class AtLeastOnceTaskOutput implements TaskOutput {
 }
 
 /** The idempotent producer at-least-once tasks share; each task gets a TaskOutput over it. */
-export class SharedProducer {
+export class KafkajsSharedProducer implements SharedProducer {
   private readonly producer: Producer;
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({

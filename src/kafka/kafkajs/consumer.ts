@@ -2,70 +2,11 @@
 // commits offsets the runtime chooses, and reports the partitions the group assigned.
 import { AssignerProtocol, type Consumer, type EachBatchPayload, type Kafka } from "kafkajs";
 import type { Logger } from "pino";
-import { partitionAssignerFor, type GroupAssignmentPlanner } from "./assignor.ts";
-import type { KafkaHeaders, TopicPartitionOffset } from "./types.ts";
+import { partitionAssignerFor } from "./assignor.ts";
+import type { Assignment, BatchControl, BatchEnd, GroupConsumer, GroupConsumerOptions, GroupMetadata, PartitionBatch } from "../port.ts";
+import type { TopicPartitionOffset } from "../types.ts";
 
-/** One record of a batch, exactly as the client hands it over (no copy per record). */
-export interface BatchMessage {
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  /** Epoch milliseconds as a decimal string. */
-  readonly timestamp: string;
-  readonly headers?: KafkaHeaders;
-}
-
-export interface PartitionBatch {
-  readonly topic: string;
-  readonly partition: number;
-  readonly messages: readonly BatchMessage[];
-  /** The partition's end offset when the batch was fetched. */
-  readonly highWatermark: string;
-}
-
-export interface BatchControl {
-  /**
-   * Marks the batch processed up to and including `offset`: the next fetch of this partition starts
-   * after it. Not a commit; the runtime commits offsets itself.
-   */
-  resolveOffset(offset: string): void;
-  /** False once the consumer is stopping. */
-  isRunning(): boolean;
-  /** True once a rebalance or seek made the rest of this batch obsolete. */
-  isStale(): boolean;
-  heartbeat(): Promise<void>;
-}
-
-export interface GroupConsumerOptions {
-  readonly groupId: string;
-  /** read_committed: records of aborted transactions are never seen. */
-  readonly readCommitted: boolean;
-  readonly sessionTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
-  readonly rebalanceTimeoutMs: number;
-  readonly partitionsConsumedConcurrently: number;
-  readonly maxBytesPerPartition: number;
-  readonly maxWaitTimeMs: number;
-  /** Decides the assignment when this member leads the group. */
-  readonly planner: GroupAssignmentPlanner;
-}
-
-/** Where a partition's fetching stands after a batch, including batches of only transaction markers. */
-export interface BatchEnd {
-  readonly topic: string;
-  readonly partition: number;
-  /** The first offset the batch covered (markers included); absent when unknown. */
-  readonly firstOffset?: string | null;
-  /** How many records the batch handed to the runtime (0: only transaction markers or aborted records); absent when unknown. */
-  readonly records?: number;
-  /** The last offset the batch covered (a marker's offset when it ended in one). */
-  readonly lastOffset: string;
-  readonly highWatermark: string;
-}
-
-export type Assignment = ReadonlyMap<string, readonly number[]>;
-
-export class GroupConsumer {
+export class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: Consumer;
   private readonly options: GroupConsumerOptions;
   private readonly logger: Logger;
@@ -91,6 +32,7 @@ export class GroupConsumer {
     onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<void>,
     onAssignment: (assignment: Assignment) => void,
     onBatchEnd: (end: BatchEnd) => void,
+    onFatal?: (error: Error) => void,
   ): Promise<void> {
     // kafkajs resolves batches of only control records (transaction markers) or aborted records itself,
     // without calling eachBatch; this event is the only sign that fetching moved past them.
@@ -103,7 +45,9 @@ export class GroupConsumer {
       onAssignment(assignment);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.logger.error({ err: event.payload.error, restart: event.payload.restart }, "consumer crashed");
+      // kafkajs restarts the consumer itself after a retriable crash; after any other it is gone for good.
+      if (event.payload.restart) this.logger.warn({ err: event.payload.error }, "consumer crashed; kafkajs restarts it");
+      else onFatal?.(event.payload.error);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...topics], fromBeginning: true });
@@ -160,6 +104,11 @@ export class GroupConsumer {
       if (userData && userData.length > 0) return { stable: true, userData };
     }
     return { stable: true, userData: undefined };
+  }
+
+  /** kafkajs cannot send the group's generation with a transactional offset commit (no KIP-447). */
+  groupMetadata(): GroupMetadata | undefined {
+    return undefined;
   }
 
   /** Leaves the group and closes the connections. */

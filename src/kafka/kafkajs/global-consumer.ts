@@ -6,16 +6,9 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "pino";
-import type { BatchEnd, PartitionBatch } from "./consumer.ts";
+import type { BatchEnd, GlobalConsumer, GlobalConsumerOptions, PartitionBatch } from "../port.ts";
 
-export interface GlobalConsumerOptions {
-  /** Prefix of the throwaway group id: `<prefix>-<uuid>`. */
-  readonly groupPrefix: string;
-  readonly maxBytesPerPartition: number;
-  readonly maxWaitTimeMs: number;
-}
-
-export class GlobalConsumer {
+export class KafkajsGlobalConsumer implements GlobalConsumer {
   private readonly consumer: Consumer;
   private readonly logger: Logger;
 
@@ -41,6 +34,7 @@ export class GlobalConsumer {
     position: (topic: string, partition: number) => string | undefined,
     onBatch: (batch: PartitionBatch) => void,
     onBatchEnd: (end: BatchEnd) => void,
+    onFatal?: (error: Error) => void,
   ): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
@@ -55,7 +49,8 @@ export class GlobalConsumer {
       onBatchEnd({ topic, partition, lastOffset, highWatermark });
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.logger.error({ err: event.payload.error, restart: event.payload.restart }, "global consumer crashed");
+      if (event.payload.restart) this.logger.warn({ err: event.payload.error }, "global consumer crashed; kafkajs restarts it");
+      else onFatal?.(event.payload.error);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...topics], fromBeginning: true });

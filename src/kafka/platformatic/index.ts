@@ -1,0 +1,65 @@
+// The @platformatic/kafka adapter, Weir's default client. Topic administration (and reading the group's
+// assignment user data back) still goes through kafkajs's admin client: it is off the hot path.
+import { Admin as PlatformaticAdmin, Consumer } from "@platformatic/kafka";
+import type { Logger } from "pino";
+import { KafkajsTopicAdmin } from "../kafkajs/admin.ts";
+import { createKafka } from "../kafkajs/client.ts";
+import type { KafkaClient, KafkaClientFactory } from "../port.ts";
+import type { ClientSettings } from "../types.ts";
+import { PlatformaticGroupConsumer } from "./group-consumer.ts";
+import { baseOptions } from "./options.ts";
+import { PlatformaticPartitionReader } from "./partition-reader.ts";
+import { PlatformaticSharedProducer, PlatformaticTransactionalOutput } from "./task-output.ts";
+
+export const platformaticClient: KafkaClientFactory = (settings: ClientSettings, logger: Logger): KafkaClient => {
+  const kafka = createKafka(settings, logger);
+  let describer: ReturnType<typeof kafka.admin> | undefined;
+  let group: PlatformaticGroupConsumer | undefined;
+  let groupIdOfCoordinator: string | undefined;
+  let coordinatorFinder: PlatformaticAdmin | undefined;
+  /** The group coordinator: the running group consumer knows it; without one, FindCoordinator. */
+  const coordinatorId = async (groupId: string): Promise<number> => {
+    const known = group?.coordinatorId();
+    if (known !== undefined && known !== null) return known;
+    coordinatorFinder ??= new PlatformaticAdmin(baseOptions(settings, "-coordinator"));
+    groupIdOfCoordinator = groupId;
+    const [found] = await coordinatorFinder.findCoordinator({ keyType: 0, keys: [groupIdOfCoordinator] });
+    if (!found) throw new Error(`no coordinator found for group ${groupId}`);
+    return found.nodeId;
+  };
+  return {
+    name: "platformatic",
+    groupMetadataInTransactions: false,
+    admin: () => new KafkajsTopicAdmin(kafka),
+    groupConsumer: (options, log) => {
+      const consumer = new Consumer({
+        ...baseOptions(settings),
+        groupId: options.groupId,
+        autocommit: false,
+        isolationLevel: options.readCommitted ? 1 : 0,
+        maxWaitTime: options.maxWaitTimeMs,
+        sessionTimeout: options.sessionTimeoutMs,
+        heartbeatInterval: options.heartbeatIntervalMs,
+        rebalanceTimeout: options.rebalanceTimeoutMs,
+      });
+      group = new PlatformaticGroupConsumer(consumer, options, log, async () => {
+        if (!describer) {
+          describer = kafka.admin();
+          await describer.connect();
+        }
+        return describer;
+      });
+      return group;
+    },
+    transactionalOutput: (transactionalId, groupId, timeoutMs, metadata) =>
+      new PlatformaticTransactionalOutput(settings, transactionalId, groupId, timeoutMs, { metadata, coordinatorId: () => coordinatorId(groupId) }),
+    sharedProducer: () => new PlatformaticSharedProducer(settings),
+    globalConsumer: (options, log) => new PlatformaticPartitionReader(settings, options, log),
+    close: async () => {
+      await describer?.disconnect().catch(() => undefined);
+      await coordinatorFinder?.close().catch(() => undefined);
+      describer = undefined;
+      coordinatorFinder = undefined;
+    },
+  };
+};

@@ -1,0 +1,170 @@
+// How a commit reaches Kafka on @platformatic/kafka. Exactly-once: a transactional producer writes the
+// outputs and changelog records and commits the input offsets in one transaction (TxnOffsetCommit with
+// the group's generation when one is given, KIP-447). At-least-once: an idempotent producer shared by
+// all tasks, then the consumer's offset commit.
+import { compatibilityPartitioner, Producer, type Consumer, type MessageToProduce } from "@platformatic/kafka";
+import { chunksByBytes } from "../chunks.ts";
+import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
+import type { ClientSettings, ProducedRecord, TopicPartitionOffset } from "../types.ts";
+import { baseOptions } from "./options.ts";
+
+/** Under the broker's default message.max.bytes (1 MiB per record batch), with room for batch overhead. */
+const maxChunkBytes = 768 * 1024;
+
+/**
+ * Kafka's Java partitioner for keyed records (murmur2 made positive, modulo the partition count): the
+ * client's own default is not compatible with it, and a store's key must live in the task of the partition
+ * Java producers would have picked. Records without a key are spread round-robin.
+ */
+export function javaCompatiblePartitioner(): (message: MessageToProduce, key: Buffer | undefined) => number {
+  let next = 0;
+  return (message, key) => (key ? compatibilityPartitioner(message, key) : next++ & 0x7fffffff);
+}
+
+function toMessages(records: readonly ProducedRecord[]): MessageToProduce[] {
+  return records.map((r) => {
+    let headers: Map<Buffer, Buffer> | undefined;
+    for (const name in r.headers) {
+      const value = r.headers[name];
+      if (value === undefined) continue;
+      (headers ??= new Map()).set(Buffer.from(name), value);
+    }
+    return {
+      topic: r.topic,
+      partition: r.partition,
+      key: r.key ?? undefined,
+      value: r.value ?? undefined,
+      timestamp: BigInt(r.timestamp),
+      headers,
+    };
+  });
+}
+
+/** Per `topic:partition`, the offset after the last record written, from each send's base offsets. */
+class WrittenEnds {
+  private readonly first = new Map<string, bigint>();
+  private readonly counts = new Map<string, number>();
+
+  add(records: readonly ProducedRecord[], offsets: readonly { topic: string; partition: number; offset: bigint }[] | undefined): void {
+    for (const r of records) {
+      if (r.partition === undefined) continue;
+      const key = `${r.topic}:${r.partition}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    }
+    for (const o of offsets ?? []) {
+      const key = `${o.topic}:${o.partition}`;
+      if (!this.first.has(key)) this.first.set(key, o.offset);
+    }
+  }
+
+  /** The records of a partition are contiguous within a transaction: the first base plus their count. */
+  ends(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [key, count] of this.counts) {
+      const base = this.first.get(key);
+      if (base !== undefined) out.set(key, (base + BigInt(count)).toString());
+    }
+    return out;
+  }
+}
+
+export interface GroupCoordinates {
+  /** The group's generation (KIP-447 fencing); undefined: the offsets are committed without one. */
+  readonly metadata?: () => GroupMetadata | undefined;
+  /** The node id of the group coordinator, where the transactional offset commit goes. */
+  readonly coordinatorId: () => Promise<number>;
+}
+
+export class PlatformaticTransactionalOutput implements TaskOutput {
+  private readonly producer: Producer;
+  private readonly groupId: string;
+  private readonly group: GroupCoordinates;
+
+  constructor(settings: ClientSettings, transactionalId: string, groupId: string, transactionTimeoutMs: number, group: GroupCoordinates) {
+    this.groupId = groupId;
+    this.group = group;
+    this.producer = new Producer({
+      ...baseOptions(settings, `-${transactionalId}`),
+      // The client sends `timeout` as the transaction timeout of InitProducerId too.
+      timeout: Math.max(transactionTimeoutMs, settings.requestTimeoutMs),
+      transactionalId,
+      // InitProducerId's expected id and epoch: -1 asks for this transactional id's current producer id with
+      // a bumped epoch (the client's default 0/0 is refused with PRODUCER_FENCED once the id has a producer).
+      producerId: -1n,
+      producerEpoch: -1,
+      idempotent: true,
+      acks: -1,
+      maxInflights: 1,
+      partitioner: javaCompatiblePartitioner(),
+    });
+  }
+
+  async init(): Promise<void> {
+    // The transactional InitProducerId (the fencing one) goes out at the first transaction's begin;
+    // cancelling it sends nothing to the broker.
+    const transaction = await this.producer.beginTransaction();
+    await transaction.cancel();
+  }
+
+  async commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>> {
+    if (records.length === 0 && offsets.length === 0) return new Map();
+    const transaction = await this.producer.beginTransaction();
+    try {
+      const written = new WrittenEnds();
+      for (const chunk of chunksByBytes(records, maxChunkBytes)) {
+        const result = await transaction.send({ messages: toMessages(chunk) });
+        written.add(chunk, result.offsets);
+      }
+      if (offsets.length > 0) {
+        const coordinatorId = await this.group.coordinatorId();
+        const generation = this.group.metadata?.();
+        const consumer = { groupId: this.groupId, memberId: generation?.memberId ?? "", generationId: generation?.generationId ?? -1, coordinatorId };
+        await transaction.addConsumer({ groupId: this.groupId } as Consumer);
+        // TxnOffsetCommit commits `offset + 1` of the message it is given: the last processed record.
+        for (const o of offsets) {
+          await transaction.addOffset({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer } } as never);
+        }
+      }
+      await transaction.commit();
+      return written.ends();
+    } catch (err) {
+      // Aborting can itself fail (a fenced producer cannot end its transaction); the broker aborts it then.
+      if (!transaction.completed) await transaction.abort().catch(() => transaction.cancel().catch(() => undefined));
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close(true);
+  }
+}
+
+export class PlatformaticSharedProducer implements SharedProducer {
+  private readonly producer: Producer;
+
+  constructor(settings: ClientSettings) {
+    this.producer = new Producer({ ...baseOptions(settings, "-producer"), idempotent: true, acks: -1, partitioner: javaCompatiblePartitioner() });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connectToBrokers();
+  }
+
+  taskOutput(commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>): TaskOutput {
+    const producer = this.producer;
+    return {
+      init: async () => {},
+      commit: async (records, offsets) => {
+        const written = new WrittenEnds();
+        for (const chunk of chunksByBytes(records, maxChunkBytes)) written.add(chunk, (await producer.send({ messages: toMessages(chunk) })).offsets);
+        await commitOffsets(offsets);
+        return written.ends();
+      },
+      close: async () => {},
+    };
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.close(true);
+  }
+}

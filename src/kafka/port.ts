@@ -1,0 +1,191 @@
+// The client port: what the runtime needs from a Kafka client, and nothing of any client library. Two
+// adapters implement it: @platformatic/kafka (the default, src/kafka/platformatic/) and kafkajs (the
+// project's original client, the other files of src/kafka/). docs/architecture.md, "The Kafka client port".
+import type { Logger } from "pino";
+import type { GroupAssignmentPlanner } from "./planner.ts";
+import type { ClientSettings, KafkaHeaders, ProducedRecord, TopicPartitionOffset, TopicSpec } from "./types.ts";
+
+export type KafkaClientName = "platformatic" | "kafkajs";
+
+/** One record of a fetched batch, exactly as the client hands it over (no copy per record). */
+export interface BatchMessage {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Epoch milliseconds as a decimal string. */
+  readonly timestamp: string;
+  readonly headers?: KafkaHeaders;
+}
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly BatchMessage[];
+  /** The partition's end offset when the batch was fetched. */
+  readonly highWatermark: string;
+}
+
+export interface BatchControl {
+  /**
+   * Marks the batch processed up to and including `offset`: the next fetch of this partition starts
+   * after it. Not a commit; the runtime commits offsets itself.
+   */
+  resolveOffset(offset: string): void;
+  /** False once the consumer is stopping. */
+  isRunning(): boolean;
+  /** True once a rebalance or seek made the rest of this batch obsolete. */
+  isStale(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+/** Where a partition's fetching stands after a batch, including batches of only transaction markers. */
+export interface BatchEnd {
+  readonly topic: string;
+  readonly partition: number;
+  /** The first offset the batch covered (markers included); absent when unknown. */
+  readonly firstOffset?: string | null;
+  /** How many records the batch handed to the runtime (0: only transaction markers or aborted records); absent when unknown. */
+  readonly records?: number;
+  /** The last offset the batch covered (a marker's offset when it ended in one). */
+  readonly lastOffset: string;
+  readonly highWatermark: string;
+}
+
+/** Topic → partitions. */
+export type Assignment = ReadonlyMap<string, readonly number[]>;
+
+export interface GroupConsumerOptions {
+  readonly groupId: string;
+  /** read_committed: records of aborted transactions are never seen. */
+  readonly readCommitted: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxWaitTimeMs: number;
+  /** Decides the assignment when this member leads the group. */
+  readonly planner: GroupAssignmentPlanner;
+}
+
+/** What the member's group generation is, for offsets committed in a transaction (KIP-447). */
+export interface GroupMetadata {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+}
+
+/** Membership of the application's consumer group, and the fetching of the partitions it assigned. */
+export interface GroupConsumer {
+  /**
+   * Joins the group and starts fetching. `onAssignment` runs at every new assignment (new partitions are
+   * paused until resumed); `onBatch` gets each fetched partition batch with records; `onBatchEnd` reports
+   * every batch's end, including batches of only transaction markers. `onFatal`: the client gave up on the
+   * consumer (it will not rejoin by itself); the app must recreate it or fail.
+   */
+  start(
+    topics: readonly string[],
+    onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<void>,
+    onAssignment: (assignment: Assignment) => void,
+    onBatchEnd: (end: BatchEnd) => void,
+    onFatal?: (error: Error) => void,
+  ): Promise<void>;
+  /** Commits offsets outside a transaction (at-least-once). */
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Stops fetching these partitions until resumed; the member stays in the group and can still commit. */
+  pause(partitions: Assignment): void;
+  /** Stops fetching every partition of these topics. */
+  pauseTopics(topics: readonly string[]): void;
+  resume(partitions: Assignment): void;
+  /** The next fetch of the partition starts at `offset`. */
+  seek(topic: string, partition: number, offset: string): void;
+  /** The user data the leader sent with this generation's assignments, read back from the coordinator. */
+  assignmentUserData(): Promise<{ stable: boolean; userData: Buffer | undefined }>;
+  /** The current generation, for transactional offset commits; undefined when the client cannot send it. */
+  groupMetadata(): GroupMetadata | undefined;
+  /** Leaves the group and closes the connections. */
+  disconnect(): Promise<void>;
+}
+
+/** How a task's (or an instance's) commit reaches Kafka. */
+export interface TaskOutput {
+  /**
+   * Fences any other producer of the same transactional id (a zombie owner) and waits until its open
+   * transaction is aborted (DESIGN.md step 1). Call before reading the changelogs' end offsets.
+   */
+  init(): Promise<void>;
+  /**
+   * Writes `records` and commits `offsets` for the group. Resolves with, per `topic:partition` written,
+   * the offset after the last record written there. Rejects when the task must be dropped (fenced,
+   * or the transaction failed); the caller rolls its state back.
+   */
+  commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+/** The idempotent producer at-least-once tasks share; each task gets a TaskOutput over it. */
+export interface SharedProducer {
+  connect(): Promise<void>;
+  taskOutput(commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>): TaskOutput;
+  disconnect(): Promise<void>;
+}
+
+export interface GlobalConsumerOptions {
+  /** Prefix of any throwaway group id the client needs (kafkajs): `<prefix>-<uuid>`. */
+  readonly groupPrefix: string;
+  readonly maxBytesPerPartition: number;
+  readonly maxWaitTimeMs: number;
+}
+
+/** Reads every partition of some topics from given offsets, without the application's group (global tables). */
+export interface GlobalConsumer {
+  start(
+    topics: readonly string[],
+    position: (topic: string, partition: number) => string | undefined,
+    onBatch: (batch: PartitionBatch) => void,
+    onBatchEnd: (end: BatchEnd) => void,
+    onFatal?: (error: Error) => void,
+  ): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** Topic administration: which topics exist, creating Weir's own topics, offsets, and what `weir reset` needs. */
+export interface TopicAdmin {
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
+  createMissing(specs: readonly TopicSpec[]): Promise<string[]>;
+  ensureCompactedTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  ensureRepartitionTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  deleteRecordsBefore(topic: string, offsets: ReadonlyMap<number, string>): Promise<void>;
+  topicConfig(topic: string, setting: string): Promise<string | undefined>;
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  close(): Promise<void>;
+  topicNames(): Promise<string[]>;
+  groupIds(): Promise<string[]>;
+  groupState(groupId: string): Promise<{ state: string; members: number }>;
+  allCommittedOffsets(groupId: string): Promise<TopicPartitionOffset[]>;
+  earliestOffsets(topic: string): Promise<Map<number, string>>;
+  commitGroupOffsets(groupId: string, topic: string, offsets: ReadonlyMap<number, string>): Promise<void>;
+  deleteTopicsAndWait(topics: readonly string[], timeoutMs: number): Promise<void>;
+}
+
+/** One client library behind the port. */
+export interface KafkaClient {
+  readonly name: KafkaClientName;
+  /**
+   * True when one transactional producer per instance can commit every task's offsets with the group's
+   * generation (KIP-447, exactly-once v2); false: one transactional producer per task.
+   */
+  readonly groupMetadataInTransactions: boolean;
+  admin(): TopicAdmin;
+  groupConsumer(options: GroupConsumerOptions, logger: Logger): GroupConsumer;
+  /** A transactional producer; `groupMetadata` (v2) supplies the generation its offset commits carry. */
+  transactionalOutput(transactionalId: string, groupId: string, transactionTimeoutMs: number, groupMetadata?: () => GroupMetadata | undefined): TaskOutput;
+  sharedProducer(): SharedProducer;
+  globalConsumer(options: GlobalConsumerOptions, logger: Logger): GlobalConsumer;
+  /** Closes what the client holds besides the objects it handed out (which their owners close). */
+  close(): Promise<void>;
+}
+
+export type KafkaClientFactory = (settings: ClientSettings, logger: Logger) => KafkaClient;
