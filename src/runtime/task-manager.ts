@@ -360,6 +360,11 @@ export class TaskManager {
     return this.tasks.values();
   }
 
+  /** Resolves once the reconciles and recoveries queued so far have run (a failed commit's recovery is queued, not awaited). */
+  whenReconciled(): Promise<void> {
+    return this.reconciling;
+  }
+
   /** Closes every task (uncommitted work is rolled back: commit first to keep it). */
   async closeAll(): Promise<void> {
     this.closed = true;
