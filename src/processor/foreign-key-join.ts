@@ -8,6 +8,7 @@ import type { KeyValueStore } from "../state/types.ts";
 import { subscriptionKey, subscriptionPrefix, valueHash, type Subscription, type SubscriptionResponse } from "./foreign-key-wire.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
+import type { TableValueGetter, TableValueGetterSupplier } from "./table-value-getter.ts";
 
 export type ForeignKeyJoinKind = "inner" | "left";
 
@@ -104,19 +105,19 @@ export interface RightSideOptions<K, KO> {
 
 /** Subscriptions → the subscription store, answered with the right row (SubscriptionReceiveProcessorSupplier). */
 export class SubscriptionReceiveProcessor<KO, K, VR> implements Processor<KO, Subscription<K>, K, SubscriptionResponse<VR>> {
-  private readonly options: RightSideOptions<K, KO> & { readonly rightStore: string };
+  private readonly options: RightSideOptions<K, KO> & { readonly right: TableValueGetterSupplier<KO, VR> };
   private context!: ProcessorContext<K, SubscriptionResponse<VR>>;
   private subscriptions!: KeyValueStore<Buffer, Buffer>;
-  private right!: KeyValueStore<KO, VR>;
+  private right!: TableValueGetter<KO, VR>;
 
-  constructor(options: RightSideOptions<K, KO> & { readonly rightStore: string }) {
+  constructor(options: RightSideOptions<K, KO> & { readonly right: TableValueGetterSupplier<KO, VR> }) {
     this.options = options;
   }
 
   init(context: ProcessorContext<K, SubscriptionResponse<VR>>): void {
     this.context = context;
     this.subscriptions = context.getStateStore<KeyValueStore<Buffer, Buffer>>(this.options.subscriptionStore);
-    this.right = context.getStateStore<KeyValueStore<KO, VR>>(this.options.rightStore);
+    this.right = this.options.right.get(context as ProcessorContext<unknown, unknown>);
   }
 
   process(record: StreamRecord<KO, Subscription<K>>): void {
@@ -134,7 +135,9 @@ export class SubscriptionReceiveProcessor<KO, K, VR> implements Processor<KO, Su
     this.subscriptions.put(key, subscription.hash ?? Buffer.alloc(0));
     const found = this.right.get(record.key);
     if (found === undefined && subscription.onlyIfFound) return;
-    this.context.forward({ key: subscription.primaryKey, value: { hash: subscription.hash, value: found ?? null }, timestamp: record.timestamp, headers: record.headers });
+    // Stamped with the later of the two rows (Kafka Streams' SubscriptionJoinProcessorSupplier).
+    const timestamp = found === undefined ? record.timestamp : Math.max(record.timestamp, found.timestamp);
+    this.context.forward({ key: subscription.primaryKey, value: { hash: subscription.hash, value: found?.value ?? null }, timestamp, headers: record.headers });
   }
 }
 
@@ -167,7 +170,7 @@ export class ForeignTableUpdateProcessor<KO, VR, K> implements Processor<KO, VR 
 
 export interface ResponseJoinOptions<VL, VR, VOut> {
   readonly kind: ForeignKeyJoinKind;
-  readonly leftStore: string;
+  readonly left: TableValueGetterSupplier<unknown, VL>;
   readonly leftValueSerde: Serde<VL>;
   readonly joiner: (left: VL, right: VR | null) => VOut;
   readonly hashTopic: string;
@@ -177,7 +180,7 @@ export interface ResponseJoinOptions<VL, VR, VOut> {
 export class ResponseJoinProcessor<K, VL, VR, VOut> implements Processor<K, SubscriptionResponse<VR>, K, VOut | null> {
   private readonly options: ResponseJoinOptions<VL, VR, VOut>;
   private context!: ProcessorContext<K, VOut | null>;
-  private left!: KeyValueStore<K, VL>;
+  private left!: TableValueGetter<K, VL>;
 
   constructor(options: ResponseJoinOptions<VL, VR, VOut>) {
     this.options = options;
@@ -185,18 +188,20 @@ export class ResponseJoinProcessor<K, VL, VR, VOut> implements Processor<K, Subs
 
   init(context: ProcessorContext<K, VOut | null>): void {
     this.context = context;
-    this.left = context.getStateStore<KeyValueStore<K, VL>>(this.options.leftStore);
+    this.left = this.options.left.get(context as ProcessorContext<unknown, unknown>) as TableValueGetter<K, VL>;
   }
 
   process(record: StreamRecord<K, SubscriptionResponse<VR>>): void {
     if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) return;
-    const current = this.left.get(record.key);
+    const row = this.left.get(record.key);
+    const current = row?.value;
     const { hash, value } = record.value;
     // The row was deleted or changed since it subscribed: this answer is for a value that no longer exists
     // (its delete's tombstone went out already; its new value's answer is on its way).
     if (current === undefined || hash === null) return;
     if (!valueHash(this.options.leftValueSerde.serialize(current, this.options.hashTopic)).equals(hash)) return;
     const joined = value === null && this.options.kind === "inner" ? null : this.options.joiner(current, value);
-    this.context.forward({ key: record.key, value: joined, timestamp: record.timestamp, headers: record.headers });
+    // The later of the answer's (already the later of the subscribing and the right rows) and the left row's.
+    this.context.forward({ key: record.key, value: joined, timestamp: Math.max(record.timestamp, row?.timestamp ?? record.timestamp), headers: record.headers });
   }
 }

@@ -2,7 +2,7 @@
 // each table update becomes a Change under its new grouping key (the old row's pair to subtract, the new
 // row's pair to add), and the aggregation subtracts then adds, so a row counts in exactly one group.
 import { isDeepStrictEqual } from "node:util";
-import type { KeyValueStore } from "../state/types.ts";
+import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Change } from "./change.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
@@ -77,7 +77,7 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
   private readonly storeName: string;
   private readonly aggregation: TableAggregation<K, V, A>;
   private context!: ProcessorContext<K, A | null>;
-  private store!: KeyValueStore<K, A>;
+  private store!: KeyValueStore<K, ValueAndTimestamp<A>>;
 
   constructor(storeName: string, aggregation: TableAggregation<K, V, A>) {
     this.storeName = storeName;
@@ -86,7 +86,7 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
 
   init(context: ProcessorContext<K, A | null>): void {
     this.context = context;
-    this.store = context.getStateStore<KeyValueStore<K, A>>(this.storeName);
+    this.store = context.getStateStore<KeyValueStore<K, ValueAndTimestamp<A>>>(this.storeName);
   }
 
   process(record: StreamRecord<K, Change<V>>): void {
@@ -96,7 +96,8 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
     }
     const { newValue, oldValue } = record.value;
     const { initializer, add, subtract } = this.aggregation;
-    const previous = this.store.get(record.key) ?? null;
+    const stored = this.store.get(record.key);
+    const previous = stored?.value ?? null;
     let aggregate: A | null = previous;
     if (oldValue !== null && aggregate !== null) aggregate = subtract(record.key, oldValue, aggregate);
     if (newValue !== null) {
@@ -105,8 +106,10 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
       else aggregate = newValue as unknown as A;
     }
     if (aggregate === null && previous === null) return;
+    // Stamped with the largest timestamp of the changes folded in, as the stream aggregations (KTableAggregate).
+    const timestamp = stored === undefined ? record.timestamp : Math.max(record.timestamp, stored.timestamp);
     if (aggregate === null) this.store.delete(record.key);
-    else this.store.put(record.key, aggregate);
-    this.context.forward({ key: record.key, value: aggregate, timestamp: record.timestamp, headers: record.headers });
+    else this.store.put(record.key, { value: aggregate, timestamp });
+    this.context.forward({ key: record.key, value: aggregate, timestamp, headers: record.headers });
   }
 }

@@ -61,7 +61,7 @@ export class CogroupedKStream<K, A> {
   /** Folds every input's records into one aggregate per key, starting at `initializer()`; each update is forwarded. */
   aggregate(initializer: Initializer<A>, materialized: Materialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
     const store = materialized.store ?? `${this.inputs[0]!.graph.nextName("COGROUPKSTREAM-AGGREGATE-STATE-STORE")}`;
-    const node = addCogroup(this.inputs, { name: store, kind: "keyValue", valueSerde: materialized.value }, (aggregator) => () =>
+    const node = addCogroup(this.inputs, { name: store, kind: "keyValue", valueSerde: materialized.value, timestamped: true }, (aggregator) => () =>
       new StreamAggregateProcessor(store, initializer, aggregator as Aggregator<unknown, unknown, A>),
     );
     return new KTable<K, A>(this.inputs[0]!.graph, node, { key: this.inputs[0]!.keySerde, value: materialized.value }, store);

@@ -130,11 +130,20 @@ test("the foreign-key join materializes its result on request and describe() sho
   }
 });
 
-test("a foreign-key join of an unmaterialized table is refused at build time", () => {
+test("a foreign-key join of a derived table (filter) reads its rows through the value getter, with no store of its own", () => {
   const b = new StreamsBuilder();
-  const orders = b.table("orders", { key: serdes.string(), value: order, store: "orders" }).mapValues((o) => o);
+  const orders = b.table("orders", { key: serdes.string(), value: order, store: "orders" }).filter((_, o) => o.qty > 1);
   const products = b.table("products", { ...strings, store: "products" });
-  assert.throws(() => orders.join(products, (o) => o.product, (o, p) => `${o.qty}${p}`), /needs materialized tables/);
+  orders.join(products, (o) => o.product, (o, p) => `${o.qty}x ${p}`, { name: "fk" }).toStream().to("out", strings);
+  const driver = new TopologyTestDriver(b.build());
+  try {
+    const out = driver.createOutputTopic("out", serdes.string(), serdes.string());
+    driver.createInputTopic("products", serdes.string(), serdes.string()).pipeInput("p1", "pen");
+    driver.createInputTopic("orders", serdes.string(), order).pipeInput("o1", { product: "p1", qty: 2 });
+    assert.deepEqual(out.readKeyValuesToList().map(({ key, value }) => [key, value]), [["o1", "2x pen"]]);
+  } finally {
+    driver.close();
+  }
 });
 
 test("the subscription and response topics, which each side writes for the other, take the tables' partition count", () => {

@@ -10,15 +10,18 @@ import {
 } from "../processor/foreign-key-join.ts";
 import { responseSerde, subscriptionSerde } from "../processor/foreign-key-wire.ts";
 import { TableSourceProcessor } from "../processor/table-source.ts";
+import type { TableValueGetterSupplier } from "../processor/table-value-getter.ts";
 import { serdes, type Serde } from "../serdes/serde.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { addRepartition } from "./repartition.ts";
 
-/** What a foreign-key join needs of each table: a store, and both serdes. */
+/** What a foreign-key join needs of each table: its value getter, and both serdes. */
 export interface ForeignKeyTableSide {
   readonly graph: TopologyGraph;
   readonly nodeName: string;
   readonly store: string | undefined;
+  /** How the join reads the table's rows (docs/architecture.md, "value getters"); undefined when it cannot. */
+  readonly getter: TableValueGetterSupplier<unknown, unknown> | undefined;
   readonly keySerde: Serde<unknown> | undefined;
   readonly valueSerde: Serde<unknown> | undefined;
 }
@@ -52,9 +55,9 @@ export function addForeignKeyJoin(
   if (graph !== right.graph) throw new TopologyError("a join needs both inputs from the same StreamsBuilder");
   const what = `table.${kind === "inner" ? "join" : "leftJoin"}(table, foreignKeyExtractor)`;
   const materialized = (side: ForeignKeyTableSide) =>
-    need(side.store, `${what} needs materialized tables (builder.table(), an aggregation, or a joined table with { store, value }); ${side.nodeName} has no store`);
-  const leftStore = materialized(left);
-  const rightStore = materialized(right);
+    need(side.getter, `${what} needs materialized tables (builder.table(), an aggregation, or a joined table with { store, value }); ${side.nodeName} has no store`);
+  const leftGetter = materialized(left);
+  const rightGetter = materialized(right);
   const leftKey = need(left.keySerde, `${what} needs the key serde of ${left.nodeName}`);
   const leftValue = need(left.valueSerde, `${what} needs the value serde of ${left.nodeName}, to hash its rows`);
   const rightValue = need(right.valueSerde, `${what} needs the value serde of ${right.nodeName}, to send its rows back`);
@@ -96,7 +99,7 @@ export function addForeignKeyJoin(
   const receive = `${name}-subscription-receive`;
   const update = `${name}-foreign-update`;
   const respond = `${name}-respond`;
-  graph.add({ kind: "processor", name: receive, supplier: () => new SubscriptionReceiveProcessor({ ...rightOptions, rightStore }), parents: [subscriptionSource], children: [], stores: [subscriptions, rightStore] });
+  graph.add({ kind: "processor", name: receive, supplier: () => new SubscriptionReceiveProcessor({ ...rightOptions, right: rightGetter }), parents: [subscriptionSource], children: [], stores: [subscriptions, ...rightGetter.stores] });
   graph.add({ kind: "processor", name: update, supplier: () => new ForeignTableUpdateProcessor(rightOptions), parents: [right.nodeName], children: [], stores: [subscriptions] });
   graph.add({ kind: "processor", name: respond, supplier: () => new PassThroughProcessor(), parents: [receive, update], children: [], stores: [] });
   const responseSource = addRepartition(graph, respond, { name: `${name}-response`, keySerde: leftKey, valueSerde: responseSerde(rightValue), dropNullKeys: false });
@@ -106,17 +109,17 @@ export function addForeignKeyJoin(
   graph.add({
     kind: "processor",
     name: resolve,
-    supplier: () => new ResponseJoinProcessor({ kind, leftStore, leftValueSerde: leftValue, joiner, hashTopic }),
+    supplier: () => new ResponseJoinProcessor({ kind, left: leftGetter, leftValueSerde: leftValue, joiner, hashTopic }),
     parents: [responseSource],
     children: [],
-    stores: [leftStore],
+    stores: [...leftGetter.stores],
   });
   if (joined.store === undefined) {
     graph.add({ kind: "processor", name: result, supplier: () => new PassThroughProcessor(), parents: [send, resolve], children: [], stores: [] });
     return { node: result, store: undefined };
   }
   const store = joined.store;
-  graph.addStore({ name: store, kind: "keyValue", keySerde: leftKey, valueSerde: need(joined.value, `${what} with { store: "${store}" } needs { value: serde }`) });
-  graph.add({ kind: "processor", name: result, supplier: () => new TableSourceProcessor(store), parents: [send, resolve], children: [], stores: [store] });
+  graph.addStore({ name: store, kind: "keyValue", keySerde: leftKey, valueSerde: need(joined.value, `${what} with { store: "${store}" } needs { value: serde }`), timestamped: true });
+  graph.add({ kind: "processor", name: result, supplier: () => new TableSourceProcessor(store, true), parents: [send, resolve], children: [], stores: [store] });
   return { node: result, store };
 }

@@ -88,7 +88,8 @@ export class KGroupedTable<K, V> {
   private add<A>(prefix: string, storeName: string | undefined, valueSerde: Serde<A>, aggregation: TableAggregation<K, V, A>): KTable<K, A> {
     const name = this.graph.nextName(prefix);
     const store = storeName ?? `${name}-STATE-STORE`;
-    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde });
+    // Timestamped like every aggregation's store: each row keeps its largest timestamp (TableAggregateProcessor).
+    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde, timestamped: true });
     this.graph.add({
       kind: "processor",
       name,
