@@ -117,7 +117,7 @@ export class SubscriptionReceiveProcessor<KO, K, VR> implements Processor<KO, Su
   init(context: ProcessorContext<K, SubscriptionResponse<VR>>): void {
     this.context = context;
     this.subscriptions = context.getStateStore<KeyValueStore<Buffer, Buffer>>(this.options.subscriptionStore);
-    this.right = this.options.right.get(context as ProcessorContext<unknown, unknown>);
+    this.right = this.options.right.get(context);
   }
 
   process(record: StreamRecord<KO, Subscription<K>>): void {
@@ -188,7 +188,7 @@ export class ResponseJoinProcessor<K, VL, VR, VOut> implements Processor<K, Subs
 
   init(context: ProcessorContext<K, VOut | null>): void {
     this.context = context;
-    this.left = this.options.left.get(context as ProcessorContext<unknown, unknown>) as TableValueGetter<K, VL>;
+    this.left = this.options.left.get(context);
   }
 
   process(record: StreamRecord<K, SubscriptionResponse<VR>>): void {
