@@ -164,9 +164,15 @@ test("the scaffolded app runs with weir run against the broker: counts words and
   }
 
   // Five updates: hello 1, 2, 3 (in order: one key, one partition), streams 1, again 1.
-  const records = await readTopic(connection(), wordCounts, { count: 5, timeoutMs: 180_000 }).catch((err: unknown) => {
+  const records = await Promise.race([
+    readTopic(connection(), wordCounts, { count: 5, timeoutMs: 180_000 }),
+    exited.then((end) => {
+      throw new Error(`weir run ended (${end}) before its counts were read; its stderr:\n${stderr.slice(-4000)}`);
+    }),
+  ]).catch((err: unknown) => {
     throw new Error(`${String(err)}\nweir run stderr:\n${stderr.slice(-4000)}`);
   });
+  assert.ok(records.length >= 5, `${records.length} of 5 counts on ${wordCounts} in 180 s; weir run's stderr:\n${stderr.slice(-8000)}`);
   const latest = new Map(records.map((r) => [r.key!.toString("utf8"), Number(r.value!.readBigInt64BE())]));
   assert.deepEqual(Object.fromEntries([...latest].sort()), { again: 1, hello: 3, streams: 1 });
   t.diagnostic(`weir run start to the last count on ${wordCounts}: ${Date.now() - started} ms`);

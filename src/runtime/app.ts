@@ -190,7 +190,7 @@ export class App {
     const wasRunning = this.state === "running" || this.state === "starting";
     this.state = "stopping";
     clearInterval(this.boundedCheck);
-    this.directory.close();
+    const directoryClosed = this.directory.close();
     this.logger.info("app stopping");
     try {
       if (this.consumer && wasRunning) {
@@ -209,6 +209,7 @@ export class App {
       await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.purger.close();
+      await directoryClosed;
       await this.admin.close().catch(() => undefined);
       await this.kafka.close().catch(() => undefined);
       await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, "http server did not close cleanly"));

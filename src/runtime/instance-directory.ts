@@ -14,6 +14,8 @@ export class InstanceDirectory {
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The read in flight, if any: close() waits for it, so the client is not closed under it. */
+  private reading: Promise<unknown> | undefined;
 
   constructor(read: AssignmentUserDataReader, logger: Logger, retryMs = 250) {
     this.read = read;
@@ -33,16 +35,22 @@ export class InstanceDirectory {
     return this.refresh(generation);
   }
 
-  close(): void {
+  /** Stops reading; resolves once a read in flight has ended (at most `waitMs`), so its client can be closed. */
+  async close(waitMs = 5000): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.reading?.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   private async refresh(generation: number): Promise<void> {
     // Until the group is Stable (every assignment handed out), or a newer assignment takes over.
     for (let attempt = 1; !this.closed && generation === this.generation; attempt++) {
       try {
-        const { stable, userData } = await this.read();
+        const reading = this.read();
+        this.reading = reading;
+        const { stable, userData } = await reading;
         if (generation !== this.generation || this.closed) return;
         if (stable) {
           this.map = InstanceMap.decode(userData);

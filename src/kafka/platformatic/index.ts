@@ -13,7 +13,10 @@ import { PlatformaticSharedProducer, PlatformaticTransactionalOutput } from "./t
 
 export const platformaticClient: KafkaClientFactory = (settings: ClientSettings, logger: Logger): KafkaClient => {
   const kafka = createKafka(settings, logger);
-  let describer: ReturnType<typeof kafka.admin> | undefined;
+  // Made on the first read of the group's assignment (which may still be running when the app stops): once
+  // closed, no new one is made, and one being connected is awaited and disconnected, so no socket outlives close().
+  let describer: Promise<ReturnType<typeof kafka.admin>> | undefined;
+  let closed = false;
   let group: PlatformaticGroupConsumer | undefined;
   let groupIdOfCoordinator: string | undefined;
   let coordinatorFinder: PlatformaticAdmin | undefined;
@@ -21,6 +24,7 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
   const coordinatorId = async (groupId: string): Promise<number> => {
     const known = group?.coordinatorId();
     if (known !== undefined && known !== null) return known;
+    if (closed) throw new Error("the Kafka client is closed");
     coordinatorFinder ??= new PlatformaticAdmin(baseOptions(settings, "-coordinator"));
     groupIdOfCoordinator = groupId;
     const [found] = await coordinatorFinder.findCoordinator({ keyType: 0, keys: [groupIdOfCoordinator] });
@@ -42,12 +46,19 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
         heartbeatInterval: options.heartbeatIntervalMs,
         rebalanceTimeout: options.rebalanceTimeoutMs,
       });
-      group = new PlatformaticGroupConsumer(consumer, options, log, async () => {
-        if (!describer) {
-          describer = kafka.admin();
-          await describer.connect();
-        }
-        return describer;
+      group = new PlatformaticGroupConsumer(consumer, options, log, () => {
+        if (closed) return Promise.reject(new Error("the Kafka client is closed"));
+        describer ??= (async () => {
+          const admin = kafka.admin();
+          await admin.connect();
+          return admin;
+        })();
+        const made = describer;
+        // A failed connect is tried again on the next read.
+        made.catch(() => {
+          if (describer === made) describer = undefined;
+        });
+        return made;
       });
       return group;
     },
@@ -56,10 +67,12 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
     sharedProducer: () => new PlatformaticSharedProducer(settings),
     globalConsumer: (options, log) => new PlatformaticPartitionReader(settings, options, log),
     close: async () => {
-      await describer?.disconnect().catch(() => undefined);
-      await coordinatorFinder?.close().catch(() => undefined);
+      closed = true;
+      const [admin, finder] = [describer, coordinatorFinder];
       describer = undefined;
       coordinatorFinder = undefined;
+      await admin?.then((a) => a.disconnect()).catch(() => undefined);
+      await finder?.close().catch(() => undefined);
     },
   };
 };
