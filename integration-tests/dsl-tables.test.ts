@@ -111,19 +111,20 @@ test("cogroup().aggregate() through weir run: clicks and purchases of each custo
   assert.deepEqual(Object.fromEntries(last), Object.fromEntries(expected));
 });
 
-test("a foreign-key join through weir run: right after updates, deletes and foreign-key changes on both sides, also after a restore", { timeout: 400_000 }, async () => {
+test("foreign-key joins (inner and left, on the same tables) through weir run: right after updates, deletes and foreign-key changes on both sides, also after a restore", { timeout: 400_000 }, async () => {
   const ordersTopic = await topics.create("fk-orders", 2);
   const productsTopic = await topics.create("fk-products", 2);
   const inner = await topics.create("fk-inner", 2);
+  const left = await topics.create("fk-left", 2);
   const applicationId = uniqueName("fk-join");
-  for (const join of ["order-product"]) {
+  for (const join of ["order-product", "order-product-left"]) {
     for (const internal of ["subscription-repartition", "response-repartition", "foreign-keys-changelog", "subscriptions-changelog"]) {
       topics.adopt(`${applicationId}-${join}-${internal}`);
     }
   }
   topics.adopt(`${applicationId}-orders-changelog`);
   topics.adopt(`${applicationId}-products-changelog`);
-  const env = { FK_ORDERS_TOPIC: ordersTopic, FK_PRODUCTS_TOPIC: productsTopic, FK_INNER_OUTPUT_TOPIC: inner, WEIR_APPLICATION_ID: applicationId };
+  const env = { FK_ORDERS_TOPIC: ordersTopic, FK_PRODUCTS_TOPIC: productsTopic, FK_INNER_OUTPUT_TOPIC: inner, FK_LEFT_OUTPUT_TOPIC: left, WEIR_APPLICATION_ID: applicationId };
   const orders = new Map<string, string>();
   const products = new Map<string, string>();
   const apply = (model: Map<string, string>, records: readonly { key: string; value: string | null }[]) => {
@@ -160,6 +161,7 @@ test("a foreign-key join through weir run: right after updates, deletes and fore
   const run1 = startWeir(["run", "integration-tests/apps/foreign-key-join.ts"], env, { stateDir: stateDirs.create() });
   const why1 = () => `\nstderr ends:\n${run1.stderr().slice(-3000)}`;
   await settle(inner, "inner", why1);
+  await settle(left, "left", why1);
   run1.child.kill("SIGTERM");
   assert.equal(await run1.exited(30_000), 0, `clean exit${why1()}`);
 
@@ -183,6 +185,7 @@ test("a foreign-key join through weir run: right after updates, deletes and fore
   const run2 = startWeir(["run", "integration-tests/apps/foreign-key-join.ts"], env, { stateDir: stateDirs.create() });
   const why2 = () => `\nstderr ends:\n${run2.stderr().slice(-3000)}`;
   await settle(inner, "inner", why2);
+  await settle(left, "left", why2);
   assert.ok(restoresLogged(run2).some((r) => r.store === "order-product-subscriptions" && r.restored > 0), `subscriptions restored${why2()}`);
   run2.child.kill("SIGTERM");
   assert.equal(await run2.exited(30_000), 0, `clean exit${why2()}`);

@@ -1,5 +1,6 @@
 // The DSL-tables test's foreign-key join app: orders (order → "<product>:<qty>") joined with products
-// (product → name) by the product the order names, through the join's internal topics.
+// (product → name) by the product the order names, through the join's internal topics: an inner join and
+// a left join of the same tables.
 import { StreamsBuilder, app, serdes } from "weir-streams";
 
 function required(name: string): string {
@@ -17,6 +18,11 @@ orders
   .join(products, productOf, (order, product) => `${order}|${product}`, { name: "order-product" })
   .toStream()
   .to(required("FK_INNER_OUTPUT_TOPIC"), strings);
+// A second join on the same tables, with its own internal topics and stores.
+orders
+  .leftJoin(products, productOf, (order, product) => `${order}|${product ?? "?"}`, { name: "order-product-left" })
+  .toStream()
+  .to(required("FK_LEFT_OUTPUT_TOPIC"), strings);
 
 export default app({
   applicationId: "foreign-key-join",
