@@ -23,6 +23,12 @@ export interface PartitionBatch {
   readonly messages: readonly BatchMessage[];
   /** The partition's end offset when the batch was fetched. */
   readonly highWatermark: string;
+  /**
+   * The offset after the last entry the batch covered, trailing transaction markers included (above the last
+   * record's offset when the batch ends in a marker); absent when unknown. A partition written in transactions
+   * ends in a marker, so only this offset, not the last record's, can reach the high watermark.
+   */
+  readonly nextOffset?: string;
 }
 
 export interface BatchControl {

@@ -33,12 +33,16 @@ export class BufferedInputs {
     return this.queues.size();
   }
 
-  /** Queues a fetched batch (its records not processed yet); their event times are extracted now, to order them. */
-  enqueue(topic: string, messages: readonly BatchMessage[], highWatermark: string): void {
+  /**
+   * Queues a fetched batch (its records not processed yet); their event times are extracted now, to order them.
+   * `nextOffset`: the offset after the batch's last entry, trailing transaction markers included (PartitionBatch).
+   */
+  enqueue(topic: string, messages: readonly BatchMessage[], highWatermark: string, nextOffset?: string): void {
     const start = this.host.firstUnprocessed(topic, messages);
     const records = [];
     for (let i = start; i < messages.length; i++) records.push({ message: messages[i]!, timestampMs: this.host.eventTimeOf(topic, messages[i]!) });
-    this.queues.add(topic, records, highWatermark);
+    const lastRecord = messages[messages.length - 1]?.offset;
+    this.queues.add(topic, records, highWatermark, lastRecord !== undefined && nextOffset !== undefined ? { lastRecord, nextOffset } : undefined);
   }
 
   /**

@@ -132,3 +132,22 @@ test("a batch end that does not continue from the known position is ignored", ()
   queues.fetchedUpTo("b", "10", "49", "50");
   assert.deepEqual(drain(queues), ["a@0"]);
 });
+
+test("maxTaskIdleMs 0: a batch whose records are followed by transaction markers up to the end leaves its partition caught up", () => {
+  // A partition written in transactions ends in a marker: its last record is at 1, its end at 3 (commit markers
+  // at 2). The platformatic fetcher moves past trailing markers itself, so no batch of only markers follows.
+  const queues = started(0);
+  queues.add("a", records([0, 50]), "1");
+  queues.add("b", records([0, 10], [1, 20]), "3", { lastRecord: "1", nextOffset: "3" });
+  assert.deepEqual(drain(queues), ["b@0", "b@1", "a@0"], "b is caught up once its records are out: a's record goes on");
+});
+
+test("a batch's trailing markers count only once its records are queued", () => {
+  const queues = started(0, { a: 0, b: 0 });
+  queues.add("a", records([0, 50]), "1");
+  // The batch's records were not queued (the task was not running): fetching stays before them.
+  queues.add("b", [], "3", { lastRecord: "1", nextOffset: "3" });
+  assert.equal(queues.next(0), undefined, "b's records 0 and 1 are still to come");
+  queues.add("b", records([0, 10], [1, 20]), "3", { lastRecord: "1", nextOffset: "3" });
+  assert.deepEqual(drain(queues), ["b@0", "b@1", "a@0"]);
+});

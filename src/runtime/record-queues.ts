@@ -101,9 +101,12 @@ export class RecordQueues {
 
   /**
    * Appends a fetched batch's records (in offset order). Records below the position fetching had already
-   * reached are dropped: a batch fetched before a seek may arrive after it.
+   * reached are dropped: a batch fetched before a seek may arrive after it. `batch`: the offset of the batch's
+   * last record and the offset after its last entry, trailing transaction markers included (PartitionBatch.nextOffset):
+   * once the queue holds everything up to that record, fetching is past the markers too. Without this a partition
+   * whose log ends in a marker (every partition written in transactions) was never caught up.
    */
-  add(topic: string, records: readonly QueuedRecord[], highWatermark: string): void {
+  add(topic: string, records: readonly QueuedRecord[], highWatermark: string, batch?: { readonly lastRecord: string; readonly nextOffset: string }): void {
     const q = this.queue(topic);
     let added = false;
     for (const r of records) {
@@ -112,6 +115,10 @@ export class RecordQueues {
       q.records.push(r);
       q.fetched = offset + 1n;
       added = true;
+    }
+    if (batch && q.fetched !== undefined && q.fetched > BigInt(batch.lastRecord)) {
+      const next = BigInt(batch.nextOffset);
+      if (next > q.fetched) q.fetched = next;
     }
     q.end = BigInt(highWatermark);
     if (added) q.deadline = undefined;

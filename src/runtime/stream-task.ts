@@ -197,9 +197,7 @@ export class StreamTask {
    */
   punctuate(nowMs: number): boolean {
     if (this.status !== "running" || this.busy()) return false;
-    const fired = this.graph.punctuateWallClock(nowMs) > 0;
-    if (fired) this.schedule.punctuated();
-    return fired;
+    return this.graph.punctuateWallClock(nowMs) > 0;
   }
 
   /** The topics topic choosers have picked so far (the task manager checks that they exist). */
@@ -208,12 +206,14 @@ export class StreamTask {
   }
 
   /**
-   * A fetched batch of `topic` was processed up to `lastOffset`, with the partition's end at `highWatermark`
-   * (for lag). Caught up with the partition and nothing buffered: a commit is due at once (commitDue).
+   * A fetched batch of `topic` was processed, with the partition's end at `highWatermark` (for lag); `nextOffset`:
+   * the offset after the batch's last entry, its trailing transaction markers included (PartitionBatch.nextOffset;
+   * else the last record's offset + 1). Caught up with the partition and nothing buffered: a commit is due at once
+   * (commitDue).
    */
-  batchProcessed(topic: string, lastOffset: string, highWatermark: string): void {
+  batchProcessed(topic: string, nextOffset: string, highWatermark: string): void {
     this.inputs.noteHighWatermark(topic, highWatermark);
-    if (BigInt(lastOffset) + 1n >= BigInt(highWatermark) && !this.hasBuffered()) this.schedule.request();
+    if (BigInt(nextOffset) >= BigInt(highWatermark) && !this.hasBuffered()) this.schedule.request();
   }
 
   snapshot(): TaskSnapshot {
@@ -244,7 +244,7 @@ export class StreamTask {
   async processBatch(batch: PartitionBatch): Promise<Map<string, number>> {
     if (!this.buffered) return new Map([[batch.topic, await this.process(batch.topic, batch.messages)]]);
     // Its records can be marked fetched at once: positions count processed records only, and every rewind drops the queues.
-    this.enqueue(batch.topic, batch.messages, batch.highWatermark);
+    this.enqueue(batch.topic, batch.messages, batch.highWatermark, batch.nextOffset);
     return this.processBuffered(Date.now());
   }
 
@@ -273,9 +273,9 @@ export class StreamTask {
     return this.buffered?.endsListener();
   }
 
-  /** A multi-input task: queues a fetched batch (its records not processed yet) for processBuffered. */
-  enqueue(topic: string, messages: readonly BatchMessage[], highWatermark: string): void {
-    this.buffered!.enqueue(topic, messages, highWatermark);
+  /** A multi-input task: queues a fetched batch (its records not processed yet) for processBuffered; `nextOffset` as in PartitionBatch. */
+  enqueue(topic: string, messages: readonly BatchMessage[], highWatermark: string, nextOffset?: string): void {
+    this.buffered!.enqueue(topic, messages, highWatermark, nextOffset);
   }
 
   /**

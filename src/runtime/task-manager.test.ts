@@ -106,6 +106,18 @@ test("a batch short of its partition's end waits for the commit interval", async
   assert.equal(outputs[0]!.commits.length, 1);
 });
 
+test("a batch whose last records are followed by a transaction marker at its partition's end is committed at once", async (t) => {
+  // An input written in transactions (a repartition topic under exactly-once) ends in a marker: the records
+  // stop at 1, the batch covers the marker at 2, the end is 3. No later batch comes to commit them.
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const { manager, control, outputs } = instance(t, cluster);
+  assign(manager);
+  await control.when("resume in:0");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"], ["b", "y"]]), highWatermark: "3", nextOffset: "3" }, new FakeBatchControl());
+  assert.equal(outputs[0]!.commits.length, 1, "caught up with the partition, markers included");
+  assert.deepEqual(outputs[0]!.commits[0]!.offsets, [{ topic: "in", partition: 0, offset: "2" }]);
+});
+
 test("a failed commit drops the task's uncommitted work and reopens it from its last commit, fenced again", async (t) => {
   const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
   const { manager, control, outputs, failures } = instance(t, cluster);

@@ -206,6 +206,9 @@ export class TaskManager {
       fail: this.options.fail,
     });
     if (!warmedUp || !current()) return;
+    // The wall-clock tick may have begun a commit while the warm-up waited for the registry: never process into it.
+    await task.idle();
+    if (!current()) return;
     let processed: number;
     const started = performance.now();
     try {
@@ -222,7 +225,7 @@ export class TaskManager {
     const metrics = this.options.metrics;
     metrics.batchProcessed((performance.now() - started) / 1000);
     metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
-    task.batchProcessed(batch.topic, last, batch.highWatermark);
+    task.batchProcessed(batch.topic, batch.nextOffset ?? String(BigInt(last) + 1n), batch.highWatermark);
     // Off the commit path, so a task without topic choosers commits exactly as before (no await in between).
     if (this.outputTopics.hasUnknown(task)) {
       const missing = await this.outputTopics.missing(task);

@@ -1,5 +1,6 @@
 // The runtime's wall-clock tick: every 50 ms it fires each running task's processing-time timers and
-// wall-clock punctuators that are due, commits what they made once the task's commit is due, and gives a
+// wall-clock punctuators that are due, commits uncommitted work once the task's commit interval has passed
+// (what the tick made, or records no later batch came to commit), and gives a
 // multi-input task's buffered records their turn (their wait for an empty partition may have ended).
 import type { StreamTask } from "./stream-task.ts";
 
@@ -32,8 +33,8 @@ export class WallClockTick {
   }
 
   /**
-   * A task in a batch, in a commit or restoring is skipped (StreamTask.punctuate); a task whose tick forwarded
-   * or wrote something commits once its commit interval has passed (StreamTask.commitDue), as if a batch had ended.
+   * A task in a batch, in a commit or restoring is skipped (StreamTask.punctuate); a task with uncommitted work
+   * commits once its commit interval has passed (StreamTask.commitDue), as if a batch had ended.
    */
   tick(now = Date.now()): void {
     const { commit, processBuffered, fail } = this.options;
@@ -44,7 +45,7 @@ export class WallClockTick {
         fail(err as Error);
         return;
       }
-      if (!task.busy() && task.commitDue(now, "tick")) commit(task).catch((err: unknown) => fail(err as Error));
+      if (!task.busy() && task.status === "running" && task.commitDue(now, "tick")) commit(task).catch((err: unknown) => fail(err as Error));
       if (!task.busy() && task.status === "running" && task.hasBuffered()) processBuffered(task).catch((err: unknown) => fail(err as Error));
     }
   }

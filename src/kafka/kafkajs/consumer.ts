@@ -3,7 +3,7 @@
 import { AssignerProtocol, type Consumer, type EachBatchPayload, type Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import { partitionAssignerFor } from "./assignor.ts";
-import type { Assignment, BatchControl, BatchEnd, GroupConsumer, GroupConsumerOptions, GroupMetadata, PartitionBatch } from "../port.ts";
+import type { Assignment, BatchControl, BatchEnd, BatchMessage, GroupConsumer, GroupConsumerOptions, GroupMetadata, PartitionBatch } from "../port.ts";
 import type { TopicPartitionOffset } from "../types.ts";
 
 export class KafkajsGroupConsumer implements GroupConsumer {
@@ -56,7 +56,11 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: async (payload: EachBatchPayload) => {
-        await onBatch(payload.batch as PartitionBatch, {
+        const { topic, partition, messages, highWatermark } = payload.batch;
+        // lastOffset() counts the batch's trailing transaction markers (kafkajs still fetches them again, alone).
+        // Consumed records carry Buffer headers (IHeaders also types the producer's strings), as the cast before this said.
+        const batch: PartitionBatch = { topic, partition, messages: messages as readonly BatchMessage[], highWatermark, nextOffset: String(BigInt(payload.batch.lastOffset()) + 1n) };
+        await onBatch(batch, {
           resolveOffset: (offset) => payload.resolveOffset(offset),
           isRunning: () => payload.isRunning(),
           isStale: () => payload.isStale(),

@@ -267,7 +267,7 @@ export class PartitionFetcher {
     if (messages.length > 0) {
       let resolved: bigint | undefined;
       await handlers.onBatch(
-        { topic, partition, messages, highWatermark: String(highWatermark) },
+        { topic, partition, messages, highWatermark: String(highWatermark), nextOffset: String(lastOffset + 1n) },
         {
           resolveOffset: (offset) => {
             if (current()) resolved = BigInt(offset);
