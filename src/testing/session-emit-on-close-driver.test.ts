@@ -138,3 +138,29 @@ test("onWindowClose on sessions works with reduce and aggregate, and the default
     ["b", 16, 16, 1, 16],
   ]);
 });
+
+test("a session closed by the task's stream time takes no more records: one within its gap starts a session of its own", (t) => {
+  const b = new StreamsBuilder();
+  const grouped = b.stream("clicks", strings).groupByKey();
+  grouped
+    .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(10))
+    .emitStrategy(EmitStrategy.onWindowClose())
+    .count({ store: "sessions" })
+    .toStream()
+    .to("out", windowedCounts);
+  const driver = new TopologyTestDriver(b.build());
+  t.after(() => driver.close());
+  const input = driver.createInputTopic("clicks", serdes.string(), serdes.string());
+  const output = driver.createOutputTopic("out", windowedCounts.key, windowedCounts.value);
+  input.pipeInput("a", "x", 0);
+  // A record without a key moves the task's stream time to 11 (a[0,0] closes at 0 + 10 + 0 + 1) but not the
+  // aggregation's store: a[0,0] is closed, not yet emitted.
+  input.pipeInput(null, "x", 11);
+  // Within the gap of a[0,0], which is final: a[5,5] of its own, not a[0,5] (that would count the record at 0 twice).
+  input.pipeInput("a", "x", 5);
+  input.pipeInput("b", "x", 16); // the store's clock reaches 16: a[0,0] (11) and a[5,5] (16) close
+  assert.deepEqual(read(output), [
+    ["a", 0, 0, 1, 0],
+    ["a", 5, 5, 1, 5],
+  ]);
+});
