@@ -8,7 +8,7 @@ import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KStream, type KnownSerdes, type Named } from "./kstream.ts";
 import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./joins.ts";
 import type { TableJoinKind } from "../processor/join-table-table.ts";
-import { Suppressed } from "./suppressed.ts";
+import { describeSuppressed, Suppressed } from "./suppressed.ts";
 import { filterGetter, mapValuesGetter, storeGetter, type TableValueGetterSupplier } from "../processor/table-value-getter.ts";
 import { groupTable, type KGroupedTable, type TableGrouped } from "./kgrouped-table.ts";
 import type { GroupSelector } from "../processor/table-regroup.ts";
@@ -75,6 +75,7 @@ export class KTable<K, V> {
       parents: [this.nodeName],
       children: [],
       stores: [store],
+      settings: describeSuppressed(suppressed),
     });
     return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
   }

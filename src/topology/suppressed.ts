@@ -69,7 +69,10 @@ export class BufferConfig<P extends BufferFullPolicy = BufferFullPolicy> impleme
   }
 
   toString(): string {
-    const limits = [this.maxRecords === Number.POSITIVE_INFINITY ? "" : `maxRecords(${this.maxRecords})`, this.maxBytes === Number.POSITIVE_INFINITY ? "" : `maxBytes(${this.maxBytes})`].filter(Boolean);
+    // As the calls that make it: maxRecords(n), maxBytes(n) or maxRecords(n).withMaxBytes(m).
+    const records = this.maxRecords === Number.POSITIVE_INFINITY ? "" : `maxRecords(${this.maxRecords})`;
+    const bytes = this.maxBytes === Number.POSITIVE_INFINITY ? "" : records ? `withMaxBytes(${this.maxBytes})` : `maxBytes(${this.maxBytes})`;
+    const limits = [records, bytes].filter(Boolean);
     if (limits.length === 0) return "unbounded()";
     return `${limits.join(".")}.${this.whenFull === "emitEarly" ? "emitEarlyWhenFull()" : "shutDownWhenFull()"}`;
   }
@@ -111,3 +114,9 @@ export const Suppressed = {
   /** Kafka Streams' Suppressed.BufferConfig: maxRecords(n), maxBytes(n), unbounded(). */
   BufferConfig,
 };
+
+/** The DSL call, for `describe()`: `Suppressed.untilTimeLimit(60000ms, BufferConfig.maxRecords(2).emitEarlyWhenFull())`. */
+export function describeSuppressed(suppressed: Suppressed): string {
+  const buffer = `BufferConfig.${suppressed.buffer.toString()}`;
+  return "untilWindowCloses" in suppressed ? `Suppressed.untilWindowCloses(${buffer})` : `Suppressed.untilTimeLimit(${suppressed.untilTimeLimitMs}ms, ${buffer})`;
+}
