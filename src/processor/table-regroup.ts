@@ -6,6 +6,7 @@ import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Change } from "./change.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
+import { tableUpdate } from "./table-update.ts";
 
 /** Maps a table row to its grouping key and the value it brings to that group. */
 export type GroupSelector<K, V, GK, GV> = (key: K, value: V) => readonly [GK, GV];
@@ -15,9 +16,10 @@ function isPair<GK, GV>(pair: readonly [GK, GV] | undefined): pair is readonly [
 }
 
 /**
- * Forwards each table update as Change records keyed by the grouping key. Weir's tables forward no old
- * values (Kafka Streams' sendOldValues), so this node keeps the last pair it selected per table key in its
- * own store (`prior`, with a changelog): that pair is what an update or a delete subtracts.
+ * Forwards each table update as Change records keyed by the grouping key. Rather than the upstream's old
+ * value (Kafka Streams' sendOldValues, which not every Weir table knows), this node keeps the last pair it
+ * selected per table key in its own store (`prior`, with a changelog): that pair is what an update or a
+ * delete subtracts.
  *
  * When the old and the new pair have the same grouping key, one record carries both (KIP-904): the
  * aggregation subtracts and adds in one step and emits one result, never the intermediate one. When the
@@ -69,7 +71,7 @@ export interface TableAggregation<K, V, A> {
 
 /**
  * Applies each Change to the group's aggregate: first subtracts the old value (when the group has an
- * aggregate), then adds the new one, stores the result and forwards it. A reduce whose subtraction leaves
+ * aggregate), then adds the new one, stores the result and forwards it with the prior aggregate. A reduce whose subtraction leaves
  * null deletes the group (a tombstone downstream); an aggregate, as in Kafka Streams, keeps its value
  * (a count falls to 0, it is not deleted).
  */
@@ -110,6 +112,8 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
     const timestamp = stored === undefined ? record.timestamp : Math.max(record.timestamp, stored.timestamp);
     if (aggregate === null) this.store.delete(record.key);
     else this.store.put(record.key, { value: aggregate, timestamp });
-    this.context.forward({ key: record.key, value: aggregate, timestamp, headers: record.headers });
+    // With the group's prior aggregate (Kafka Streams' KTableAggregate sends old values): a filter then a
+    // left or outer join downstream must know that a group filtered out had never matched, to send no tombstone.
+    this.context.forward(tableUpdate(record, aggregate, timestamp, () => previous));
   }
 }

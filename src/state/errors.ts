@@ -16,7 +16,9 @@ export type StateErrorCode =
   | "WEIR_STATE_STORE_INVALID"
   /** A checkpoint entry that is not `topic:partition` → decimal offset. */
   | "WEIR_STATE_CHECKPOINT_INVALID"
-  | "WEIR_STATE_OPTIONS_INVALID";
+  | "WEIR_STATE_OPTIONS_INVALID"
+  /** A bounded suppress buffer with shutDownWhenFull() passed its limit: the task fails, no handler may skip it. */
+  | "WEIR_STATE_BUFFER_FULL";
 
 export class StateError extends Error {
   readonly code: StateErrorCode;

@@ -3,6 +3,7 @@
 // go through the key-value store's write cache and changelog (changelog key = the record's key bytes,
 // value = 8-byte buffer time + 8-byte record timestamp + 1 presence byte + the value's bytes), so an
 // eviction and the output it produces commit together: a final result is emitted once, across crashes.
+// Its size (entries, and bytes = changelog key + value lengths) is derived from the table, for buffer limits.
 import type { Database, Statement } from "better-sqlite3";
 import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "./errors.ts";
@@ -28,6 +29,15 @@ export interface TimeOrderedBuffer<K, V> {
   put(record: BufferedRecord<K, V>): void;
   /** Removes the records whose buffer time is ≤ `time` and returns them in time order (then key bytes). */
   evictUpTo(time: number): BufferedRecord<K, V>[];
+  /** Removes and returns the record with the earliest buffer time (then key bytes): a full buffer's eviction. */
+  evictEarliest(): BufferedRecord<K, V> | undefined;
+  /** The records it holds (exact). */
+  numRecords(): number;
+  /**
+   * Its size in bytes: per record, the serialized key plus the 17-byte header (buffer time, timestamp,
+   * presence) plus the serialized value, i.e. the length of the record's changelog key and value.
+   */
+  sizeBytes(): number;
   approximateNumEntries(): number;
 }
 
@@ -65,6 +75,7 @@ export class BufferTable implements StoreTable {
   private readonly dueStatement: Statement<[number, number], { key: Buffer; value: Buffer }>;
   private readonly minStatement: Statement<[], number | null>;
   private readonly countStatement: Statement<[], number>;
+  private readonly sizeStatement: Statement<[], { records: number; bytes: number }>;
 
   constructor(db: Database, storeName: string) {
     if (!/^[A-Za-z0-9._-]+$/.test(storeName)) {
@@ -81,6 +92,7 @@ export class BufferTable implements StoreTable {
     this.dueStatement = db.prepare<[number, number], { key: Buffer; value: Buffer }>(`SELECT key, value FROM ${t} WHERE time <= ? ORDER BY time, key LIMIT ?`);
     this.minStatement = db.prepare<[], number | null>(`SELECT min(time) FROM ${t}`).pluck();
     this.countStatement = db.prepare<[], number>(`SELECT count(*) FROM ${t}`).pluck();
+    this.sizeStatement = db.prepare<[], { records: number; bytes: number }>(`SELECT count(*) AS records, coalesce(sum(length(key) + length(value)), 0) AS bytes FROM ${t}`);
   }
 
   get(key: Buffer): Buffer | undefined {
@@ -105,8 +117,13 @@ export class BufferTable implements StoreTable {
     return this.countStatement.get()!;
   }
 
-  due(time: number): { key: Buffer; value: Buffer }[] {
-    return this.dueStatement.all(time, SCAN_PAGE_ROWS);
+  due(time: number, limit: number = SCAN_PAGE_ROWS): { key: Buffer; value: Buffer }[] {
+    return this.dueStatement.all(time, limit);
+  }
+
+  /** Rows and their key + value bytes. */
+  size(): { records: number; bytes: number } {
+    return this.sizeStatement.get()!;
   }
 
   minTime(): number | undefined {
@@ -126,6 +143,11 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   private readonly tx: StateTransaction;
   /** The earliest buffer time, so that most records cost no query; undefined = read it from the table. */
   private earliest: number | undefined;
+  /**
+   * Records and bytes, once asked for (a bounded suppress): counted from the table, then kept up to date by
+   * put and evictions; undefined = count again (after open, restore, rollback or a cache drop).
+   */
+  private size: { records: number; bytes: number } | undefined;
 
   constructor(options: KeyValueStoreOptions<K, V>, rows: SqliteKeyValueStore<Buffer, Buffered<V>>, table: BufferTable, tx: StateTransaction) {
     this.name = options.name;
@@ -145,7 +167,15 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
 
   put(record: BufferedRecord<K, V>): void {
     this.tx.assertReadable("put");
-    this.rows.put(this.keySerde.serialize(record.key, this.topic), { time: record.time, timestamp: record.timestamp, value: record.value });
+    const key = this.keySerde.serialize(record.key, this.topic);
+    const buffered = { time: record.time, timestamp: record.timestamp, value: record.value };
+    if (this.size !== undefined) {
+      const old = this.rows.get(key);
+      if (old === undefined) this.size.records++;
+      else this.size.bytes -= key.length + this.valueSerde.serialize(old, this.topic).length;
+      this.size.bytes += key.length + this.valueSerde.serialize(buffered, this.topic).length;
+    }
+    this.rows.put(key, buffered);
     if (this.earliest !== undefined && record.time < this.earliest) this.earliest = record.time;
   }
 
@@ -158,15 +188,48 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
       // The deletions of the previous page reach SQLite before the next page is read.
       this.tx.flushStores("evict");
       const due = this.table.due(time);
-      for (const row of due) {
-        const buffered = this.valueSerde.deserialize(row.value, this.topic);
-        out.push({ key: this.keySerde.deserialize(row.key, this.topic), ...buffered });
-        this.rows.delete(row.key);
-      }
+      for (const row of due) out.push(this.removeRow(row));
       if (due.length < SCAN_PAGE_ROWS) break;
     }
     this.earliest = this.minTimeFlushed();
     return out;
+  }
+
+  evictEarliest(): BufferedRecord<K, V> | undefined {
+    this.tx.assertReadable("evictEarliest");
+    this.tx.flushStores("evict");
+    const row = this.table.due(Number.MAX_SAFE_INTEGER, 1)[0];
+    if (row === undefined) return undefined;
+    const out = this.removeRow(row);
+    this.earliest = undefined;
+    return out;
+  }
+
+  numRecords(): number {
+    return this.counted().records;
+  }
+
+  sizeBytes(): number {
+    return this.counted().bytes;
+  }
+
+  private counted(): { records: number; bytes: number } {
+    this.tx.assertReadable("size");
+    if (this.size === undefined) {
+      this.tx.flushStores("size");
+      this.size = { ...this.table.size() };
+    }
+    return this.size;
+  }
+
+  private removeRow(row: { key: Buffer; value: Buffer }): BufferedRecord<K, V> {
+    const buffered = this.valueSerde.deserialize(row.value, this.topic);
+    this.rows.delete(row.key);
+    if (this.size !== undefined) {
+      this.size.records--;
+      this.size.bytes -= row.key.length + row.value.length;
+    }
+    return { key: this.keySerde.deserialize(row.key, this.topic), ...buffered };
   }
 
   approximateNumEntries(): number {
@@ -182,9 +245,11 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   flushDirty(): void {}
   clearCache(): void {
     this.earliest = undefined;
+    this.size = undefined;
   }
   committed(): void {}
   rolledBack(): void {
     this.earliest = undefined;
+    this.size = undefined;
   }
 }

@@ -69,6 +69,8 @@ export interface ProcessorNode {
   readonly stores: readonly string[];
   /** A process() node's per-key timers: their store (also in `stores`) and the serde of their keys, when known. */
   readonly timers?: { readonly store: string; readonly keySerde: Serde<unknown> | undefined };
+  /** Settings `describe()` shows after the stores, as the DSL call that made them (a suppress node's buffer). */
+  readonly settings?: string;
 }
 
 /**

@@ -8,22 +8,14 @@ import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KStream, type KnownSerdes, type Named } from "./kstream.ts";
 import { addTableTableJoin, type JoinMaterialized, type TableSide } from "./joins.ts";
 import type { TableJoinKind } from "../processor/join-table-table.ts";
-import { durationMs, type Duration } from "./windows.ts";
+import { describeSuppressed, Suppressed } from "./suppressed.ts";
 import { filterGetter, mapValuesGetter, storeGetter, type TableValueGetterSupplier } from "../processor/table-value-getter.ts";
 import { groupTable, type KGroupedTable, type TableGrouped } from "./kgrouped-table.ts";
 import type { GroupSelector } from "../processor/table-regroup.ts";
 import { addForeignKeyJoin, type ForeignKeyJoined, type ForeignKeyTableSide } from "./foreign-key-joins.ts";
 import type { ForeignKeyJoinKind } from "../processor/foreign-key-join.ts";
 
-/** How `suppress` holds updates back: until the window closes (final results), or for a time limit per key. */
-export type Suppressed = { readonly untilWindowCloses: true } | { readonly untilTimeLimitMs: number };
-
-export const Suppressed = {
-  /** One final result per window, when stream time passes its end + grace. */
-  untilWindowCloses: (): Suppressed => ({ untilWindowCloses: true }),
-  /** The latest value of a key, `limit` after its first held-back update (in stream time). */
-  untilTimeLimit: (limit: Duration): Suppressed => ({ untilTimeLimitMs: durationMs(limit, "time limit") }),
-};
+export { Suppressed } from "./suppressed.ts";
 
 export interface SuppressOptions<V> extends Named {
   /** The buffer's store name (it also names the changelog). */
@@ -59,6 +51,7 @@ export class KTable<K, V> {
    * Holds updates back in a buffer with a changelog: `Suppressed.untilWindowCloses()` emits exactly one
    * final result per window of a windowed table, once stream time passes the window's end + grace;
    * `Suppressed.untilTimeLimit(ms)` emits a key's latest value `ms` after its first held-back update.
+   * Either takes a `Suppressed.BufferConfig` that bounds the buffer (untilWindowCloses: a strict one).
    */
   suppress(suppressed: Suppressed, options: SuppressOptions<V> = {}): KTable<K, V> {
     const key = this.serdes.key;
@@ -66,6 +59,7 @@ export class KTable<K, V> {
     if (!key || !value) throw new TopologyError("suppress() needs the table's key and value serdes: pass { value } when an operator changed the value");
     let mode: SuppressMode;
     if ("untilWindowCloses" in suppressed) {
+      if (!suppressed.buffer.isStrict()) throw new TopologyError(`suppress(Suppressed.untilWindowCloses()) needs a strict buffer config, got ${suppressed.buffer.toString()}`);
       if (!this.windowSpec) throw new TopologyError("suppress(Suppressed.untilWindowCloses()) needs a windowed table: use it after windowedBy(...).count/reduce/aggregate");
       mode = { kind: "untilWindowCloses", windows: this.windowSpec };
     } else {
@@ -77,10 +71,11 @@ export class KTable<K, V> {
     this.graph.add({
       kind: "processor",
       name,
-      supplier: (() => new SuppressProcessor<K, V>(store, mode)),
+      supplier: (() => new SuppressProcessor<K, V>(name, store, mode, suppressed.buffer)),
       parents: [this.nodeName],
       children: [],
       stores: [store],
+      settings: describeSuppressed(suppressed),
     });
     return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec);
   }

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serdes } from "../serdes/serde.ts";
 import { StreamsBuilder } from "./streams-builder.ts";
+import { BufferConfig, Suppressed } from "./suppressed.ts";
 
 test("describe() prints sources, processors and sinks in Kafka Streams' layout", () => {
   const b = new StreamsBuilder();
@@ -55,4 +56,15 @@ test("the Mermaid form has one subgraph per sub-topology and an edge per parent-
   assert.match(mermaid, /^flowchart LR/);
   assert.match(mermaid, /subgraph sub0/);
   assert.match(mermaid, /KSTREAM_SOURCE_0000000000 --> KSTREAM_SINK_0000000001/);
+});
+
+test("describe() shows a suppress node's mode and buffer config as the DSL calls that made them", () => {
+  const b = new StreamsBuilder();
+  const counts = b.stream("in", { key: serdes.string(), value: serdes.string() }).groupByKey().count({ store: "counts" });
+  counts.suppress(Suppressed.untilTimeLimit("1m", BufferConfig.maxRecords(2).withMaxBytes(500).shutDownWhenFull()), { name: "held", store: "held" });
+  counts.suppress(Suppressed.untilTimeLimit(10, BufferConfig.maxBytes(64)), { name: "eager", store: "eager" });
+  const text = b.build().describe();
+  assert.match(text, /^ {4}Processor: held \(stores: \[held\]\) Suppressed\.untilTimeLimit\(60000ms, BufferConfig\.maxRecords\(2\)\.withMaxBytes\(500\)\.shutDownWhenFull\(\)\)$/m);
+  assert.match(text, /^ {4}Processor: eager \(stores: \[eager\]\) Suppressed\.untilTimeLimit\(10ms, BufferConfig\.maxBytes\(64\)\.emitEarlyWhenFull\(\)\)$/m);
+  assert.match(text, /^ {4}Processor: KSTREAM-AGGREGATE-\d+ \(stores: \[counts\]\)$/m);
 });

@@ -113,7 +113,7 @@ export class Topology {
         if (node.kind === "source") {
           lines.push(`    Source: ${node.name} (topics: [${node.topics.join(", ")}])`);
         } else if (node.kind === "processor") {
-          lines.push(`    Processor: ${node.name} (stores: [${node.stores.join(", ")}])`);
+          lines.push(`    Processor: ${node.name} (stores: [${node.stores.join(", ")}])${node.settings === undefined ? "" : ` ${node.settings}`}`);
         } else {
           lines.push(`    Sink: ${node.name} (${typeof node.topic === "string" ? `topic: ${node.topic}` : "topic chosen per record"})`);
         }

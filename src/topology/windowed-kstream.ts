@@ -22,7 +22,7 @@ export interface LateRecords {
 
 export interface WindowedOptions {
   readonly lateRecords?: LateRecords;
-  /** `EmitStrategy.onWindowClose()`: one result per window when it closes (time and sliding windows). */
+  /** `EmitStrategy.onWindowClose()`: one result per window when it closes (time, sliding and session windows). */
   readonly emitStrategy?: EmitStrategy;
 }
 
@@ -146,6 +146,15 @@ export class SessionWindowedKStream<K, V> extends WindowedStream<K, V> {
     this.windows = windows;
   }
 
+  /**
+   * Kafka Streams' emitStrategy (KIP-825) for sessions: with `EmitStrategy.onWindowClose()` the aggregation
+   * forwards each session once, when stream time passes its end + gap + grace, read from its own store;
+   * a session merged away before it closed is never emitted (no tombstones, no updates).
+   */
+  emitStrategy(strategy: EmitStrategy): SessionWindowedKStream<K, V> {
+    return new SessionWindowedKStream(this.graph, this.parent, this.keySerde, this.valueSerde, this.windows, { ...this.options, emitStrategy: strategy });
+  }
+
   /** The number of records per key and session; merged sessions add their counts. */
   count(materialized: Omit<WindowedMaterialized<number>, "value"> = {}): KTable<Windowed<K>, number | null> {
     return this.add(materialized, builtIn.int64(), () => 0, (_k, _v, n: number) => n + 1, (_k, a: number, b: number) => a + b);
@@ -175,12 +184,13 @@ export class SessionWindowedKStream<K, V> extends WindowedStream<K, V> {
   ): KTable<Windowed<K>, A | null> {
     const w = this.windows;
     const retentionMs = Math.max(materialized.retention === undefined ? 0 : durationMs(materialized.retention, "retention"), w.defaultRetentionMs());
+    const onClose = this.options.emitStrategy?.onWindowClose === true;
     return this.addAggregation<A | null>(
       { kind: "session", valueSerde: valueSerde, retentionMs },
       materialized.store,
       materialized.lateRecords,
       (outputs) =>
-        (() => new SessionAggregateProcessor<K, V, A>(w.inactivityGapMs, w.graceMs, initializer, aggregator, merger, outputs)),
+        (() => new SessionAggregateProcessor<K, V, A>(w.inactivityGapMs, w.graceMs, initializer, aggregator, merger, outputs, onClose)),
       w,
     );
   }
