@@ -13,6 +13,8 @@ import { SqliteSessionStore } from "./session-store.ts";
 import { BufferTable, SqliteTimeOrderedBuffer, bufferedValueSerde, type TimeOrderedBuffer } from "./time-ordered-buffer.ts";
 import { SqliteWindowStore, timestampedSerde } from "./window-store.ts";
 import { WindowedTable } from "./windowed-table.ts";
+import { SqliteVersionedKeyValueStore, type VersionedKeyValueStore, type VersionedKeyValueStoreOptions } from "./versioned-store.ts";
+import { VersionedTable } from "./versioned-table.ts";
 import { openDatabase, openInMemory } from "./open-database.ts";
 import { restoreBatch } from "./restore.ts";
 import { StateTransaction, type CachedStore, type StateFileStatus } from "./transaction.ts";
@@ -30,7 +32,7 @@ import type {
   WindowStoreOptions,
 } from "./types.ts";
 
-type StoreLayout = "keyValue" | "window" | "session" | "buffer";
+type StoreLayout = "keyValue" | "window" | "session" | "buffer" | "versioned";
 
 /** A store of the file: its cached rows (what restore and the changelog see) and the typed store over them. */
 interface OpenStore {
@@ -145,6 +147,17 @@ export class StateFile {
       opened.facade = buffer;
     }
     return opened.facade as TimeOrderedBuffer<K, V>;
+  }
+
+  /** A versioned key-value store (see VersionedKeyValueStore); the same instance each time. */
+  versionedStore<K, V>(options: VersionedKeyValueStoreOptions<K, V>): VersionedKeyValueStore<K, V> {
+    const opened = this.rowsOf({ ...options, keySerde: serdes.bytes(), valueSerde: serdes.bytes() }, "versioned", () => new VersionedTable(this.db, options.name));
+    if (!opened.facade) {
+      const store = new SqliteVersionedKeyValueStore(options, opened.rows as SqliteKeyValueStore<Buffer, Buffer>, opened.table as VersionedTable, this.tx);
+      this.tx.stores.push(store);
+      opened.facade = store;
+    }
+    return opened.facade as VersionedKeyValueStore<K, V>;
   }
 
   /** The cached key-value rows of a store, created with its table on first use. */
