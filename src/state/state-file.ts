@@ -4,7 +4,7 @@ import type { Database } from "better-sqlite3";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointTable, checkpointRows } from "./checkpoint-table.ts";
-import { CommittedReadQueue, committedKeyValueReads, committedWindowedReads, type CommittedView } from "./committed-reads.ts";
+import { CommittedReadQueue, committedKeyValueReads, committedVersionedReads, committedWindowedReads, type CommittedView } from "./committed-reads.ts";
 import { StateError, messageOf } from "./errors.ts";
 import { SqliteKeyValueStore } from "./key-value-store.ts";
 import { KeyValueTable, type StoreTable } from "./kv-table.ts";
@@ -80,6 +80,12 @@ export class StateFile {
         if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
         if (!(store.table instanceof WindowedTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${name} is a ${store.layout} store, not a window or session store`);
         return committedWindowedReads(store.table);
+      },
+      versioned: (name) => {
+        const store = this.stores.get(name);
+        if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
+        if (!(store.table instanceof VersionedTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${name} is a ${store.layout} store, not a versioned store`);
+        return committedVersionedReads(store.table);
       },
     };
     this.reads = new CommittedReadQueue(view, () => db.inTransaction);
