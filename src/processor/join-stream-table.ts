@@ -3,10 +3,10 @@
 // On a versioned table the lookup is as of the stream record's timestamp (KIP-914); with a grace period the
 // stream records wait in a buffer store and are joined in timestamp order once stream time passes their
 // timestamp + grace (KIP-923), so that table updates arriving out of order up to the grace are seen.
-import type { Serde } from "../serdes/serde.ts";
 import type { KeyValueStore } from "../state/types.ts";
+import { GraceBuffer, type StreamTableJoinGrace } from "./join-grace-buffer.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
-import type { Headers, StreamRecord } from "./record.ts";
+import type { StreamRecord } from "./record.ts";
 import type { TableValueGetter, TableValueGetterSupplier } from "./table-value-getter.ts";
 
 export type ValueJoiner<V1, V2, VR> = (value: V1, other: V2) => VR;
@@ -21,14 +21,6 @@ export interface StreamTableJoinOptions<K, V, KT, VT, VR> {
   readonly joiner: ValueJoiner<V, VT | null, VR>;
   /** KIP-923: hold stream records back in `store` until stream time reaches their timestamp + `graceMs` (> 0). */
   readonly grace?: StreamTableJoinGrace<K, V>;
-}
-
-export interface StreamTableJoinGrace<K, V> {
-  readonly graceMs: number;
-  /** A key-value store of bytes: `[8-byte timestamp][8-byte sequence]` → the buffered record; CLOCK_KEY → stream time. */
-  readonly store: string;
-  readonly keySerde: Serde<K>;
-  readonly valueSerde: Serde<V>;
 }
 
 export class StreamTableJoinProcessor<K, V, KT, VT, VR> implements Processor<K, V, K, VR> {
@@ -82,124 +74,5 @@ export class StreamTableJoinProcessor<K, V, KT, VT, VR> implements Processor<K, 
       return;
     }
     this.context.forward({ key: record.key, value: joiner(record.value, found), timestamp: record.timestamp, headers: record.headers });
-  }
-}
-
-/** Where the buffer keeps its stream time: sorts after every `[timestamp][sequence]` key (timestamps are ≥ 0). */
-const CLOCK_KEY = Buffer.from([0xff]);
-const ENTRY_KEY_BYTES = 16;
-const NO_KEY = 0xffffffff;
-
-function entryKey(timestamp: number, sequence: number): Buffer {
-  const out = Buffer.allocUnsafe(ENTRY_KEY_BYTES);
-  out.writeBigInt64BE(BigInt(timestamp), 0);
-  out.writeBigInt64BE(BigInt(sequence), 8);
-  return out;
-}
-
-/**
- * The stream records a grace-period join holds back, in a key-value store with a changelog (so they survive
- * a restart or a move of the task), and the join's stream time: the largest stream record timestamp it saw.
- * A record is `[4-byte key length, 0xffffffff for a null key][key][4-byte header count]([4-byte name
- * length][name][4-byte value length, 0xffffffff for undefined][value])*[value bytes]`.
- */
-class GraceBuffer<K, V> {
-  private readonly store: KeyValueStore<Buffer, Buffer>;
-  private readonly grace: StreamTableJoinGrace<K, V>;
-  /** What the serdes are told they write to: the buffer itself (its changelog is raw bytes). */
-  private readonly topic: string;
-
-  constructor(store: KeyValueStore<Buffer, Buffer>, grace: StreamTableJoinGrace<K, V>) {
-    this.store = store;
-    this.grace = grace;
-    this.topic = grace.store;
-  }
-
-  add(record: StreamRecord<K, V>): void {
-    const clock = this.store.get(CLOCK_KEY);
-    const time = clock === undefined ? -1 : Number(clock.readBigInt64BE(0));
-    if (record.timestamp > time) {
-      const next = Buffer.allocUnsafe(8);
-      next.writeBigInt64BE(BigInt(record.timestamp), 0);
-      this.store.put(CLOCK_KEY, next);
-    }
-    // One more than the last sequence at this timestamp: records of one timestamp leave in arrival order.
-    let sequence = 0;
-    for (const [k] of this.store.range(entryKey(record.timestamp, 0), entryKey(record.timestamp, Number.MAX_SAFE_INTEGER))) sequence = Number(k.readBigInt64BE(8)) + 1;
-    this.store.put(entryKey(record.timestamp, sequence), this.encode(record));
-  }
-
-  /** Removes and returns the records whose timestamp + grace ≤ stream time, by timestamp then arrival. */
-  takeDue(): StreamRecord<K, V>[] {
-    const clock = this.store.get(CLOCK_KEY);
-    if (clock === undefined) return [];
-    const until = Number(clock.readBigInt64BE(0)) - this.grace.graceMs;
-    if (until < 0) return [];
-    const due: [Buffer, Buffer][] = [...this.store.range(undefined, entryKey(until, Number.MAX_SAFE_INTEGER))].map(([k, v]) => [k, v]);
-    return due.map(([k, v]) => {
-      this.store.delete(k);
-      return this.decode(Number(k.readBigInt64BE(0)), v);
-    });
-  }
-
-  private encode(record: StreamRecord<K, V>): Buffer {
-    const parts: Buffer[] = [];
-    const u32 = (n: number) => {
-      const b = Buffer.allocUnsafe(4);
-      b.writeUInt32BE(n, 0);
-      parts.push(b);
-    };
-    if (record.key === null || record.key === undefined) {
-      u32(NO_KEY);
-    } else {
-      const key = this.grace.keySerde.serialize(record.key, this.topic);
-      u32(key.length);
-      parts.push(key);
-    }
-    const headers = Object.entries(record.headers);
-    u32(headers.length);
-    for (const [name, value] of headers) {
-      const n = Buffer.from(name, "utf8");
-      u32(n.length);
-      parts.push(n);
-      if (value === undefined) {
-        u32(NO_KEY);
-      } else {
-        u32(value.length);
-        parts.push(value);
-      }
-    }
-    parts.push(this.grace.valueSerde.serialize(record.value, this.topic));
-    return Buffer.concat(parts);
-  }
-
-  private decode(timestamp: number, data: Buffer): StreamRecord<K, V> {
-    let at = 0;
-    const u32 = () => {
-      const n = data.readUInt32BE(at);
-      at += 4;
-      return n;
-    };
-    const keyLength = u32();
-    let key: K = null as K;
-    if (keyLength !== NO_KEY) {
-      key = this.grace.keySerde.deserialize(data.subarray(at, at + keyLength), this.topic);
-      at += keyLength;
-    }
-    const headers: Headers = {};
-    for (let count = u32(); count > 0; count--) {
-      const nameLength = u32();
-      const name = data.toString("utf8", at, at + nameLength);
-      at += nameLength;
-      const valueLength = u32();
-      if (valueLength === NO_KEY) {
-        headers[name] = undefined;
-      } else {
-        headers[name] = Buffer.from(data.subarray(at, at + valueLength));
-        at += valueLength;
-      }
-    }
-    const value = this.grace.valueSerde.deserialize(data.subarray(at), this.topic);
-    return { key, value, timestamp, headers };
   }
 }
