@@ -164,3 +164,29 @@ test("describe shows the versioned table's store and the join's grace buffer", (
   assert.match(text, /Processor: KTABLE-SOURCE-\d+ \(stores: \[prices\]\)/);
   assert.match(text, /Processor: priced \(stores: \[prices, priced-buffer\]\)/);
 });
+
+test("toTable can be versioned: a stream read as a table with history, joined as of the stream record's time", () => {
+  const b = new StreamsBuilder();
+  const prices = b
+    .stream("price-events", strings)
+    .mapValues((v) => v.toUpperCase())
+    .toTable({ store: "prices", value: s, versioned: { historyRetention: 1000 } });
+  prices.toStream().to("updates", strings);
+  b.stream("orders", strings).join(prices, (o, p) => `${o}|${p}`).to("joined", strings);
+  const driver = new TopologyTestDriver(b.build());
+  try {
+    const price = driver.createInputTopic("price-events", s, s);
+    price.pipeInput("a", "p1", 100);
+    price.pipeInput("a", "p3", 300);
+    price.pipeInput("a", "p2", 200);
+    driver.createInputTopic("orders", s, s).pipeInput("a", "o", 250);
+    assert.deepEqual(records(driver, "updates"), [
+      ["a", "P1", 100],
+      ["a", "P3", 300],
+    ]);
+    assert.deepEqual(records(driver, "joined"), [["a", "o|P2", 250]]);
+    assert.deepEqual(driver.getVersionedKeyValueStore<string, string>("prices").get("a", 250), { value: "P2", timestamp: 200, validTo: 300 });
+  } finally {
+    driver.close();
+  }
+});

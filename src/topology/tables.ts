@@ -63,6 +63,8 @@ export interface ToTableOptions<K, V> {
   readonly value?: Serde<V>;
   /** The processor's name. */
   readonly name?: string;
+  /** Keep every version of each key, as `builder.table(topic, { versioned })`. */
+  readonly versioned?: { readonly historyRetention: Duration };
 }
 
 /**
@@ -72,6 +74,12 @@ export interface ToTableOptions<K, V> {
 export function addStreamToTable<K, V>(graph: TopologyGraph, parent: string, options: ToTableOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V> }): KTable<K, V> {
   const name = options.name ?? graph.nextName("KSTREAM-TOTABLE");
   const store = options.store ?? `${name}-STATE-STORE`;
+  if (options.versioned) {
+    const historyRetentionMs = durationMs(options.versioned.historyRetention, "history retention");
+    graph.addStore({ name: store, kind: "versioned", keySerde: options.key, valueSerde: options.value, historyRetentionMs });
+    graph.add({ kind: "processor", name, supplier: () => new VersionedTableSourceProcessor<K, V>(store), parents: [parent], children: [], stores: [store] });
+    return new KTable<K, V>(graph, name, { key: options.key, value: options.value }, store, undefined, versionedStoreGetter<K, V>(store, historyRetentionMs));
+  }
   graph.addStore({ name: store, kind: "keyValue", keySerde: options.key, valueSerde: options.value, timestamped: true });
   graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [parent], children: [], stores: [store] });
   return new KTable<K, V>(graph, name, { key: options.key, value: options.value }, store);
