@@ -112,8 +112,8 @@ function windowedKind(title: string): StoreKind {
 
 /**
  * A versioned store answers key queries: the newest version, or with `asOf` the version valid then, as
- * `{ key, value, timestamp, validTo? }`. A tombstone, or a time before stream time − history retention,
- * finds nothing (VersionedKeyValueStore.get).
+ * `{ key, value, timestamp, validTo? }`. A tombstone finds nothing; a time before stream time − history
+ * retention finds only the key's newest version (VersionedKeyValueStore.get).
  */
 const versioned: StoreKind = {
   title: "versioned store",
@@ -129,9 +129,14 @@ const versioned: StoreKind = {
       row = reads.latest(k);
     } else {
       const asOf = timeBound(query.asOf, 0, "asOf");
-      if (asOf < reads.streamTime() - (store.historyRetentionMs ?? 0)) return { rows: [], truncated: false };
-      row = reads.floor(k, asOf);
-      if (row !== undefined) validTo = reads.nextAfter(k, row.validFrom);
+      if (asOf < reads.streamTime() - (store.historyRetentionMs ?? 0)) {
+        // Past the retention only the key's newest version answers (VersionedKeyValueStore.get).
+        row = reads.latest(k);
+        if (row !== undefined && row.validFrom > asOf) row = undefined;
+      } else {
+        row = reads.floor(k, asOf);
+        if (row !== undefined) validTo = reads.nextAfter(k, row.validFrom);
+      }
     }
     if (row === undefined || row.value[0] !== VERSION_VALUE) return { rows: [], truncated: false };
     const value = toJson(store.valueSerde.deserialize(row.value.subarray(1), topic));

@@ -26,6 +26,7 @@ function queries(t: { after(fn: () => void): void }) {
   prices.put("pen", "120", 1300);
   prices.put("pen", "110", 1200);
   prices.put("cap", "5", 1000);
+  prices.put("ink", "7", 1000);
   prices.delete("cap", 1250);
   file.flush();
   file.commit(new Map());
@@ -53,8 +54,10 @@ test("a versioned store answers a key's newest committed version, or the version
   const then = await iq.query({ query: { kind: "key", store: "prices", key: "pen", asOf: "1250" } });
   assert.deepEqual(then.body, { store: "prices", key: "pen", value: "110", timestamp: 1200, validTo: 1300 });
   assert.equal((await iq.query({ query: { kind: "key", store: "prices", key: "pen", asOf: "999" } })).status, 404, "before the first version");
-  assert.equal((await iq.query({ query: { kind: "key", store: "prices", key: "pen", asOf: "1100" } })).status, 404, "1100 < stream time 1300 − retention 100");
+  assert.equal((await iq.query({ query: { kind: "key", store: "prices", key: "pen", asOf: "1100" } })).status, 404, "1100 < stream time 1300 − retention 100: only a newest version older than 1100 would answer");
   assert.equal((await iq.query({ query: { kind: "key", store: "prices", key: "cap" } })).status, 404, "the newest version is a tombstone");
+  const newestPastRetention = await iq.query({ query: { kind: "key", store: "prices", key: "ink", asOf: "1100" } });
+  assert.deepEqual(newestPastRetention.body, { store: "prices", key: "ink", value: "7", timestamp: 1000 }, "a key's newest version answers past the retention");
 });
 
 test("asOf is refused on a key-value store, and scans on a versioned store", async (t) => {

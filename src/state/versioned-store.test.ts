@@ -39,7 +39,7 @@ test("a delete is a tombstone with a timestamp: the key has no value from then, 
   assert.deepEqual(store.get("a", 10), { value: "v10", timestamp: 10, validTo: 20 });
 });
 
-test("a put older than stream time minus the history retention is refused, and reads before it find nothing", (t) => {
+test("a put older than stream time minus the history retention is refused, and reads before it find only a newest version", (t) => {
   const store = versioned(openFile(t, tempDir(t)), 100);
   store.put("a", "v50", 50);
   store.put("b", "w200", 200);
@@ -69,7 +69,9 @@ test("versions no read can reach are dropped with changelog tombstones; the newe
   assert.equal(store.approximateNumEntries(), 3, "a@30, a@150 and b@40");
   store.put("c", "x", 1000);
   assert.deepEqual(store.get("b"), { value: "only", timestamp: 40 }, "the newest version of a key is kept past the retention");
-  assert.equal(store.get("b", 800), undefined, "but reads as of a time before the cutoff find nothing");
+  assert.deepEqual(store.get("b", 800), { value: "only", timestamp: 40 }, "and answers reads as of a time before the cutoff");
+  assert.deepEqual(store.get("a", 800), { value: "v150", timestamp: 150 }, "a's newest version is valid at 800");
+  assert.equal(store.get("a", 100), undefined, "a version before the newest is not found past the cutoff, though held");
 });
 
 test("a restore from the changelog rebuilds the history exactly, tombstones and expiry included", (t) => {

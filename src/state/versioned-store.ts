@@ -25,7 +25,7 @@ export interface VersionedRecord<V> {
 /**
  * A key's history of values by timestamp, kept for `historyRetentionMs` behind the store's stream time (the
  * largest timestamp put). The newest version of a key is kept whatever its age. A write older than stream
- * time − retention is refused, and a read as of such a time finds nothing, as in Kafka Streams.
+ * time − retention is refused, and a read as of such a time finds only a newest version, as in Kafka Streams.
  */
 export interface VersionedKeyValueStore<K, V> {
   readonly name: string;
@@ -40,7 +40,10 @@ export interface VersionedKeyValueStore<K, V> {
   delete(key: K, timestamp: number): VersionedRecord<V> | undefined;
   /** The newest version; undefined when the key has none or its newest is a tombstone. */
   get(key: K): VersionedRecord<V> | undefined;
-  /** The version valid at `asOfTimestamp`; undefined when none is, or when that time is past the retention. */
+  /**
+   * The version valid at `asOfTimestamp`; undefined when none is. Before stream time − retention only the
+   * key's newest version is found (when it is valid then), as in Kafka Streams.
+   */
   get(key: K, asOfTimestamp: number): VersionedRecord<V> | undefined;
   /** The largest timestamp put; -1 when the store is empty. */
   observedStreamTimeMs(): number;
@@ -120,7 +123,11 @@ export class SqliteVersionedKeyValueStore<K, V> implements VersionedKeyValueStor
     this.readable("get");
     const k = this.keySerde.serialize(key, this.topic);
     if (asOfTimestamp === undefined) return this.record(this.table.latest(k), undefined);
-    if (asOfTimestamp < this.now() - this.historyRetentionMs) return undefined;
+    if (asOfTimestamp < this.now() - this.historyRetentionMs) {
+      // Past the retention only the key's newest version answers, when it is valid then: it never expires.
+      const latest = this.table.latest(k);
+      return latest !== undefined && latest.validFrom <= asOfTimestamp ? this.record(latest, undefined) : undefined;
+    }
     const row = this.table.floor(k, asOfTimestamp);
     if (row === undefined || row.value[0] === VERSION_TOMBSTONE) return undefined;
     return this.record(row, this.table.nextAfter(k, row.validFrom));
