@@ -23,10 +23,10 @@ function queries(t: { after(fn: () => void): void }) {
   const prices = file.versionedStore({ name: "prices", keySerde: serdes.string(), valueSerde: serdes.string(), changelogTopic: "app-prices-changelog", changelogPartition: 0, historyRetentionMs: 100 });
   file.keyValueStore({ name: "plain", keySerde: serdes.string(), valueSerde: serdes.string(), changelogTopic: "app-plain-changelog", changelogPartition: 0 });
   prices.put("pen", "100", 1000);
+  prices.put("ink", "7", 1000);
+  prices.put("cap", "5", 1000);
   prices.put("pen", "120", 1300);
   prices.put("pen", "110", 1200);
-  prices.put("cap", "5", 1000);
-  prices.put("ink", "7", 1000);
   prices.delete("cap", 1250);
   file.flush();
   file.commit(new Map());
