@@ -28,6 +28,7 @@ export {
   type ToTableOptions,
   type JoinMaterialized,
   type StreamJoined,
+  type StreamTableJoined,
   type ConsumedRecordView,
   type ErrorHandler,
   type Grouped,
@@ -64,6 +65,7 @@ export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStoreRef }
 export type { Timer, TimerOptions, TimerService, TimerType } from "./processor/timers.ts";
 export type { Cancellable, PunctuationType, Punctuator } from "./processor/punctuators.ts";
 export type { KeyValueStore, KeyValueIterator } from "./state/types.ts";
+export { NOT_PUT, VALID_TO_UNDEFINED, type VersionedKeyValueStore, type VersionedRecord } from "./state/versioned-store.ts";
 export type { StreamRecord, RecordMetadata, Headers } from "./processor/record.ts";
 export { cep, pattern, Pattern, PatternError, Nfa, type CepOptions, type CepStreams, type Match, type TimedOutMatch, type Condition, type ConditionContext, type AfterMatchSkip } from "./cep/index.ts";
 export { app, App, type AppDefinition } from "./runtime/app.ts";

@@ -2,6 +2,7 @@
 // store, or — for a table derived by mapValues, filter or an unmaterialized join — computed from the stores
 // of the tables it derives from, so that a join on a derived table needs no store of its own.
 import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
+import type { VersionedKeyValueStore } from "../state/versioned-store.ts";
 import type { TableJoinKind } from "./join-table-table.ts";
 import type { ProcessorContext } from "./processor.ts";
 
@@ -11,12 +12,16 @@ export const UNKNOWN_TIMESTAMP = -1;
 export interface TableValueGetter<K, V> {
   /** The key's current row and its timestamp; undefined when the table has no row for it. */
   get(key: K): ValueAndTimestamp<V> | undefined;
+  /** A versioned table's row as of `asOfTimestamp` (KIP-914); absent on other tables. */
+  getAsOf?(key: K, asOfTimestamp: number): ValueAndTimestamp<V> | undefined;
 }
 
 /** Describes a getter at build time; each task makes its own from its processor context. */
 export interface TableValueGetterSupplier<K, V> {
   /** The stores the getter reads: the processor using it declares them. */
   readonly stores: readonly string[];
+  /** Set when the getter reads a versioned store directly: its history retention (a stream–table join's grace must fit in it). */
+  readonly versioned?: { readonly historyRetentionMs: number };
   get(context: ProcessorContext<unknown, unknown>): TableValueGetter<K, V>;
 }
 
@@ -35,6 +40,21 @@ export function storeGetter<K, V>(store: string, timestamped: boolean): TableVal
           const value = rows.get(key);
           return value === undefined ? undefined : { value, timestamp: UNKNOWN_TIMESTAMP };
         },
+      };
+    },
+  };
+}
+
+/** Reads the versioned store `store`: the newest version, or the version valid as of a time. */
+export function versionedStoreGetter<K, V>(store: string, historyRetentionMs: number): TableValueGetterSupplier<K, V> {
+  return {
+    stores: [store],
+    versioned: { historyRetentionMs },
+    get(context) {
+      const rows = context.getStateStore<VersionedKeyValueStore<K, V>>(store);
+      return {
+        get: (key) => rows.get(key),
+        getAsOf: (key, asOf) => rows.get(key, asOf),
       };
     },
   };

@@ -17,12 +17,14 @@ export function openStore(state: StateFile, def: StoreDefinition, changelogTopic
       return state.sessionStore({ ...base, retentionMs: def.retentionMs ?? Number.POSITIVE_INFINITY });
     case "timeOrderedBuffer":
       return state.timeOrderedBuffer(base);
+    case "versioned":
+      return state.versionedStore({ ...base, historyRetentionMs: def.historyRetentionMs! });
   }
 }
 
 /**
  * The largest record timestamp the stores hold: the task's stream time when it opens, so that windows
- * closed before a restart stay closed. Only window and session stores know it; -1 when none does.
+ * closed before a restart stay closed. Window, session and versioned stores know it; -1 when none does.
  */
 export function storedStreamTimeMs(stores: Iterable<unknown>): number {
   let time = -1;

@@ -3,6 +3,7 @@
 // to its partition, and how it reads rows from the task's CommittedView.
 import type { StoreQuery } from "../server/queries.ts";
 import type { CommittedView, KeyValueRow } from "../state/committed-reads.ts";
+import { VERSION_VALUE, type VersionRow } from "../state/versioned-table.ts";
 import type { StoreDefinition } from "../topology/graph.ts";
 import { prefixBytes, QueryKeyError, serializeKey, toJson } from "./query-keys.ts";
 
@@ -44,6 +45,7 @@ const keyValue: StoreKind = {
     });
     switch (query.kind) {
       case "key": {
+        if (query.asOf !== undefined) throw new QueryKeyError(`asOf reads a versioned store; ${store.name} keeps one value per key`);
         const k = serializeKey(store.keySerde, query.key, topic);
         const v = kv.get(k);
         return render(v === undefined ? [] : [[k, v]], 1);
@@ -108,9 +110,45 @@ function windowedKind(title: string): StoreKind {
   };
 }
 
+/**
+ * A versioned store answers key queries: the newest version, or with `asOf` the version valid then, as
+ * `{ key, value, timestamp, validTo? }`. A tombstone finds nothing; a time before stream time − history
+ * retention finds only the key's newest version (VersionedKeyValueStore.get).
+ */
+const versioned: StoreKind = {
+  title: "versioned store",
+  queries: ["key"],
+  routingKey: (store, query, topic) => (query.kind === "key" ? serializeKey(store.keySerde, query.key, topic) : undefined),
+  read(view, store, query, topic) {
+    if (query.kind !== "key") return { rows: [], truncated: false };
+    const k = serializeKey(store.keySerde, query.key, topic);
+    const reads = view.versioned(store.name);
+    let row: VersionRow | undefined;
+    let validTo: number | undefined;
+    if (query.asOf === undefined) {
+      row = reads.latest(k);
+    } else {
+      const asOf = timeBound(query.asOf, 0, "asOf");
+      if (asOf < reads.streamTime() - (store.historyRetentionMs ?? 0)) {
+        // Past the retention only the key's newest version answers (VersionedKeyValueStore.get).
+        row = reads.latest(k);
+        if (row !== undefined && row.validFrom > asOf) row = undefined;
+      } else {
+        row = reads.floor(k, asOf);
+        if (row !== undefined) validTo = reads.nextAfter(k, row.validFrom);
+      }
+    }
+    if (row === undefined || row.value[0] !== VERSION_VALUE) return { rows: [], truncated: false };
+    const value = toJson(store.valueSerde.deserialize(row.value.subarray(1), topic));
+    const entry = { key: toJson(store.keySerde.deserialize(k, topic)), value, timestamp: row.validFrom, ...(validTo === undefined ? {} : { validTo }) };
+    return { rows: [{ sortKey: k, entry }], truncated: false };
+  },
+};
+
 /** Store kinds by the `kind` of their definition. */
 export const storeKinds: Readonly<Record<string, StoreKind>> = {
   keyValue,
+  versioned,
   window: windowedKind("window store"),
   session: windowedKind("session store"),
 };

@@ -82,6 +82,9 @@ const CHANGELOG_ADDITIONAL_RETENTION_MS = 86_400_000;
 /**
  * Window and session stores expire rows without tombstones, as Kafka Streams does: their changelogs
  * are `compact,delete` with a retention past the store's, so the broker drops expired windows too.
+ * A versioned store's changelog is plain `compact` (the default): each version has its own changelog key
+ * and expired versions get tombstones, so compaction never merges two versions and time never drops the
+ * newest one (Kafka Streams instead keys by the plain key and sets min.compaction.lag.ms past the retention).
  */
 function changelogConfig(store: StoreDefinition): Record<string, string> | undefined {
   if ((store.kind !== "window" && store.kind !== "session") || store.retentionMs === undefined || !Number.isFinite(store.retentionMs)) return undefined;

@@ -25,12 +25,14 @@ test("each endpoint becomes its query; keys are URL-decoded, slashes included", 
   await get("/stores/totals/prefix/k-1");
   await get("/stores/totals/all");
   await get("/stores/w/windows/k?from=0&to=60000");
+  await get("/stores/prices/keys/pen?asOf=1250");
   assert.deepEqual(seen.map((r) => r.query), [
     { kind: "key", store: "totals", key: "a/b c" },
     { kind: "range", store: "totals", from: "a", to: "b", limit: 5 },
     { kind: "prefix", store: "totals", prefix: "k-1", limit: 100 },
     { kind: "all", store: "totals", limit: 100 },
     { kind: "windows", store: "w", key: "k", from: "0", to: "60000", limit: 100 },
+    { kind: "key", store: "prices", key: "pen", asOf: "1250" },
   ]);
 });
 
@@ -53,6 +55,7 @@ test("a forwarded query's path parses back to the same query, for the tasks name
     { kind: "prefix", store: "totals", prefix: "%/", limit: 3 },
     { kind: "all", store: "totals", limit: 10000 },
     { kind: "windows", store: "w", key: "k", from: "1", to: "2", limit: 9 },
+    { kind: "key", store: "prices", key: "pen", asOf: "1250" },
   ];
   for (const q of queries) await get(queryPath(q, ["0_1", "0_3"]));
   assert.deepEqual(seen, queries.map((query) => ({ query, tasks: ["0_1", "0_3"] })));

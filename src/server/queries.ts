@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 
 export type StoreQuery =
-  | { readonly kind: "key"; readonly store: string; readonly key: string }
+  | { readonly kind: "key"; readonly store: string; readonly key: string; readonly asOf?: string }
   | { readonly kind: "range"; readonly store: string; readonly from?: string; readonly to?: string; readonly limit: number }
   | { readonly kind: "prefix"; readonly store: string; readonly prefix: string; readonly limit: number }
   | { readonly kind: "all"; readonly store: string; readonly limit: number }
@@ -30,6 +30,8 @@ export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
 
 interface QueryString {
+  /** A versioned store's key query: the version valid at this time (epoch ms). */
+  asOf?: string;
   from?: string;
   to?: string;
   limit?: string;
@@ -46,7 +48,7 @@ export function registerQueryRoutes(app: FastifyInstance, handle: QueryHandler):
   };
   type Route = { Params: { store: string; key?: string; prefix?: string }; Querystring: QueryString };
   app.get<Route>("/stores/:store/keys/:key", async (req, reply) =>
-    answer(reply, { kind: "key", store: req.params.store, key: req.params.key! }, req.query),
+    answer(reply, { kind: "key", store: req.params.store, key: req.params.key!, ...(req.query.asOf !== undefined ? { asOf: req.query.asOf } : {}) }, req.query),
   );
   app.get<Route>("/stores/:store/range", async (req, reply) =>
     answer(reply, withLimit(req.query, (limit) => ({ kind: "range", store: req.params.store, ...bounds(req.query), limit })), req.query),
@@ -70,6 +72,7 @@ export function queryPath(query: StoreQuery, tasks: readonly string[]): string {
   switch (query.kind) {
     case "key":
       path = `/stores/${store}/keys/${encodeURIComponent(query.key)}`;
+      if (query.asOf !== undefined) params.set("asOf", query.asOf);
       break;
     case "range":
       path = `/stores/${store}/range`;

@@ -6,6 +6,7 @@ import { StateError } from "./errors.ts";
 import type { KeyValueRow, KeyValueTable } from "./kv-table.ts";
 import { EMPTY_KEY, nextPrefix } from "./key-order.ts";
 import type { WindowedLayout, WindowedRow, WindowedTable } from "./windowed-table.ts";
+import type { VersionRow, VersionedTable } from "./versioned-table.ts";
 
 export type { KeyValueRow } from "./kv-table.ts";
 
@@ -25,6 +26,27 @@ export interface CommittedKeyValueReads {
 export interface CommittedView {
   keyValue(store: string): CommittedKeyValueReads;
   windowed(store: string): CommittedWindowedReads;
+  versioned(store: string): CommittedVersionedReads;
+}
+
+/** A versioned store's committed versions (values start with their flag byte: 1 = value, 0 = tombstone). */
+export interface CommittedVersionedReads {
+  latest(key: Buffer): VersionRow | undefined;
+  /** The version valid at `time`. */
+  floor(key: Buffer, time: number): VersionRow | undefined;
+  /** The timestamp of the first version after `time`. */
+  nextAfter(key: Buffer, time: number): number | undefined;
+  /** The store's stream time: its largest version timestamp; -1 when empty. */
+  streamTime(): number;
+}
+
+export function committedVersionedReads(table: VersionedTable): CommittedVersionedReads {
+  return {
+    latest: (key) => table.latest(key),
+    floor: (key, time) => table.floor(key, time),
+    nextAfter: (key, time) => table.nextAfter(key, time),
+    streamTime: () => table.maxTimestamp() ?? -1,
+  };
 }
 
 /** A window or session store's committed rows of one key, ordered by window. */

@@ -16,4 +16,5 @@ export {
   type WindowStore,
   type WindowStoreEntry,
 } from "./types.ts";
+export { NOT_PUT, VALID_TO_UNDEFINED, type VersionedKeyValueStore, type VersionedKeyValueStoreOptions, type VersionedRecord } from "./versioned-store.ts";
 export type { BufferedRecord, TimeOrderedBuffer } from "./time-ordered-buffer.ts";

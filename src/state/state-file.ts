@@ -4,7 +4,7 @@ import type { Database } from "better-sqlite3";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointTable, checkpointRows } from "./checkpoint-table.ts";
-import { CommittedReadQueue, committedKeyValueReads, committedWindowedReads, type CommittedView } from "./committed-reads.ts";
+import { CommittedReadQueue, committedKeyValueReads, committedVersionedReads, committedWindowedReads, type CommittedView } from "./committed-reads.ts";
 import { StateError, messageOf } from "./errors.ts";
 import { SqliteKeyValueStore } from "./key-value-store.ts";
 import { KeyValueTable, type StoreTable } from "./kv-table.ts";
@@ -13,6 +13,8 @@ import { SqliteSessionStore } from "./session-store.ts";
 import { BufferTable, SqliteTimeOrderedBuffer, bufferedValueSerde, type TimeOrderedBuffer } from "./time-ordered-buffer.ts";
 import { SqliteWindowStore, timestampedSerde } from "./window-store.ts";
 import { WindowedTable } from "./windowed-table.ts";
+import { SqliteVersionedKeyValueStore, type VersionedKeyValueStore, type VersionedKeyValueStoreOptions } from "./versioned-store.ts";
+import { VersionedTable } from "./versioned-table.ts";
 import { openDatabase, openInMemory } from "./open-database.ts";
 import { restoreBatch } from "./restore.ts";
 import { StateTransaction, type CachedStore, type StateFileStatus } from "./transaction.ts";
@@ -30,7 +32,7 @@ import type {
   WindowStoreOptions,
 } from "./types.ts";
 
-type StoreLayout = "keyValue" | "window" | "session" | "buffer";
+type StoreLayout = "keyValue" | "window" | "session" | "buffer" | "versioned";
 
 /** A store of the file: its cached rows (what restore and the changelog see) and the typed store over them. */
 interface OpenStore {
@@ -78,6 +80,12 @@ export class StateFile {
         if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
         if (!(store.table instanceof WindowedTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${name} is a ${store.layout} store, not a window or session store`);
         return committedWindowedReads(store.table);
+      },
+      versioned: (name) => {
+        const store = this.stores.get(name);
+        if (!store) throw new StateError("WEIR_STATE_STORE_INVALID", `read of unknown store ${name} in ${this.path}`);
+        if (!(store.table instanceof VersionedTable)) throw new StateError("WEIR_STATE_STORE_INVALID", `store ${name} is a ${store.layout} store, not a versioned store`);
+        return committedVersionedReads(store.table);
       },
     };
     this.reads = new CommittedReadQueue(view, () => db.inTransaction);
@@ -145,6 +153,17 @@ export class StateFile {
       opened.facade = buffer;
     }
     return opened.facade as TimeOrderedBuffer<K, V>;
+  }
+
+  /** A versioned key-value store (see VersionedKeyValueStore); the same instance each time. */
+  versionedStore<K, V>(options: VersionedKeyValueStoreOptions<K, V>): VersionedKeyValueStore<K, V> {
+    const opened = this.rowsOf({ ...options, keySerde: serdes.bytes(), valueSerde: serdes.bytes() }, "versioned", () => new VersionedTable(this.db, options.name));
+    if (!opened.facade) {
+      const store = new SqliteVersionedKeyValueStore(options, opened.rows as SqliteKeyValueStore<Buffer, Buffer>, opened.table as VersionedTable, this.tx);
+      this.tx.stores.push(store);
+      opened.facade = store;
+    }
+    return opened.facade as VersionedKeyValueStore<K, V>;
   }
 
   /** The cached key-value rows of a store, created with its table on first use. */

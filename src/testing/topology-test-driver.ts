@@ -14,6 +14,7 @@ import { PendingOutputs } from "../runtime/pending-outputs.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
+import type { VersionedKeyValueStore } from "../state/versioned-store.ts";
 import type { RecordError } from "../runtime/error-handlers.ts";
 import type { ErrorHandler } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
@@ -48,6 +49,8 @@ export class TopologyTestDriver implements RecordPipe {
   private readonly stores = new Map<string, unknown>();
   /** The stores that keep each row's timestamp (StoreDefinition.timestamped). */
   private readonly timestamped = new Set<string>();
+  /** The versioned stores (versioned tables). */
+  private readonly versioned = new Set<string>();
   private readonly written = new Map<string, WrittenRecord[]>();
   private readonly internal: ReadonlySet<string>;
   private readonly offsets = new Map<string, bigint>();
@@ -82,6 +85,7 @@ export class TopologyTestDriver implements RecordPipe {
         stores.set(def.name, store);
         this.stores.set(def.name, store);
         if (def.timestamped) this.timestamped.add(def.name);
+        if (def.kind === "versioned") this.versioned.add(def.name);
       }
       const errors = new TaskErrorHandling({
         subTopology: sub,
@@ -118,6 +122,7 @@ export class TopologyTestDriver implements RecordPipe {
   /** The store called `name`, to read what the topology put in it; a KTable's store without its rows' timestamps. */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
     const store = this.storeNamed(name);
+    if (this.versioned.has(name)) throw new Error(`store ${name} is versioned: read it with getVersionedKeyValueStore`);
     if (this.timestamped.has(name)) return new TimestampedStoreView<K, V>(store as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.wallClock);
     return store as KeyValueStore<K, V>;
   }
@@ -127,6 +132,13 @@ export class TopologyTestDriver implements RecordPipe {
     const store = this.storeNamed(name);
     if (!this.timestamped.has(name)) throw new Error(`store ${name} keeps no timestamps: read it with getKeyValueStore`);
     return store as KeyValueStore<K, ValueAndTimestamp<V>>;
+  }
+
+  /** A versioned table's store: its newest versions and its history (Kafka Streams' getVersionedKeyValueStore). */
+  getVersionedKeyValueStore<K, V>(name: string): VersionedKeyValueStore<K, V> {
+    const store = this.storeNamed(name);
+    if (!this.versioned.has(name)) throw new Error(`store ${name} is not versioned: read it with getKeyValueStore`);
+    return store as VersionedKeyValueStore<K, V>;
   }
 
   private storeNamed(name: string): unknown {

@@ -79,15 +79,18 @@ export interface ProcessorNode {
  * - `window`: aggregates per key and window start (time and sliding windows), with `windowSizeMs`.
  * - `session`: aggregates per key and session.
  * - `timeOrderedBuffer`: the records a `suppress` holds back until their time.
+ * - `versioned`: every value of each key by timestamp, kept `historyRetentionMs` behind stream time (a versioned table).
  * Window and session stores drop what is older than `retentionMs` (Infinity = keep).
  */
 export interface StoreDefinition {
   readonly name: string;
-  readonly kind: "keyValue" | "window" | "session" | "timeOrderedBuffer";
+  readonly kind: "keyValue" | "window" | "session" | "timeOrderedBuffer" | "versioned";
   readonly keySerde: Serde<unknown>;
   readonly valueSerde: Serde<unknown>;
   readonly windowSizeMs?: number;
   readonly retentionMs?: number;
+  /** `versioned` only: how long old versions stay readable behind stream time. */
+  readonly historyRetentionMs?: number;
   /**
    * `keyValue` only: each value is kept with its row's timestamp (8 bytes before the value's bytes, in the
    * store and its changelog), as Kafka Streams' TimestampedKeyValueStore. The stores of KTables are: table

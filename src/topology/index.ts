@@ -11,7 +11,7 @@ export { TimeWindowedKStream, SessionWindowedKStream, type WindowedOptions, type
 export { GlobalKTable } from "./global-ktable.ts";
 export { EmitStrategy } from "../processor/emit-on-close.ts";
 export type { TableConsumed, ToTableOptions } from "./tables.ts";
-export type { JoinMaterialized } from "./joins.ts";
+export type { JoinMaterialized, StreamTableJoined } from "./joins.ts";
 export { Topology } from "./topology.ts";
 export {
   TopologyError,

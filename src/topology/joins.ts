@@ -5,9 +5,10 @@ import { TableTableJoinProcessor, type TableJoinKind } from "../processor/join-t
 import { PassThroughProcessor } from "../processor/aggregate.ts";
 import { TableSourceProcessor } from "../processor/table-source.ts";
 import { joinGetter, storeGetter, type TableValueGetterSupplier } from "../processor/table-value-getter.ts";
-import type { Serde } from "../serdes/serde.ts";
+import { serdes, type Serde } from "../serdes/serde.ts";
 import type { GlobalKTable } from "./global-ktable.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
+import { durationMs, type Duration } from "./windows.ts";
 
 /** What a join needs of a KTable: where it is in the graph, the store that holds it, and how to read its rows. */
 export interface TableSide {
@@ -40,6 +41,23 @@ function sameGraph(a: TopologyGraph, b: TopologyGraph): void {
   if (a !== b) throw new TopologyError("a join needs both inputs from the same StreamsBuilder");
 }
 
+/** The options of a stream–table join (Kafka Streams' Joined). */
+export interface StreamTableJoined<K, V> {
+  /** The join processor's name. */
+  readonly name?: string;
+  /**
+   * KIP-923, versioned tables only: stream records wait until stream time reaches their timestamp + grace,
+   * then are joined in timestamp order with the table as of their timestamp, so table updates up to the
+   * grace late are seen. 0 (default) joins at once. Must not exceed the table's history retention.
+   */
+  readonly gracePeriod?: Duration;
+  /** The grace buffer's store name (it names the changelog); default `<name>-buffer`. */
+  readonly store?: string;
+  /** The stream's serdes for the grace buffer, when an operator changed the stream's types. */
+  readonly key?: Serde<K>;
+  readonly value?: Serde<V>;
+}
+
 /** stream.join(table) / leftJoin: returns the join node's name. */
 export function addStreamTableJoin(
   graph: TopologyGraph,
@@ -47,13 +65,36 @@ export function addStreamTableJoin(
   table: TableSide,
   left: boolean,
   joiner: (value: unknown, tableValue: unknown) => unknown,
-  name: string | undefined,
+  joined: StreamTableJoined<unknown, unknown> & { readonly key?: Serde<unknown>; readonly value?: Serde<unknown> },
 ): string {
   sameGraph(graph, table.graph);
-  const getter = getterOf(table, left ? "stream.leftJoin(table)" : "stream.join(table)");
-  const node = name ?? graph.nextName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
-  // The node reads the table's stores, which puts the stream and the table in one sub-topology (graph.ts).
-  graph.add({ kind: "processor", name: node, supplier: () => new StreamTableJoinProcessor({ table: getter, left, joiner }), parents: [streamNode], children: [], stores: [...getter.stores] });
+  const what = left ? "stream.leftJoin(table)" : "stream.join(table)";
+  const getter = getterOf(table, what);
+  const node = joined.name ?? graph.nextName(left ? "KSTREAM-LEFTJOIN" : "KSTREAM-JOIN");
+  const graceMs = joined.gracePeriod === undefined ? 0 : durationMs(joined.gracePeriod, "grace period");
+  if (graceMs === 0) {
+    // The node reads the table's stores, which puts the stream and the table in one sub-topology (graph.ts).
+    graph.add({ kind: "processor", name: node, supplier: () => new StreamTableJoinProcessor({ table: getter, left, joiner }), parents: [streamNode], children: [], stores: [...getter.stores] });
+    return node;
+  }
+  // Kafka Streams refuses a grace period on a table without history (KIP-923).
+  if (!getter.versioned) throw new TopologyError(`${what} with a grace period needs a versioned table: builder.table(topic, { versioned: { historyRetention } })`);
+  if (graceMs > getter.versioned.historyRetentionMs) {
+    throw new TopologyError(`${what}: the grace period (${graceMs} ms) must not exceed the table's history retention (${getter.versioned.historyRetentionMs} ms)`);
+  }
+  if (!joined.key || !joined.value) throw new TopologyError(`${what} with a grace period needs the stream's serdes for its buffer: pass { key, value }`);
+  const store = joined.store ?? `${node}-buffer`;
+  const bytes = serdes.bytes() as Serde<unknown>;
+  graph.addStore({ name: store, kind: "keyValue", keySerde: bytes, valueSerde: bytes });
+  const grace = { graceMs, store, keySerde: joined.key, valueSerde: joined.value };
+  graph.add({
+    kind: "processor",
+    name: node,
+    supplier: () => new StreamTableJoinProcessor({ table: getter, left, joiner, grace }),
+    parents: [streamNode],
+    children: [],
+    stores: [...getter.stores, store],
+  });
   return node;
 }
 

@@ -17,7 +17,7 @@ import { BranchedKStream } from "./branched-kstream.ts";
 import { TopologyError, type ErrorHandler, type StoreDefinition, type TopicChooser, type TopologyGraph } from "./graph.ts";
 import { KGroupedStream, type Grouped } from "./kgrouped-stream.ts";
 import { GlobalKTable } from "./global-ktable.ts";
-import { addStreamGlobalJoin, addStreamTableJoin } from "./joins.ts";
+import { addStreamGlobalJoin, addStreamTableJoin, type StreamTableJoined } from "./joins.ts";
 import { JoinWindows } from "./join-windows.ts";
 import { addStreamStreamJoin, type StreamJoined, type StreamSide } from "./stream-joins.ts";
 import type { StreamJoinKind } from "../processor/join-stream-stream.ts";
@@ -221,7 +221,7 @@ export class KStream<K, V> {
    * the record is processed; a record with no match is dropped, and table updates never emit. The stream and
    * the table must be co-partitioned (checked at start).
    */
-  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, options?: Named): KStream<K, VR>;
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, options?: StreamTableJoined<K, V>): KStream<K, VR>;
   /**
    * Stream–global-table inner join: each record looks up the global table by `keySelector(key, value)`.
    * No co-partitioning needed: every instance holds the whole global table.
@@ -238,7 +238,7 @@ export class KStream<K, V> {
   }
 
   /** Stream–table left join: a record with no match is joined with null. */
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, options?: Named): KStream<K, VR>;
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, options?: StreamTableJoined<K, V>): KStream<K, VR>;
   /** Stream–global-table left join: a record with no match (or a null derived key) is joined with null. */
   leftJoin<KG, VG, VR>(global: GlobalKTable<KG, VG>, keySelector: (key: K, value: V) => KG, joiner: (value: V, globalValue: VG | null) => VR, options?: Named): KStream<K, VR>;
   /**
@@ -290,8 +290,14 @@ export class KStream<K, V> {
     const node =
       other instanceof GlobalKTable
         ? addStreamGlobalJoin(this.graph, this.nodeName, other, a as Fn, left, b as Fn, (c as Named | undefined)?.name)
-        : addStreamTableJoin(this.graph, this.joinInput(), other.joinSide(), left, a as Fn, (b as Named | undefined)?.name);
+        : this.tableJoin(left, other, a as Fn, (b ?? {}));
     return new KStream<K, unknown>(this.graph, node, { key: this.serdes.key });
+  }
+
+  private tableJoin(left: boolean, table: KTable<K, unknown>, joiner: (x: unknown, y: unknown) => unknown, joined: StreamTableJoined<K, V>): string {
+    const key = (joined.key ?? this.serdes.key) as Serde<unknown> | undefined;
+    const value = (joined.value ?? this.serdes.value) as Serde<unknown> | undefined;
+    return addStreamTableJoin(this.graph, this.joinInput(), table.joinSide(), left, joiner, { ...(joined as StreamTableJoined<unknown, unknown>), key, value });
   }
 
   /** Groups the records by a new key computed from each: a key selection, then groupByKey (with a repartition). */

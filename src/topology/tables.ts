@@ -1,10 +1,12 @@
 // Table sources: `builder.table(topic)` (a KTable materialized per task in a key-value store with its own
 // changelog) and `builder.globalTable(topic)` (a GlobalKTable: the whole topic in every instance).
-import { TableSourceProcessor } from "../processor/table-source.ts";
+import { TableSourceProcessor, VersionedTableSourceProcessor } from "../processor/table-source.ts";
+import { versionedStoreGetter } from "../processor/table-value-getter.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { GlobalKTable } from "./global-ktable.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
 import { KTable } from "./ktable.ts";
+import { durationMs, type Duration } from "./windows.ts";
 
 /** How a table reads its topic: serdes, and the name of the store that holds it. */
 export interface TableConsumed<K, V> {
@@ -14,6 +16,13 @@ export interface TableConsumed<K, V> {
   readonly store?: string;
   /** The source node's name. */
   readonly name?: string;
+  /**
+   * Keep every version of each key in a versioned store (Kafka Streams' `Stores.persistentVersionedKeyValueStore`,
+   * KIP-889/914): old versions stay readable for `historyRetention` behind the table's stream time, a
+   * stream–table join looks the table up as of each stream record's timestamp, and an out-of-order update
+   * (older than its key's newest) is stored but not forwarded.
+   */
+  readonly versioned?: { readonly historyRetention: Duration };
 }
 
 /**
@@ -26,6 +35,13 @@ export function addTableSource<K, V>(graph: TopologyGraph, topic: string, consum
   const sourceName = consumed.name ?? graph.nextName("KSTREAM-SOURCE");
   const name = graph.nextName("KTABLE-SOURCE");
   const store = consumed.store ?? `${topic}-STATE-STORE-${name.slice(-10)}`;
+  if (consumed.versioned) {
+    const historyRetentionMs = durationMs(consumed.versioned.historyRetention, "history retention");
+    graph.addStore({ name: store, kind: "versioned", keySerde: consumed.key, valueSerde: consumed.value, historyRetentionMs });
+    graph.add({ kind: "source", name: sourceName, topics: [topic], keySerde: consumed.key, valueSerde: consumed.value, children: [] });
+    graph.add({ kind: "processor", name, supplier: () => new VersionedTableSourceProcessor<K, V>(store), parents: [sourceName], children: [], stores: [store] });
+    return new KTable<K, V>(graph, name, { key: consumed.key, value: consumed.value }, store, undefined, versionedStoreGetter<K, V>(store, historyRetentionMs));
+  }
   graph.addStore({ name: store, kind: "keyValue", keySerde: consumed.key, valueSerde: consumed.value, timestamped: true });
   graph.add({ kind: "source", name: sourceName, topics: [topic], keySerde: consumed.key, valueSerde: consumed.value, children: [] });
   graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [sourceName], children: [], stores: [store] });
@@ -47,6 +63,8 @@ export interface ToTableOptions<K, V> {
   readonly value?: Serde<V>;
   /** The processor's name. */
   readonly name?: string;
+  /** Keep every version of each key, as `builder.table(topic, { versioned })`. */
+  readonly versioned?: { readonly historyRetention: Duration };
 }
 
 /**
@@ -56,6 +74,12 @@ export interface ToTableOptions<K, V> {
 export function addStreamToTable<K, V>(graph: TopologyGraph, parent: string, options: ToTableOptions<K, V> & { readonly key: Serde<K>; readonly value: Serde<V> }): KTable<K, V> {
   const name = options.name ?? graph.nextName("KSTREAM-TOTABLE");
   const store = options.store ?? `${name}-STATE-STORE`;
+  if (options.versioned) {
+    const historyRetentionMs = durationMs(options.versioned.historyRetention, "history retention");
+    graph.addStore({ name: store, kind: "versioned", keySerde: options.key, valueSerde: options.value, historyRetentionMs });
+    graph.add({ kind: "processor", name, supplier: () => new VersionedTableSourceProcessor<K, V>(store), parents: [parent], children: [], stores: [store] });
+    return new KTable<K, V>(graph, name, { key: options.key, value: options.value }, store, undefined, versionedStoreGetter<K, V>(store, historyRetentionMs));
+  }
   graph.addStore({ name: store, kind: "keyValue", keySerde: options.key, valueSerde: options.value, timestamped: true });
   graph.add({ kind: "processor", name, supplier: () => new TableSourceProcessor<K, V>(store, true), parents: [parent], children: [], stores: [store] });
   return new KTable<K, V>(graph, name, { key: options.key, value: options.value }, store);
