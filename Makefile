@@ -19,8 +19,8 @@ export npm_config_audit := false
 
 EXAMPLE ?= fraud
 UNIT_TEST_FILES := "src/**/*.test.ts" "topologies/**/*.test.ts" "packages/*/src/**/*.test.ts"
-# The broker suite: `make test` runs it only once the unit tests (a first, fast stage) have passed.
-TEST_FILES := "integration-tests/**/*.test.ts"
+# The broker suite (scripts/integration-tests.sh: two lanes side by side, the broker-restart test alone):
+# `make test` runs it only once the unit tests (a first, fast stage) have passed.
 EXAMPLES := $(filter-out lib,$(sort $(patsubst topologies/%/demo.ts,%,$(wildcard topologies/*/demo.ts))))
 
 # `make demo EXAMPLE=nope` stops here, before installing or starting anything.
@@ -96,7 +96,7 @@ containers: deps services docker-check
 # build: integration-tests/scaffold.test.ts packs both packages (its npm pack finds dist/ up to date).
 # The main run is on Maven-jar processes (WEIR_TEST_CONTAINERS=0): its SASL_SSL test needs their listener.
 test: deps typecheck lint unit k8s-check build services browser docker-check
-	WEIR_TEST_CONTAINERS=0 scripts/with-services.sh node --test --test-timeout=600000 $(TEST_FILES)
+	WEIR_TEST_CONTAINERS=0 scripts/with-services.sh scripts/integration-tests.sh
 	@echo "make test: the container stage was NOT run (SKIPPED, not passed): run it with 'make containers'"
 
 # Ctrl-C stops the demo and its services; with-services.sh then exits 130, which is how a demo ends, not an error.
