@@ -9,3 +9,7 @@ test("a retried CONCURRENT_TRANSACTIONS response is logged at debug; other error
   assert.equal(logLevelOf(logLevel.ERROR, "Response Produce(key: 0, version: 7)", "The request included a message larger than the max message size the server will accept"), "error");
   assert.equal(logLevelOf(logLevel.WARN, "something", undefined), "warn");
 });
+
+test("kafkajs's warning about a transactional producer's retry limit is logged at debug", () => {
+  assert.equal(logLevelOf(logLevel.WARN, "Limiting retries for the idempotent producer may invalidate EoS guarantees", undefined), "debug");
+});

@@ -15,9 +15,15 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
  * kafkajs logs every error response at ERROR, also those it retries. Right after a transaction commits the
  * broker is still writing its markers, so the next transaction's first AddPartitionsToTxn is answered
  * CONCURRENT_TRANSACTIONS and retried (as the Java producer does, silently): routine, logged at debug.
+ *
+ * kafkajs also warns "Limiting retries for the idempotent producer may invalidate EoS guarantees" for every
+ * producer with a retry limit. Weir limits retries only on transactional producers (task-output.ts), where
+ * a send that runs out of retries fails the commit and its transaction is aborted: nothing is written twice.
+ * That warning is logged at debug too.
  */
 export function logLevelOf(level: number, message: string, error: unknown): "error" | "warn" | "info" | "debug" {
   if (message.startsWith("Response ") && typeof error === "string" && error.includes("another concurrent operation on the same transaction")) return "debug";
+  if (message.startsWith("Limiting retries for the idempotent producer")) return "debug";
   return levels[level] ?? "info";
 }
 
