@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import type { PartitionBatch, PartitionRange, PartitionReader, PartitionReaderOptions } from "../port.ts";
+import { restartedCrashLevel } from "./client.ts";
 
 interface RangeProgress {
   /** The next offset to read. */
@@ -75,7 +76,7 @@ export class KafkajsPartitionReader implements PartitionReader {
       if (progress.position >= progress.end) reached(topic, partition);
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      if (event.payload.restart) this.logger.warn({ err: event.payload.error }, "restore reader crashed; kafkajs restarts it");
+      if (event.payload.restart) this.logger[restartedCrashLevel(event.payload.error)]({ err: event.payload.error }, "restore reader crashed; kafkajs restarts it");
       else fail(event.payload.error);
     });
     signal.addEventListener("abort", finish, { once: true });
