@@ -212,7 +212,7 @@ export class TaskRestorer {
           pending.delete(key);
           if (r.task.restoredUpTo(r.topic, (r.to - 1n).toString())) this.run(r.task);
         }
-        await sleep(readRetryMs);
+        await sleep(readRetryMs, undefined, { signal: abort.signal }).catch(() => undefined);
       }
     }
   }
