@@ -118,15 +118,6 @@ addProduceCommand(program);
 addTailCommand(program);
 addDevCommand(program);
 
-// kafkajs 2.2.4 schedules a timer with a negative delay on Node ≥ 23 (its request queue), which Node reports as a
-// TimeoutNegativeWarning per command; the delay is clamped to 1 ms, harmless. Other warnings print as usual.
-const printWarning = process.listeners("warning");
-process.removeAllListeners("warning");
-process.on("warning", (warning) => {
-  if (warning.name === "TimeoutNegativeWarning" && warning.stack?.includes("kafkajs")) return;
-  for (const listener of printWarning) listener(warning);
-});
-
 for (const variable of unknownWeirVariables(process.env)) process.stderr.write(`${unknownVariableWarning(variable)}\n`);
 
 try {

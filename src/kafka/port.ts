@@ -155,6 +155,40 @@ export interface GlobalConsumer {
   disconnect(): Promise<void>;
 }
 
+/** One partition to read, from `from` up to (not including) `to`. */
+export interface PartitionRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface PartitionReaderOptions {
+  /** Prefix of any throwaway group id the client needs (kafkajs): `<prefix>-<uuid>`. */
+  readonly groupPrefix: string;
+  readonly maxBytesPerPartition: number;
+  readonly maxWaitTimeMs: number;
+}
+
+/**
+ * Reads given partitions between given offsets, read_committed, without the application's group: restore
+ * reads a task's changelog partitions through it while the group consumer keeps the task's membership.
+ */
+export interface PartitionReader {
+  /**
+   * Reads every range. `onBatch` gets each fetched batch's records below the range's `to` (awaited before
+   * the next fetch of that partition); `onEnd` runs once per range when fetching got to `to` (transaction
+   * markers included). Resolves once every range is read, or soon after `signal` is aborted. Each call
+   * connects and leaves on its own.
+   */
+  read(
+    ranges: readonly PartitionRange[],
+    onBatch: (batch: PartitionBatch) => void | Promise<void>,
+    onEnd: (topic: string, partition: number) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+}
+
 /** Topic administration: which topics exist, creating Weir's own topics, offsets, and what `weir reset` needs. */
 export interface TopicAdmin {
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
@@ -190,6 +224,8 @@ export interface KafkaClient {
   transactionalOutput(transactionalId: string, groupId: string, transactionTimeoutMs: number, groupMetadata?: () => GroupMetadata | undefined): TaskOutput;
   sharedProducer(): SharedProducer;
   globalConsumer(options: GlobalConsumerOptions, logger: Logger): GlobalConsumer;
+  /** Reads partition ranges without the application's group (restore). */
+  partitionReader(options: PartitionReaderOptions, logger: Logger): PartitionReader;
   /** Closes what the client holds besides the objects it handed out (which their owners close). */
   close(): Promise<void>;
 }

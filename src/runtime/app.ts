@@ -105,6 +105,10 @@ export class App {
       logger: this.logger,
       admin: this.admin,
       outputFor: (taskId) => this.outputFor(taskId),
+      changelogReader: this.kafka.partitionReader(
+        { groupPrefix: `${this.config.applicationId}-restore`, maxBytesPerPartition: this.config.maxBytesPerPartition, maxWaitTimeMs: this.config.fetchMaxWaitMs },
+        this.logger,
+      ),
       fail: (error) => this.fail(error),
       committed: (_task, offsets) => {
         this.noteCommitted(offsets);

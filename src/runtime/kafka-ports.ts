@@ -1,7 +1,8 @@
 // What TaskManager needs from the Kafka layer, and no more: control of the group consumer's fetching,
-// each task's output (the producer its commits go through) and a few admin reads. src/kafka/'s classes
+// each task's output (the producer its commits go through), a reader of changelog partitions for restore
+// and a few admin reads. src/kafka/'s classes
 // satisfy these structurally; a fake stands in for them in TaskManager's unit tests.
-import type { ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
+import type { PartitionReader, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
 
 /** Fetching of the group consumer's assigned partitions, per topic. */
 export interface PartitionControl {
@@ -9,6 +10,9 @@ export interface PartitionControl {
   resume(partitions: ReadonlyMap<string, readonly number[]>): void;
   seek(topic: string, partition: number, offset: string): void;
 }
+
+/** Reads changelog partitions up to given end offsets without the group (the client's PartitionReader). */
+export type ChangelogReaderPort = Pick<PartitionReader, "read">;
 
 /** Where a task's commits go (under exactly-once with kafkajs: a transactional producer of its own). */
 export interface TaskOutputPort {

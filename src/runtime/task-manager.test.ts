@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { serdes } from "../serdes/serde.ts";
 import { WeirMetrics } from "../metrics/metrics.ts";
-import { FakeAdmin, FakeBatchControl, FakeCluster, fakeMessages, FakePartitionControl, FakeTaskOutput } from "../testing/fake-kafka.ts";
+import { FakeAdmin, FakeBatchControl, FakeCluster, fakeMessages, FakePartitionControl, FakePartitionReader, FakeTaskOutput } from "../testing/fake-kafka.ts";
 import { resolveConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
@@ -19,6 +19,7 @@ const changelog = "app-counts-changelog";
 interface Instance {
   readonly manager: TaskManager;
   readonly control: FakePartitionControl;
+  readonly reader: FakePartitionReader;
   readonly outputs: FakeTaskOutput[];
   readonly failures: Error[];
   readonly committed: ReadonlyMap<string, string>[];
@@ -36,6 +37,7 @@ function instance(t: TestContext, cluster: FakeCluster): Instance {
   const outputs: FakeTaskOutput[] = [];
   const failures: Error[] = [];
   const committed: ReadonlyMap<string, string>[] = [];
+  const reader = new FakePartitionReader(cluster);
   const manager = new TaskManager({
     topology: b.build().forApplication("app"),
     // An interval no test run reaches: only a batch at its partition's end, or commitAll, commits.
@@ -48,13 +50,14 @@ function instance(t: TestContext, cluster: FakeCluster): Instance {
       outputs.push(output);
       return output;
     },
+    changelogReader: reader,
     fail: (error) => failures.push(error),
     committed: (_task, offsets) => committed.push(offsets),
   });
   const control = new FakePartitionControl();
   manager.attach(control);
   t.after(() => manager.closeAll());
-  return { manager, control, outputs, failures, committed };
+  return { manager, control, reader, outputs, failures, committed };
 }
 
 /** Assigns partition 0 of the input and of the changelog, as the assignor hands out a task. */
@@ -73,7 +76,7 @@ test("an assigned task is fenced, then fetches its input from the group's commit
   assert.deepEqual(manager.readiness(), { ready: false, reason: "waiting for the group to assign tasks" });
   assign(manager);
   await control.when("resume in:0");
-  assert.deepEqual(control.calls, [`pause in:0`, `pause ${changelog}:0`, `pause ${changelog}:0`, "seek in:0@5", "resume in:0"]);
+  assert.deepEqual(control.calls, [`pause in:0`, `pause ${changelog}:0`, "seek in:0@5", "resume in:0"], "the changelog stays paused");
   assert.equal(outputs.length, 1);
   assert.equal(outputs[0]!.inits, 1, "fenced once");
   assert.deepEqual(manager.readiness(), { ready: true });
@@ -133,7 +136,7 @@ test("a failed commit drops the task's uncommitted work and reopens it from its 
   assert.equal(outputs[0]!.closed, true, "the failed task's output is closed");
   assert.equal(outputs.length, 2, "the task opened again with a new output");
   assert.equal(outputs[1]!.inits, 1);
-  assert.deepEqual(control.calls.slice(before), ["pause in:0", "pause in:0", `pause ${changelog}:0`, "seek in:0@1", "resume in:0"], "paused at the failure and again by the recovery, then rewound to the committed offset");
+  assert.deepEqual(control.calls.slice(before), ["pause in:0", "pause in:0", "seek in:0@1", "resume in:0"], "paused at the failure and again by the recovery, then rewound to the committed offset");
   // Fetched again: counted once.
   await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["a", "y"]]), highWatermark: "2" }, new FakeBatchControl());
   assert.deepEqual(outValues(outputs[1]!), ["a=2"]);
@@ -159,19 +162,87 @@ test("a new owner restores the store from the changelog, is not ready meanwhile,
   await first.manager.closeAll();
 
   const second = instance(t, cluster);
+  const release = second.reader.hold();
   assign(second.manager);
-  await second.control.when(`resume ${changelog}:0`);
-  assert.ok(second.control.calls.includes(`seek ${changelog}:0@0`), "replayed from the beginning: the new state dir is empty");
-  assert.deepEqual(second.manager.readiness(), { ready: false, reason: "tasks not running yet (restoring): 0_0" });
   const records = cluster.logs.get(`${changelog}:0`)!;
-  const messages = records.map((r, i) => ({ offset: String(i), key: r.key, value: r.value, timestamp: String(r.timestamp) }));
-  const batch = new FakeBatchControl();
-  await second.manager.onBatch({ topic: changelog, partition: 0, messages, highWatermark: String(records.length) }, batch);
-  assert.deepEqual(batch.resolved, [String(records.length - 1)]);
-  second.manager.onBatchEnd({ topic: changelog, partition: 0, lastOffset: String(records.length - 1), highWatermark: String(records.length) });
+  // Replayed from the beginning (the new state dir is empty) to the changelog's end, without the group.
+  await second.reader.when(`read ${changelog}:0@0-${records.length}`);
+  assert.deepEqual(second.manager.readiness(), { ready: false, reason: "tasks not running yet (restoring): 0_0" });
+  assert.ok(!second.control.calls.some((c) => c.startsWith("resume")), "nothing resumed in the group while restoring");
+  release();
   await second.control.when("resume in:0");
   assert.ok(second.control.calls.includes("seek in:0@3"));
   assert.deepEqual(second.manager.readiness(), { ready: true });
   await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(3, [["a", "w"]]), highWatermark: "4" }, new FakeBatchControl());
   assert.deepEqual(outValues(second.outputs[0]!), ["a=3"]);
+});
+
+test("restore applies a changelog partition's records across fetches in one store transaction", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const first = instance(t, cluster);
+  assign(first.manager);
+  await first.control.when("resume in:0");
+  await first.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"], ["b", "y"], ["c", "z"], ["d", "w"], ["e", "v"]]), highWatermark: "5" }, new FakeBatchControl());
+  await first.manager.closeAll();
+  assert.equal(cluster.logs.get(`${changelog}:0`)!.length, 5);
+
+  const second = instance(t, cluster);
+  second.reader.fetchSize = 1;
+  const release = second.reader.hold();
+  assign(second.manager);
+  await second.reader.when(`read ${changelog}:0@0-5`);
+  const task = second.manager.task("0_0")!;
+  const applied: number[] = [];
+  const restoreBatch = task.restoreBatch.bind(task);
+  task.restoreBatch = (topic, messages) => {
+    applied.push(messages.length);
+    restoreBatch(topic, messages);
+  };
+  release();
+  await second.control.when("resume in:0");
+  assert.deepEqual(applied, [5], "five fetches of one record, applied once");
+  await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(5, [["e", "u"]]), highWatermark: "6" }, new FakeBatchControl());
+  assert.deepEqual(outValues(second.outputs[0]!), ["e=2"]);
+});
+
+test("a newer assignment stops a restore under way; the kept task restores again from its checkpoint", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const first = instance(t, cluster);
+  assign(first.manager);
+  await first.control.when("resume in:0");
+  await first.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"], ["b", "y"], ["c", "z"]]), highWatermark: "3" }, new FakeBatchControl());
+  await first.manager.closeAll();
+
+  const second = instance(t, cluster);
+  const release = second.reader.hold();
+  assign(second.manager);
+  await second.reader.when(`read ${changelog}:0@0-3`);
+  assign(second.manager);
+  release();
+  await second.control.when("resume in:0");
+  assert.equal(second.reader.aborted, 1, "the first read stopped before its first fetch");
+  assert.deepEqual(second.reader.reads, [`read ${changelog}:0@0-3`, `read ${changelog}:0@0-3`]);
+  assert.deepEqual(second.failures, []);
+  await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(3, [["a", "u"]]), highWatermark: "4" }, new FakeBatchControl());
+  assert.deepEqual(outValues(second.outputs[0]!), ["a=2"], "restored once: the aborted read applied nothing");
+});
+
+test("a changelog read that fails is retried from where the records read end, and the store is restored once", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const first = instance(t, cluster);
+  assign(first.manager);
+  await first.control.when("resume in:0");
+  await first.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"], ["b", "y"], ["c", "z"], ["a", "w"], ["b", "v"]]), highWatermark: "5" }, new FakeBatchControl());
+  await first.manager.closeAll();
+  const end = cluster.logs.get(`${changelog}:0`)!.length;
+
+  const second = instance(t, cluster);
+  second.reader.fetchSize = 1;
+  second.reader.failNext = { afterFetches: 2, error: new Error("connection closed") };
+  assign(second.manager);
+  await second.control.when("resume in:0");
+  assert.deepEqual(second.reader.reads, [`read ${changelog}:0@0-${end}`, `read ${changelog}:0@2-${end}`]);
+  assert.deepEqual(second.failures, []);
+  await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(5, [["a", "u"], ["c", "u"]]), highWatermark: "7" }, new FakeBatchControl());
+  assert.deepEqual(outValues(second.outputs[0]!), ["a=3", "c=2"]);
 });

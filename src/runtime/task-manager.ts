@@ -1,10 +1,10 @@
 // Keeps the tasks this instance owns in step with the group: opens, restores (task-restorer.ts), runs,
 // commits, recovers and closes them as partitions are assigned and revoked. It is the one owner of the
-// commit sequence (task-commit.ts) and of each task's output. The group consumer reads the inputs and, for
-// restore, the tasks' changelog partitions (the assignor hands both out together); a partition is fetched
-// only while its task needs it. What it needs of Kafka: kafka-ports.ts.
+// commit sequence (task-commit.ts) and of each task's output. The group consumer reads the inputs; the
+// assignor hands out a task's changelog partitions with them, but they stay paused: restore reads them
+// through the client's partition reader (task-restorer.ts). An input partition is fetched only while its
+// task runs. What it needs of Kafka: kafka-ports.ts.
 import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, PartitionBatch } from "../kafka/index.ts";
-import { changelogPartitionKey } from "../state/types.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import { WeirError } from "./errors.ts";
@@ -16,7 +16,7 @@ import { TaskCreator } from "./task-creator.ts";
 import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
 import { warmUpBatch } from "./registry-wait.ts";
-import type { PartitionControl, TaskAdminPort, TaskOutputPort } from "./kafka-ports.ts";
+import type { ChangelogReaderPort, PartitionControl, TaskAdminPort, TaskOutputPort } from "./kafka-ports.ts";
 import { commitTask, CommitFailures } from "./task-commit.ts";
 import { deleteStateFile, TaskRestorer } from "./task-restorer.ts";
 import { OutputTopics } from "./output-topics.ts";
@@ -31,6 +31,8 @@ export interface TaskManagerOptions {
   readonly admin: TaskAdminPort;
   readonly metrics: WeirMetrics;
   readonly outputFor: (taskId: string) => TaskOutputPort;
+  /** Reads the changelog partitions of restoring tasks, without the group. */
+  readonly changelogReader: ChangelogReaderPort;
   /** The app stops with this error (a record that cannot be processed, a task that cannot be opened). */
   readonly fail: (error: Error) => void;
   /** Called after every successful commit of a task, with the input offsets it committed. */
@@ -83,6 +85,8 @@ export class TaskManager {
       admin: options.admin,
       logger: options.logger,
       control: () => this.control!,
+      reader: options.changelogReader,
+      owns: (task) => this.tasks.get(task.id) === task,
       current: (generation) => generation === this.generation,
       fail: options.fail,
       hold: options.restoreHold,
@@ -141,6 +145,7 @@ export class TaskManager {
   onAssignment(assignment: Assignment): void {
     if (this.closed) return;
     const generation = ++this.generation;
+    this.restorer.cancel();
     this.assigned = true;
     this.options.metrics.rebalanced();
     this.control!.pause(assignment);
@@ -185,13 +190,10 @@ export class TaskManager {
     return fresh;
   }
 
-  /** A fetched batch: restore data for a restoring task, input for a running one; anything else waits. */
+  /** A fetched batch of an input: processed by its task if it runs; anything else waits. */
   async onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
-    if (this.changelogTopics.has(batch.topic)) {
-      const task = this.taskOfChangelog(batch.topic, batch.partition);
-      if (task) this.restorer.applyBatch(task, batch, control);
-      return;
-    }
+    // Changelogs are never resumed in the group (restore reads them without it).
+    if (this.changelogTopics.has(batch.topic)) return;
     const task = this.tasks.get(taskId(this.options.topology.subTopologyOf(batch.topic).id, batch.partition));
     if (task?.status !== "running") return;
     await task.idle();
@@ -250,20 +252,16 @@ export class TaskManager {
     this.options.fail(err);
   }
 
-  /** Fetching of a partition moved past `lastOffset`, including batches of only transaction markers. */
+  /**
+   * Fetching of an input partition moved past `lastOffset`. A batch of only markers (or aborted records)
+   * tells a multi-input task whether the partition is caught up. (A batch with records is accounted for by
+   * onBatch, which may have left it to be fetched again.)
+   */
   onBatchEnd(end: BatchEnd): void {
-    if (!this.changelogTopics.has(end.topic)) {
-      // An input batch of only markers (or aborted records): fetching moved past them, which tells a
-      // multi-input task whether the partition is caught up. (A batch with records is accounted for by
-      // onBatch, which may have left it to be fetched again.)
-      if (end.records !== 0 || end.firstOffset === undefined || end.firstOffset === null) return;
-      const input = this.tasks.get(taskId(this.options.topology.subTopologyOf(end.topic).id, end.partition));
-      if (input?.status === "running") input.fetchedUpTo(end.topic, end.firstOffset, end.lastOffset, end.highWatermark);
-      return;
-    }
-    const task = this.taskOfChangelog(end.topic, end.partition);
-    if (task?.status !== "restoring") return;
-    if (task.restoredUpTo(end.topic, end.lastOffset)) this.restorer.run(task);
+    if (this.changelogTopics.has(end.topic)) return;
+    if (end.records !== 0 || end.firstOffset === undefined || end.firstOffset === null) return;
+    const input = this.tasks.get(taskId(this.options.topology.subTopologyOf(end.topic).id, end.partition));
+    if (input?.status === "running") input.fetchedUpTo(end.topic, end.firstOffset, end.lastOffset, end.highWatermark);
   }
 
   /**
@@ -373,16 +371,10 @@ export class TaskManager {
     this.closed = true;
     this.ticker.stop();
     this.generation += 1;
+    await this.restorer.stop();
     await this.reconciling;
     const tasks = [...this.tasks.values()];
     this.tasks.clear();
     await Promise.all(tasks.map((t) => this.creator.close(t)));
   }
-
-  private taskOfChangelog(topic: string, partition: number): StreamTask | undefined {
-    const key = changelogPartitionKey(topic, partition);
-    for (const task of this.tasks.values()) if (task.changelogs.has(key)) return task;
-    return undefined;
-  }
 }
-

@@ -1,12 +1,15 @@
 // Step 2 of DESIGN.md for the tasks of one assignment: reads each changelog partition's end and the
 // group's committed input offsets after fencing, checks every state file against its changelog (a
-// checkpoint past the changelog's end: the stable-end wait, then a wipe), and starts each task's replay by
-// seeking and resuming its changelog partitions. A task with nothing to replay runs at once (run(): its
-// changelogs paused, its inputs sought to where its state is and resumed).
+// checkpoint past the changelog's end: the stable-end wait, then a wipe), and replays each task's
+// changelog partitions up to those ends through the client's partition reader, not the group consumer,
+// which keeps the task's membership meanwhile (docs/architecture.md, "Restore"). A restored task, or one
+// with nothing to replay, runs (run(): its inputs sought to where its state is and resumed).
 import { rmSync } from "node:fs";
-import type { BatchControl, PartitionBatch } from "../kafka/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { BatchMessage, PartitionBatch, PartitionRange } from "../kafka/index.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
-import type { TaskAdminPort, PartitionControl } from "./kafka-ports.ts";
+import { WeirError } from "./errors.ts";
+import type { ChangelogReaderPort, TaskAdminPort, PartitionControl } from "./kafka-ports.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointStillBeyond } from "./stable-ends.ts";
 import type { StreamTask } from "./stream-task.ts";
@@ -15,11 +18,44 @@ import type { StreamTask } from "./stream-task.ts";
 const stableEndWaitMs = 250;
 const stableEndAttempts = 40;
 
+/**
+ * A changelog partition's records are applied in one SQLite transaction per this many records (or bytes),
+ * across fetches: the state layer restores ~240k records/s at 50k-record batches, far fewer alone per
+ * ~8k-record fetch (docs/architecture.md, "Restore").
+ */
+export const restoreBatchRecords = 50_000;
+export const restoreBatchBytes = 32 * 1024 * 1024;
+/** A failing changelog read is retried this often, for this long, before the app stops. */
+const readRetryMs = 1_000;
+const maxReadFailingMs = 120_000;
+
+/** The records of one changelog partition read but not yet applied. */
+interface PendingRestore {
+  readonly task: StreamTask;
+  readonly topic: string;
+  /** The changelog's end read after fencing: the partition is restored once read up to it. */
+  readonly to: bigint;
+  /** The offset after the last record read. */
+  next: bigint;
+  messages: BatchMessage[];
+  bytes: number;
+}
+
+/** One read of the changelog partitions of the tasks one restore() started. */
+interface RestoreSession {
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
 export interface TaskRestorerOptions {
   readonly applicationId: string;
   readonly admin: Pick<TaskAdminPort, "endOffsets" | "earliestOffsets" | "committedOffsets">;
   readonly logger: Logger;
   readonly control: () => PartitionControl;
+  /** Reads changelog partitions without the group. */
+  readonly reader: ChangelogReaderPort;
+  /** True while `task` is the one the manager holds under its id (not closed or replaced). */
+  readonly owns: (task: StreamTask) => boolean;
   /** False once a newer assignment overtook `generation`: its work stops at its next step. */
   readonly current: (generation: number) => boolean;
   /** A test hook (restore-hold.ts): awaited before a restoring task's changelogs are fetched. */
@@ -32,6 +68,7 @@ export interface TaskRestorerOptions {
 
 export class TaskRestorer {
   private readonly options: TaskRestorerOptions;
+  private readonly sessions = new Set<RestoreSession>();
 
   constructor(options: TaskRestorerOptions) {
     this.options = options;
@@ -69,6 +106,8 @@ export class TaskRestorer {
       waitMs: stableEndWaitMs,
     });
     if (verdict.cancelled) return;
+    const restoring: StreamTask[] = [];
+    const ranges: PartitionRange[] = [];
     for (let task of tasks) {
       // Closed meanwhile (a failed commit's recovery replaced it): its replacement restores itself.
       if (task.status === "closed") continue;
@@ -89,21 +128,126 @@ export class TaskRestorer {
         await this.options.hold(task.id);
         if (!this.options.current(generation)) return;
       }
-      const control = this.options.control();
-      for (const [key, from] of toFetch) {
-        const topic = topicOfPartitionKey(key);
-        control.seek(topic, task.partition, from);
-        control.resume(new Map([[topic, [task.partition]]]));
+      restoring.push(task);
+      for (const [key, from] of toFetch) ranges.push({ topic: topicOfPartitionKey(key), partition: task.partition, from, to: ends.get(key)! });
+    }
+    if (ranges.length > 0) this.read(generation, restoring, ranges);
+  }
+
+  /**
+   * Reads `ranges` (the changelog partitions of `tasks`, each up to its end read after fencing) and applies
+   * them in batches that span fetches. Records are applied only while their task restores in `generation`
+   * and the manager still holds it; a newer assignment aborts the read (cancel()).
+   */
+  private read(generation: number, tasks: readonly StreamTask[], ranges: readonly PartitionRange[]): void {
+    const pending = new Map<string, PendingRestore>();
+    for (const range of ranges) {
+      const task = tasks.find((t) => t.partition === range.partition && t.changelogs.has(changelogPartitionKey(range.topic, range.partition)))!;
+      pending.set(changelogPartitionKey(range.topic, range.partition), { task, topic: range.topic, to: BigInt(range.to), next: BigInt(range.from), messages: [], bytes: 0 });
+    }
+    const abort = new AbortController();
+    const wanted = (task: StreamTask): boolean => {
+      if (!this.options.current(generation)) abort.abort();
+      return !abort.signal.aborted && task.status === "restoring" && this.options.owns(task);
+    };
+    const onBatch = (batch: PartitionBatch): void => {
+      const restore = pending.get(changelogPartitionKey(batch.topic, batch.partition));
+      if (!restore || !wanted(restore.task)) return;
+      if (batch.messages.length === 0) return;
+      for (const m of batch.messages) {
+        restore.messages.push(m);
+        restore.bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
+      }
+      restore.next = BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n;
+      if (restore.messages.length >= restoreBatchRecords || restore.bytes >= restoreBatchBytes) this.apply(restore, abort);
+    };
+    const onEnd = (topic: string, partition: number): void => {
+      const key = changelogPartitionKey(topic, partition);
+      const restore = pending.get(key);
+      pending.delete(key);
+      if (!restore || !wanted(restore.task) || !this.apply(restore, abort)) return;
+      if (restore.task.restoredUpTo(topic, (restore.to - 1n).toString())) this.run(restore.task);
+    };
+    const session: RestoreSession = {
+      abort,
+      done: this.readRetrying(tasks, pending, { onBatch, onEnd }, wanted, abort).finally(() => this.sessions.delete(session)),
+    };
+    this.sessions.add(session);
+  }
+
+  /**
+   * Reads the pending changelog partitions until they are all read or the read is aborted. A read that
+   * fails (a broker restart) is retried, after applying what was read, from where the records read so far
+   * end, for up to two minutes of failures; then the app stops (WEIR_CONSUMER_LOST).
+   */
+  private async readRetrying(
+    tasks: readonly StreamTask[],
+    pending: Map<string, PendingRestore>,
+    handlers: { onBatch: (batch: PartitionBatch) => void; onEnd: (topic: string, partition: number) => void },
+    wanted: (task: StreamTask) => boolean,
+    abort: AbortController,
+  ): Promise<void> {
+    let failingSince: number | undefined;
+    for (;;) {
+      const ranges: PartitionRange[] = [];
+      for (const r of pending.values()) if (wanted(r.task)) ranges.push({ topic: r.topic, partition: r.task.partition, from: r.next.toString(), to: r.to.toString() });
+      if (ranges.length === 0) return;
+      try {
+        await this.options.reader.read(ranges, handlers.onBatch, handlers.onEnd, abort.signal);
+        return;
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        const ids = tasks.map((t) => t.id).join(", ");
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > maxReadFailingMs) {
+          this.options.fail(new WeirError("WEIR_CONSUMER_LOST", `the Kafka client gave up reading the changelogs of tasks ${ids}: ${(err as Error).message}`, { cause: err }));
+          return;
+        }
+        this.options.logger.warn({ tasks: ids, err }, "reading changelogs failed; retrying");
+        for (const [key, r] of pending) {
+          if (!wanted(r.task)) continue;
+          if (!this.apply(r, abort)) return;
+          if (r.next < r.to) continue;
+          // Every record was read; only the end (transaction markers) was not seen.
+          pending.delete(key);
+          if (r.task.restoredUpTo(r.topic, (r.to - 1n).toString())) this.run(r.task);
+        }
+        await sleep(readRetryMs, undefined, { signal: abort.signal }).catch(() => undefined);
       }
     }
   }
 
-  /** The task's stores are restored: stop fetching its changelogs, fetch its inputs from where its state is. */
+  /** Applies a changelog partition's records read so far in one SQLite transaction; false when that failed. */
+  private apply(restore: PendingRestore, abort: AbortController): boolean {
+    if (restore.messages.length === 0) return true;
+    const { task, topic, messages } = restore;
+    restore.messages = [];
+    restore.bytes = 0;
+    try {
+      task.restoreBatch(topic, messages);
+      return true;
+    } catch (err) {
+      abort.abort();
+      this.options.fail(new Error(`task ${task.id} could not restore ${topic}: ${(err as Error).message}`, { cause: err }));
+      return false;
+    }
+  }
+
+  /** A newer assignment: every read under way stops (its tasks are restored again if they are kept). */
+  cancel(): void {
+    for (const session of this.sessions) session.abort.abort();
+  }
+
+  /** Stops every read under way and waits until their connections are closed. */
+  async stop(): Promise<void> {
+    const sessions = [...this.sessions];
+    for (const session of sessions) session.abort.abort();
+    await Promise.all(sessions.map((s) => s.done));
+  }
+
+  /** The task's stores are restored: fetch its inputs from where its state is. */
   run(task: StreamTask): void {
     const control = this.options.control();
-    const changelogs = new Map<string, number[]>();
-    for (const key of task.changelogs.keys()) changelogs.set(topicOfPartitionKey(key), [task.partition]);
-    control.pause(changelogs);
     // Never kafkajs's own position: it may predate our last commit (see restore()), and records before
     // the offset the state reflects would be counted twice.
     const offsets = task.startFetching();
@@ -134,19 +278,6 @@ export class TaskRestorer {
           if (start !== undefined) noteEnd(topic, start);
         });
     }
-  }
-
-  /** A fetched batch of one of `task`'s changelog partitions: applied while the task restores (else it waits). */
-  applyBatch(task: StreamTask, batch: PartitionBatch, control: Pick<BatchControl, "resolveOffset">): void {
-    if (task.status !== "restoring" || batch.messages.length === 0) return;
-    try {
-      task.restoreBatch(batch.topic, batch.messages);
-    } catch (err) {
-      // Loudly: thrown into kafkajs, it would restart the consumer and hide why.
-      this.options.fail(new Error(`task ${task.id} could not restore ${batch.topic}: ${(err as Error).message}`, { cause: err }));
-      return;
-    }
-    control.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
   }
 
   /** Each changelog partition's end offset (the last stable offset: reads are read_committed). */

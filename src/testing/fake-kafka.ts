@@ -1,10 +1,10 @@
 // A fake of what TaskManager needs from Kafka (src/runtime/kafka-ports.ts), for unit tests of the runtime
 // without a broker: a cluster of partition logs and group offsets, the group consumer's fetch control, task
-// outputs that append to the logs and commit offsets, and the admin reads. Every call is recorded, and a
+// outputs that append to the logs and commit offsets, the changelog reader of restore, and the admin reads. Every call is recorded, and a
 // test can wait for one (`when`) instead of polling. Not a Kafka: no fetching, no rebalancing (the test
 // hands the TaskManager its assignments and batches itself).
-import type { BatchControl, BatchMessage, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
-import type { PartitionControl, TaskAdminPort, TaskOutputPort } from "../runtime/kafka-ports.ts";
+import type { BatchControl, BatchMessage, PartitionBatch, PartitionRange, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
+import type { ChangelogReaderPort, PartitionControl, TaskAdminPort, TaskOutputPort } from "../runtime/kafka-ports.ts";
 
 /** The logs' end offsets and the group's committed offsets, keyed `topic:partition`. */
 export class FakeCluster {
@@ -144,6 +144,74 @@ export class FakeAdmin implements TaskAdminPort {
     const out = new Map<number, string>();
     for (let p = 0; p < (this.cluster.partitions.get(topic) ?? 0); p++) out.set(p, value(`${topic}:${p}`));
     return out;
+  }
+}
+
+/**
+ * Reads the cluster's logs as restore's partition reader: records each read as `read topic:partition@from-to`,
+ * waits while held (`hold()`), then hands over each range in fetches of `fetchSize` records and reports its end.
+ */
+export class FakePartitionReader implements ChangelogReaderPort {
+  readonly reads: string[] = [];
+  /** Reads that ended because their signal was aborted. */
+  aborted = 0;
+  fetchSize = 2;
+  /** The next read fails (rejects with this error) after this many fetches. */
+  failNext: { readonly afterFetches: number; readonly error: Error } | undefined;
+  private readonly cluster: FakeCluster;
+  private gate: Promise<void> | undefined;
+  private readonly waiters: { readonly line: string; readonly resolve: () => void }[] = [];
+
+  constructor(cluster: FakeCluster) {
+    this.cluster = cluster;
+  }
+
+  /** Reads wait (after being recorded) until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.gate = gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Resolves once the read `line` is started (at once if it was). */
+  when(line: string): Promise<void> {
+    if (this.reads.includes(line)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ line, resolve }));
+  }
+
+  async read(
+    ranges: readonly PartitionRange[],
+    onBatch: (batch: PartitionBatch) => void | Promise<void>,
+    onEnd: (topic: string, partition: number) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (const r of ranges) {
+      const line = `read ${r.topic}:${r.partition}@${r.from}-${r.to}`;
+      this.reads.push(line);
+      for (let i = this.waiters.length - 1; i >= 0; i--) if (this.waiters[i]!.line === line) this.waiters.splice(i, 1)[0]!.resolve();
+    }
+    if (this.gate) await Promise.race([this.gate, new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }))]);
+    const failure = this.failNext;
+    this.failNext = undefined;
+    let fetches = 0;
+    for (const r of ranges) {
+      const log = this.cluster.logs.get(`${r.topic}:${r.partition}`) ?? [];
+      for (let offset = Number(r.from); offset < Number(r.to); offset += this.fetchSize) {
+        if (signal.aborted) {
+          this.aborted++;
+          return;
+        }
+        if (failure && fetches++ === failure.afterFetches) throw failure.error;
+        const messages = log.slice(offset, Math.min(offset + this.fetchSize, Number(r.to))).map((m, i) => ({ offset: String(offset + i), key: m.key, value: m.value, timestamp: String(m.timestamp ?? 0) }));
+        await onBatch({ topic: r.topic, partition: r.partition, messages, highWatermark: r.to });
+        await Promise.resolve();
+      }
+      onEnd(r.topic, r.partition);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { partitionAssignerFor } from "./assignor.ts";
 import type { Assignment, BatchControl, BatchEnd, BatchMessage, GroupConsumer, GroupConsumerOptions, GroupMetadata, PartitionBatch } from "../port.ts";
 import type { TopicPartitionOffset } from "../types.ts";
+import { restartedCrashLevel } from "./client.ts";
 
 export class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: Consumer;
@@ -46,7 +47,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       // kafkajs restarts the consumer itself after a retriable crash; after any other it is gone for good.
-      if (event.payload.restart) this.logger.warn({ err: event.payload.error }, "consumer crashed; kafkajs restarts it");
+      if (event.payload.restart) this.logger[restartedCrashLevel(event.payload.error)]({ err: event.payload.error }, "consumer crashed; kafkajs restarts it");
       else onFatal?.(event.payload.error);
     });
     await this.consumer.connect();

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import type { BatchEnd, GlobalConsumer, GlobalConsumerOptions, PartitionBatch } from "../port.ts";
+import { restartedCrashLevel } from "./client.ts";
 
 export class KafkajsGlobalConsumer implements GlobalConsumer {
   private readonly consumer: Consumer;
@@ -49,7 +50,7 @@ export class KafkajsGlobalConsumer implements GlobalConsumer {
       onBatchEnd({ topic, partition, lastOffset, highWatermark });
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (event.payload.restart) this.logger.warn({ err: event.payload.error }, "global consumer crashed; kafkajs restarts it");
+      if (event.payload.restart) this.logger[restartedCrashLevel(event.payload.error)]({ err: event.payload.error }, "global consumer crashed; kafkajs restarts it");
       else onFatal?.(event.payload.error);
     });
     await this.consumer.connect();

@@ -7,6 +7,7 @@ import { KafkajsTopicAdmin } from "./admin.ts";
 import { createKafka } from "./client.ts";
 import { KafkajsGroupConsumer } from "./consumer.ts";
 import { KafkajsGlobalConsumer } from "./global-consumer.ts";
+import { KafkajsPartitionReader } from "./partition-reader.ts";
 import { KafkajsSharedProducer, TransactionalTaskOutput } from "./task-output.ts";
 
 export const kafkajsClient: KafkaClientFactory = (settings: ClientSettings, logger: Logger): KafkaClient => {
@@ -19,6 +20,7 @@ export const kafkajsClient: KafkaClientFactory = (settings: ClientSettings, logg
     transactionalOutput: (transactionalId, groupId, timeoutMs) => new TransactionalTaskOutput(kafka, transactionalId, groupId, timeoutMs),
     sharedProducer: () => new KafkajsSharedProducer(kafka),
     globalConsumer: (options, log) => new KafkajsGlobalConsumer(kafka, options, log),
+    partitionReader: (options, log) => new KafkajsPartitionReader(kafka, options, log),
     close: async () => {},
   };
 };

@@ -8,7 +8,7 @@ import type { KafkaClient, KafkaClientFactory } from "../port.ts";
 import type { ClientSettings } from "../types.ts";
 import { PlatformaticGroupConsumer } from "./group-consumer.ts";
 import { baseOptions } from "./options.ts";
-import { PlatformaticPartitionReader } from "./partition-reader.ts";
+import { PlatformaticPartitionReader, PlatformaticRangeReader } from "./partition-reader.ts";
 import { PlatformaticSharedProducer, PlatformaticTransactionalOutput } from "./task-output.ts";
 
 export const platformaticClient: KafkaClientFactory = (settings: ClientSettings, logger: Logger): KafkaClient => {
@@ -66,6 +66,7 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
       new PlatformaticTransactionalOutput(settings, transactionalId, groupId, timeoutMs, { metadata, coordinatorId: () => coordinatorId(groupId) }),
     sharedProducer: () => new PlatformaticSharedProducer(settings),
     globalConsumer: (options, log) => new PlatformaticPartitionReader(settings, options, log),
+    partitionReader: (options, log) => new PlatformaticRangeReader(settings, options, log),
     close: async () => {
       closed = true;
       const [admin, finder] = [describer, coordinatorFinder];
