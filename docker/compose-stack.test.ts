@@ -109,11 +109,15 @@ test("the compose stack runs: committed output, Prometheus scraping both instanc
   }).catch(async (error: Error) => assert.fail(`${error.message}\n${await logsOf("weir-1")}\n${await logsOf("weir-2")}`));
   await eventually("the registry's API (KafkaSQL storage)", 300_000, async () => (await fetch(`${registry}/subjects`).catch(() => undefined))?.status === 200)
     .catch(async (error: Error) => assert.fail(`${error.message}\n${await logsOf("schema-registry")}`));
+  let targets = "";
   await eventually("Prometheus scraping both instances", 120_000, async () => {
     const { body } = await getJson<{ data: { activeTargets: { scrapeUrl: string; health: string }[] } }>(`${prometheus}/api/v1/targets`).catch(() => ({ body: { data: { activeTargets: [] } } }));
+    targets = JSON.stringify(body.data.activeTargets.map((target) => [target.scrapeUrl, target.health]));
     const up = body.data.activeTargets.filter((target) => target.health === "up").map((target) => target.scrapeUrl).sort();
-    return up.length === 2 && up[0] === `${instances[0]}/metrics` && up[1] === `${instances[1]}/metrics`;
-  });
+    // Both sorted: the two free ports come in either order.
+    const wanted = instances.map((base) => `${base}/metrics`).sort();
+    return up.length === 2 && up[0] === wanted[0] && up[1] === wanted[1];
+  }).catch(async (error: Error) => assert.fail(`${error.message}; Prometheus' targets: ${targets}\n${await logsOf("prometheus")}`));
 
   const consumed = async (): Promise<number> => {
     const { body } = await getJson<{ data: { result: { value: [number, string] }[] } }>(`${prometheus}/api/v1/query?query=${encodeURIComponent("sum(weir_records_consumed_total)")}`);

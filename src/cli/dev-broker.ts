@@ -16,8 +16,19 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
   }
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+/**
+ * The version in Weir's package.json: the nearest one above this file named weir-streams. Unlike packageRoot(),
+ * it needs no scripts/kafka.sh: an image holds dist/ and package.json only (docker/Dockerfile).
+ */
+export function packageVersion(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (manifest.name === "weir-streams" && manifest.version) return manifest.version;
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of weir-streams above ${from}`);
+  }
 }
 
 /**
