@@ -30,7 +30,7 @@ $(error no example named '$(EXAMPLE)'; pick one of: $(EXAMPLES))
 endif
 endif
 
-.PHONY: help deps build services browser typecheck lint unit docker-check k8s-check containers test compat demo broker broker-stop bench bench-peers clean
+.PHONY: help deps build services browser typecheck lint unit docker-check k8s-check containers test compat demo broker broker-stop bench bench-peers bench-profile clean
 
 help:
 	@echo "make test   - install everything, start Kafka + registry, typecheck, lint, run unit and integration tests"
@@ -44,7 +44,8 @@ help:
 	@echo "make containers - Docker engine + local images, core tests on testcontainers, the compose stack for real (SKIPPED without an engine; not in make test)"
 	@echo "make k8s-check - validate deploy/kubernetes/ offline (schemas of kubernetes-models, agreement with Weir's config)"
 	@echo "make compat - the core integration tests and the chaos test on Kafka 3.9.2, 4.1.2, 4.4.0 x Node 22, 24 (long; not in make test)"
-	@echo "make bench  - install everything, start Kafka, run the benchmarks and their baselines (QUICK=1: under 5 minutes)"
+	@echo "make bench  - install everything, start Kafka, run the benchmarks (Weir on both clients) and their baselines (QUICK=1: under 6 minutes)"
+	@echo "make bench-profile - the CPU split (client / Weir / SQLite / other) of W1 and W2 on both clients"
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --loglevel=error
@@ -127,6 +128,11 @@ bench-peers: $(KSTREAMS_BUILD)/bench-kafka-streams.jar
 bench: deps bench-peers
 	scripts/kafka.sh install
 	BENCH_KAFKA_STREAMS_DIR=$(KSTREAMS_BUILD) WEIR_NO_REGISTRY=1 scripts/with-services.sh node bench/run.ts $(if $(filter 1,$(QUICK)),--quick)
+
+# CPU profile split of W1 exactly-once and W2 on both clients: bench/results/profile-split.md.
+bench-profile: deps
+	scripts/kafka.sh install
+	WEIR_NO_REGISTRY=1 scripts/with-services.sh node bench/profile.ts --split
 
 clean:
 	rm -rf node_modules .tools .cache dist packages/create-weir/dist

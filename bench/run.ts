@@ -1,10 +1,13 @@
-// `make bench`: every workload of issue 9 against the broker in KAFKA_BOOTSTRAP_SERVERS, with the baselines
-// measured in the same run; prints a table and writes bench/results/latest.{json,md}.
+// `make bench`: every workload of issue 9 against the broker in KAFKA_BOOTSTRAP_SERVERS, Weir on each of its
+// Kafka clients (@platformatic/kafka, kafkajs), with the baselines measured in the same run; prints a table and
+// writes bench/results/latest.{json,md}.
 //   node bench/run.ts [--quick] [--only K,W1,W2,W3,W4,W5,W6] [--records N] [--reps N] [--out DIR]
+//                     [--shared-with "who else used the machine"]   (or BENCH_SHARED_WITH)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BenchContext } from "./lib/context.ts";
 import { machineInfo } from "./lib/machine.ts";
+import { MachineLoad } from "./lib/machine-load.ts";
 import { printTable, writeReport } from "./lib/report.ts";
 import type { WorkloadResult } from "./lib/results.ts";
 import { sizesFor, type Sizes } from "./lib/sizes.ts";
@@ -21,6 +24,7 @@ const { values: args } = parseArgs({
     records: { type: "string" },
     reps: { type: "string" },
     out: { type: "string", default: join(repoRoot, "bench/results") },
+    "shared-with": { type: "string", default: process.env.BENCH_SHARED_WITH ?? "" },
   },
 });
 
@@ -38,32 +42,47 @@ const only = new Set((args.only ?? "K,W1,W2,W3,W4,W5,W6").split(",").map((s) => 
 const ctx = new BenchContext(bootstrap.split(","), sizes);
 const machine = machineInfo();
 const started = Date.now();
+const load = new MachineLoad();
+const wholeRun = load.mark();
 if (!kafkaStreamsAvailable()) ctx.log(`Kafka Streams peer not built (${kafkaStreamsBuildDir()}): its rows are left out`);
 
 const workloads: WorkloadResult[] = [];
+/** Runs one workload and notes the machine's load while it ran. */
+const measure = async (run: () => Promise<WorkloadResult>): Promise<void> => {
+  const since = load.mark();
+  const result = await run();
+  workloads.push({ ...result, load: since() });
+};
 try {
   const inputs = await loadInputs(ctx);
-  if (only.has("K")) workloads.push(await brokerCeiling(ctx, inputs));
+  if (only.has("K")) await measure(() => brokerCeiling(ctx, inputs));
   if (only.has("W1")) {
-    workloads.push(await w1(ctx, inputs, "at_least_once"));
-    workloads.push(await w1(ctx, inputs, "exactly_once"));
+    await measure(() => w1(ctx, inputs, "at_least_once"));
+    await measure(() => w1(ctx, inputs, "exactly_once"));
   }
-  if (only.has("W2")) workloads.push(await w2(ctx, inputs));
-  if (only.has("W3")) workloads.push(await w3(ctx, inputs));
-  if (only.has("W4")) workloads.push(await w4(ctx));
+  if (only.has("W2")) await measure(() => w2(ctx, inputs));
+  if (only.has("W3")) await measure(() => w3(ctx, inputs));
+  if (only.has("W4")) await measure(() => w4(ctx));
   if (only.has("W5")) {
-    workloads.push(await w5(ctx, "exactly_once"));
-    workloads.push(await w5(ctx, "at_least_once"));
+    await measure(() => w5(ctx, "exactly_once"));
+    await measure(() => w5(ctx, "at_least_once"));
   }
-  if (only.has("W6")) workloads.push(await w6(ctx, inputs.warmup ?? inputs.main));
+  if (only.has("W6")) await measure(() => w6(ctx, inputs.warmup ?? inputs.main));
 } finally {
   await ctx.dropTopics().catch((err: unknown) => ctx.log(`could not delete the benchmark's topics: ${(err as Error).message}`));
 }
 
+const runLoad = wholeRun();
+load.stop();
+const sharedWith = args["shared-with"].trim();
 const report = {
   machine,
   sizes,
-  sharedMachine: "The machine was shared with other work (parallel builds and tests) during this run: absolute figures are noisy; compare the ratios, which were measured in the same run.",
+  sharedMachine:
+    `The machine (${machine.cores} cores) was shared with other work during this run${sharedWith ? ` (${sharedWith})` : ""}: ` +
+    `1-minute load average ${runLoad.loadAvg.mean.toFixed(1)} on average, up to ${runLoad.loadAvg.max.toFixed(1)}; all cores ${Math.round(runLoad.cpuBusyPct)}% busy ` +
+    "(the benchmark and its broker included; each workload's own load is in the summary). Absolute figures are noisy; compare the ratios, which were measured in the same run.",
+  load: runLoad,
   durationS: Math.round((Date.now() - started) / 1000),
   workloads,
 };

@@ -1,6 +1,6 @@
 // Where and with what a run was measured: machine, versions, date.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./weir.ts";
@@ -16,6 +16,17 @@ function packageVersion(name: string): string {
     return (JSON.parse(readFileSync(join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
+  }
+}
+
+/** The Kafka Streams jar the peer was built with (bench/peers/kafka-streams/pom.xml, resolved into its lib/). */
+function kafkaStreamsVersion(): string {
+  try {
+    const lib = join(process.env.BENCH_KAFKA_STREAMS_DIR ?? join(process.env.WEIR_CACHE_DIR ?? join(repoRoot, ".cache"), "bench-kafka-streams"), "lib");
+    const jar = readdirSync(lib).find((f) => /^kafka-streams-\d/.test(f));
+    return jar?.replace(/^kafka-streams-(.*)\.jar$/, "$1") ?? "not built";
+  } catch {
+    return "not built";
   }
 }
 
@@ -42,10 +53,11 @@ export function machineInfo(): MachineInfo {
     versions: {
       weir: run("git", ["rev-parse", "--short", "HEAD"]),
       node: process.version,
+      "@platformatic/kafka": packageVersion("@platformatic/kafka"),
       kafkajs: packageVersion("kafkajs"),
       "better-sqlite3": packageVersion("better-sqlite3"),
       kafka: process.env.KAFKA_VERSION ?? "4.4.0",
-      "kafka-streams": "4.4.0",
+      "kafka-streams": kafkaStreamsVersion(),
       java,
     },
   };

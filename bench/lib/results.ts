@@ -4,6 +4,7 @@
 import type { Measurement } from "./measure.ts";
 import { perSecond } from "./measure.ts";
 import { summarize, type Summary } from "./stats.ts";
+import { isWeirSystem } from "./weir.ts";
 
 export interface SystemResult {
   readonly system: string;
@@ -15,6 +16,8 @@ export interface SystemResult {
 }
 
 export interface Target {
+  /** The system the target is about (its row in the table). */
+  readonly system: string;
   readonly text: string;
   readonly value: number | undefined;
   readonly met: boolean | undefined;
@@ -28,10 +31,20 @@ export interface WorkloadResult {
   readonly metric: string;
   readonly higherIsBetter: boolean;
   readonly systems: readonly SystemResult[];
-  /** "weir / Kafka Streams" → ratio of medians of `metric`. */
+  /** "Weir (platformatic) / Kafka Streams" → ratio of medians of `metric`. */
   readonly ratios: Readonly<Record<string, number>>;
   readonly targets: readonly Target[];
   readonly notes: readonly string[];
+  /** The machine's load while this workload ran (set by run.ts). */
+  readonly load?: LoadSummary;
+}
+
+export interface LoadSummary {
+  /** 1-minute load average, sampled every 5 s. */
+  readonly loadAvg: { readonly mean: number; readonly max: number };
+  /** Share of all cores busy (from /proc/stat), the benchmark's own processes and broker included. */
+  readonly cpuBusyPct: number;
+  readonly seconds: number;
 }
 
 export interface SystemRunner {
@@ -50,7 +63,7 @@ export interface ThroughputSpec {
   readonly input: { readonly topic: string; readonly records: number };
   readonly warmup?: { readonly topic: string; readonly records: number };
   readonly reps: number;
-  readonly targets?: (medians: ReadonlyMap<string, number>) => Target[];
+  readonly targets?: Targets;
   readonly notes?: readonly string[];
 }
 
@@ -112,7 +125,7 @@ export function finish(
   metric: string,
   higherIsBetter: boolean,
   systems: readonly SystemResult[],
-  targets: ((medians: ReadonlyMap<string, number>) => Target[]) | undefined,
+  targets: Targets | undefined,
   notes: readonly string[],
 ): WorkloadResult {
   const medians = new Map<string, number>();
@@ -120,20 +133,37 @@ export function finish(
     const m = s.metrics[metric];
     if (s.status === "measured" && m) medians.set(s.system, m.median);
   }
+  // Each Weir system over every other system, and the first Weir client (the default) over the second.
   const ratios: Record<string, number> = {};
-  const weir = medians.get("Weir");
-  if (weir !== undefined) {
-    for (const [system, median] of medians) if (system !== "Weir" && median > 0) ratios[`Weir / ${system}`] = weir / median;
+  const names = [...medians.keys()];
+  for (const [i, weir] of names.entries()) {
+    if (!isWeirSystem(weir)) continue;
+    for (const [j, other] of names.entries()) {
+      const median = medians.get(other)!;
+      if (i === j || (isWeirSystem(other) && j < i) || median <= 0) continue;
+      ratios[`${weir} / ${other}`] = medians.get(weir)! / median;
+    }
   }
   return { id, title, variant, metric, higherIsBetter, systems, ratios, targets: targets ? targets(medians) : [], notes };
 }
 
-/** A target of the form "Weir ≥ factor × baseline" on the medians. */
-export function ratioTarget(baseline: string, factor: number): (medians: ReadonlyMap<string, number>) => Target[] {
+export type Targets = (medians: ReadonlyMap<string, number>) => Target[];
+
+/** Targets of the form "system ≥ factor × baseline" on the medians. */
+export function ratioTargets(...specs: readonly (readonly [system: string, baseline: string, factor: number])[]): Targets {
+  return (medians) =>
+    specs.map(([system, baseline, factor]) => {
+      const weir = medians.get(system);
+      const base = medians.get(baseline);
+      const value = weir !== undefined && base ? weir / base : undefined;
+      return { system, text: `${system} ≥ ${factor.toFixed(1)}× ${baseline}`, value, met: value === undefined ? undefined : value >= factor };
+    });
+}
+
+/** A target on one system's median: at least (or at most) `bound`. */
+export function boundTarget(system: string, text: string, bound: number, atLeast: boolean): Targets {
   return (medians) => {
-    const weir = medians.get("Weir");
-    const base = medians.get(baseline);
-    const value = weir !== undefined && base ? weir / base : undefined;
-    return [{ text: `Weir ≥ ${factor}× ${baseline}`, value, met: value === undefined ? undefined : value >= factor }];
+    const value = medians.get(system);
+    return [{ system, text: `${system} ${text}`, value, met: value === undefined ? undefined : atLeast ? value >= bound : value <= bound }];
   };
 }

@@ -7,9 +7,9 @@ import { loadTopic } from "./load.ts";
 import type { Measurement } from "./measure.ts";
 import { perSecond } from "./measure.ts";
 import { countChangelogRecord } from "./records.ts";
-import { finish, type SystemResult, type WorkloadResult } from "./results.ts";
+import { boundTarget, finish, type SystemResult, type WorkloadResult } from "./results.ts";
 import { summarize } from "./stats.ts";
-import { runWeirRestore } from "./weir.ts";
+import { runWeirRestore, weirClients, weirSystem } from "./weir.ts";
 
 const timeoutMs = 30 * 60_000;
 const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
@@ -25,13 +25,16 @@ export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
   const keys = ctx.sizes.restoreKeys;
   const input = await ctx.topic("w4-input");
   const output = await ctx.topic("w4-out");
-  const weirApp = `bench-w4-weir-${ctx.runId}`;
-  const ksApp = `bench-w4-ks-${ctx.runId}`;
-  await changelogFor(ctx, weirApp, keys);
-  const systems: { system: string; run: () => Promise<Measurement> }[] = [
-    { system: "Weir", run: () => runWeirRestore({ workload: "w2-count.ts", brokers: ctx.brokers, applicationId: weirApp, input, output, guarantee: "exactly_once" }, timeoutMs) },
-  ];
+  const systems: { system: string; run: () => Promise<Measurement> }[] = [];
+  // Each system restores its own copy of the same changelog bytes (its application id names the changelog).
+  for (const client of weirClients) {
+    const appId = `bench-w4-weir-${client}-${ctx.runId}`;
+    await changelogFor(ctx, appId, keys);
+    const options = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId: appId, input, output, guarantee: "exactly_once" as const, kafkaClient: client };
+    systems.push({ system: weirSystem(client), run: () => runWeirRestore(options, timeoutMs) });
+  }
   if (kafkaStreamsAvailable()) {
+    const ksApp = `bench-w4-ks-${ctx.runId}`;
     await changelogFor(ctx, ksApp, keys);
     systems.push({ system: "Kafka Streams", run: () => runKafkaStreams({ workload: "w4", guarantee: "exactly_once", brokers: ctx.brokers, appId: ksApp, input, output }, timeoutMs) });
   }
@@ -43,46 +46,60 @@ export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
     "records/s",
     true,
     results,
-    (medians) => {
-      const value = medians.get("Weir");
-      return [{ text: "Weir ≥ 200,000 records/s", value, met: value === undefined ? undefined : value >= 200_000 }];
-    },
+    boundTarget(weirSystem("platformatic"), "≥ 200,000 records/s", 200_000, true),
     ["from the first restore started to the last restore done (Weir's logs; Kafka Streams' StateRestoreListener), 6 changelog partitions"],
   );
 }
 
 export async function w6(ctx: BenchContext, warmupInput: { topic: string; records: number } | undefined): Promise<WorkloadResult> {
   const keys = ctx.sizes.memoryKeys;
-  const appId = `bench-w6-weir-${ctx.runId}`;
-  await changelogFor(ctx, appId, keys);
   const input = warmupInput ?? { topic: await ctx.topic("w6-input"), records: 0 };
   const output = await ctx.topic("w6-out");
-  const runs: Measurement[] = [];
+  const apps = new Map(weirClients.map((client) => [client, `bench-w6-weir-${client}-${ctx.runId}`]));
+  // A changelog per client: the first run of an app counts the input into its store (and changelog); the
+  // repetitions after it restore that and find the input committed.
+  for (const appId of apps.values()) await changelogFor(ctx, appId, keys);
+  const runs = new Map<string, Measurement[]>(weirClients.map((c) => [weirSystem(c), []]));
+  const failed = new Map<string, string>();
   for (let rep = 1; rep <= ctx.sizes.reps; rep++) {
-    // One bounded process restores the store into an empty state dir, then counts the input records into
-    // it and exits; its peak RSS over the whole run is the figure.
-    const options = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId: appId, input: input.topic, output, guarantee: "exactly_once" as const };
-    const run = await runWeirRestore(options, timeoutMs);
-    runs.push(run);
-    ctx.log(`W6: run ${rep}/${ctx.sizes.reps}: restore ${Math.round(perSecond(run))} records/s, peak RSS ${Math.round(mb(run.peakRssBytes))} MB`);
+    for (const client of weirClients) {
+      const system = weirSystem(client);
+      if (failed.has(system)) continue;
+      // One bounded process restores the store into an empty state dir, then counts the input records into
+      // it and exits; its peak RSS over the whole run is the figure.
+      const options = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId: apps.get(client)!, input: input.topic, output, guarantee: "exactly_once" as const, kafkaClient: client };
+      try {
+        const run = await runWeirRestore(options, timeoutMs);
+        runs.get(system)!.push(run);
+        ctx.log(`W6: ${system} run ${rep}/${ctx.sizes.reps}: restore ${Math.round(perSecond(run))} records/s, peak RSS ${Math.round(mb(run.peakRssBytes))} MB`);
+      } catch (err) {
+        failed.set(system, (err as Error).message.split("\n").slice(0, 12).join("\n"));
+        ctx.log(`W6: ${system} failed: ${(err as Error).message}`);
+      }
+    }
   }
-  const system: SystemResult = {
-    system: "Weir",
-    status: "measured",
-    metrics: { "peak RSS MB": summarize(runs.map((m) => mb(m.peakRssBytes))), "restore records/s": summarize(runs.map(perSecond)) },
-  };
+  const systems = [...runs].map(([system, list]): SystemResult =>
+    list.length === 0
+      ? { system, status: "failed", reason: failed.get(system) ?? "no run", metrics: {} }
+      : {
+          system,
+          status: "measured",
+          metrics: {
+            "peak RSS MB": summarize(list.map((m) => mb(m.peakRssBytes))),
+            "restore records/s": summarize(list.map(perSecond)),
+            "CPU µs/record": summarize(list.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
+          },
+        },
+  );
   return finish(
     "W6",
     `peak RSS with a ${keys.toLocaleString("en")}-key store (restored, then ${input.records.toLocaleString("en")} records counted into it)`,
     "exactly_once",
     "peak RSS MB",
     false,
-    [system],
-    (medians) => {
-      const value = medians.get("Weir");
-      return [{ text: "Weir peak RSS ≤ 400 MB", value, met: value === undefined ? undefined : value <= 400 }];
-    },
-    ["VmHWM of the weir process, sampled from /proc every 200 ms"],
+    systems,
+    boundTarget(weirSystem("platformatic"), "peak RSS ≤ 400 MB", 400, false),
+    ["VmHWM of the weir process, sampled from /proc every 200 ms; CPU µs/record: the whole process's CPU per restored record"],
   );
 }
 
@@ -114,7 +131,10 @@ async function repeat(
     return {
       system: s.system,
       status: "measured" as const,
-      metrics: { "records/s": summarize(measured.map(perSecond)) },
+      metrics: {
+        "records/s": summarize(measured.map(perSecond)),
+        "CPU µs/record": summarize(measured.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
+      },
       peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
     };
   });

@@ -8,6 +8,13 @@ import type { Measurement } from "./measure.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "../..");
 
+/** Weir's Kafka clients (the `kafkaClient` setting, WEIR_KAFKA_CLIENT): every workload runs Weir on each. */
+export type WeirClient = "platformatic" | "kafkajs";
+export const weirClients: readonly WeirClient[] = ["platformatic", "kafkajs"];
+/** The system's name in the results: "Weir (platformatic)", "Weir (kafkajs)". */
+export const weirSystem = (client: WeirClient): string => `Weir (${client})`;
+export const isWeirSystem = (system: string): boolean => system.startsWith("Weir");
+
 export interface WeirRunOptions {
   /** A module of bench/workloads/, e.g. "w1-map-filter.ts". */
   readonly workload: string;
@@ -16,6 +23,8 @@ export interface WeirRunOptions {
   readonly input: string;
   readonly output: string;
   readonly guarantee: "exactly_once" | "at_least_once";
+  /** Weir's Kafka client (WEIR_KAFKA_CLIENT); the runtime's default when unset. */
+  readonly kafkaClient?: WeirClient;
   /** Kept across runs when given (W4 restores into a fresh one each run: leave it unset). */
   readonly stateDir?: string;
   /** Bounded (`--until-end`) unless false. */
@@ -53,6 +62,7 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     BENCH_OUTPUT: options.output,
     WEIR_HTTP_ENABLED: "false",
     WEIR_LOG_LEVEL: "info",
+    ...(options.kafkaClient ? { WEIR_KAFKA_CLIENT: options.kafkaClient } : {}),
     ...options.env,
   }, repoRoot);
   return { run, stateDir, cleanup: () => (options.stateDir ? undefined : rmSync(stateDir, { recursive: true, force: true })) };
