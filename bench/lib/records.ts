@@ -47,10 +47,14 @@ export function inputRecord(i: number, shape: InputShape): InputRecord {
   return { key: Buffer.from(user), value: inputValue(i, user, timestamp), partition: k % shape.partitions, timestamp };
 }
 
-/** A count store's changelog record (string key, int64 value): the same bytes in Weir and Kafka Streams. */
+/**
+ * A count store's changelog record: a string key, and Kafka's ValueAndTimestamp layout (the record's int64
+ * timestamp, then the int64 count), which both Weir's and Kafka Streams' timestamped stores write and read.
+ */
 export function countChangelogRecord(i: number, partitions: number): InputRecord {
-  const value = Buffer.allocUnsafe(8);
-  value.writeBigInt64BE(BigInt(i % 1000) + 1n);
+  const value = Buffer.allocUnsafe(16);
+  value.writeBigInt64BE(0n, 0);
+  value.writeBigInt64BE(BigInt(i % 1000) + 1n, 8);
   // Keys in hash order, not sorted: a real changelog arrives in whatever order the keys were updated.
   const k = Math.imul(i, 0x9e3779b1) >>> 0;
   return { key: Buffer.from(`key-${k}`), value, partition: k % partitions, timestamp: 0 };
