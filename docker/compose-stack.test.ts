@@ -50,7 +50,8 @@ writeFileSync(
     "",
   ].join("\n"),
 );
-const project = `weircompose${Date.now().toString(36)}`;
+// scripts/container-tests.sh names the project, so that it can remove the stack even if this process is killed.
+const project = process.env.WEIR_COMPOSE_PROJECT ?? `weircompose${Date.now().toString(36)}`;
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   WEIR_KAFKA_PORT: String(kafkaPort),
