@@ -50,7 +50,8 @@ writeFileSync(
     "",
   ].join("\n"),
 );
-const project = `weircompose${Date.now().toString(36)}`;
+// scripts/container-tests.sh names the project, so that it can remove the stack even if this process is killed.
+const project = process.env.WEIR_COMPOSE_PROJECT ?? `weircompose${Date.now().toString(36)}`;
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   WEIR_KAFKA_PORT: String(kafkaPort),
@@ -153,7 +154,7 @@ test("the compose stack runs: committed output, Prometheus scraping both instanc
   const byInstance = await getJson<{ data: { result: { metric: { instance: string }; value: [number, string] }[] } }>(
     `${prometheus}/api/v1/query?query=${encodeURIComponent("sum by (instance) (weir_records_consumed_total)")}`,
   );
-  assert.deepEqual(byInstance.body.data.result.map((r) => r.metric.instance).sort(), [`127.0.0.1:${weir1Port}`, `127.0.0.1:${weir2Port}`]);
+  assert.deepEqual(byInstance.body.data.result.map((r) => r.metric.instance).sort(), [`127.0.0.1:${weir1Port}`, `127.0.0.1:${weir2Port}`].sort());
 
   // The counts live in sub-topology 1's tasks (task 1_p holds the pages of partition p), which the group
   // places on one instance or both: each page is asked of an instance that does not own it, so every

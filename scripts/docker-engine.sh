@@ -61,10 +61,19 @@ install_engine() {
   [[ $(id -u) -eq 0 ]] || die "no Docker engine answers and dockerd is not installed; installing it needs root (apt-get install docker.io)"
   command -v apt-get >/dev/null || die "no Docker engine answers, dockerd is not installed and there is no apt-get to install it"
   log "installing Debian's docker.io and debootstrap..."
-  local apt_log
+  local apt_log policy=/usr/sbin/policy-rc.d own_policy=0 status=0
   apt_log="$(mktemp)"
-  # policy-rc.d or not, the packaged service is not what we run: ours starts below with its own flags.
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap; } >"$apt_log" 2>&1; then
+  # The packaged service is not what we run (ours starts below with its own flags): it would start a dockerd
+  # with the default bridge network and iptables rules. A policy-rc.d that exits 101 keeps the package from
+  # starting it; one is put in place for the install when the machine has none.
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# scripts/docker-engine.sh: no service starts during its install\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=1
+  fi
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap; } >"$apt_log" 2>&1 || status=$?
+  ((own_policy == 0)) || rm -f "$policy"
+  if ((status != 0)); then
     cat "$apt_log" >&2
     rm -f "$apt_log"
     die "could not install docker.io (see apt's output above)"

@@ -48,6 +48,12 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** A label naming the run of scripts/container-tests.sh that started a container: it removes them on any exit. */
+function runLabels(): Record<string, string> {
+  const run = process.env.WEIR_CONTAINER_RUN;
+  return run ? { "dev.weir.run": run } : {};
+}
+
 export interface RunningService {
   /** KAFKA_BOOTSTRAP_SERVERS or SCHEMA_REGISTRY_URL. */
   readonly address: string;
@@ -62,6 +68,7 @@ export async function startKafka(image = imageTags().kafka): Promise<RunningServ
   const [port, controllerPort] = await freePorts(2);
   const container = await new GenericContainer(image)
     .withNetworkMode("host")
+    .withLabels(runLabels())
     .withEnvironment({ WEIR_KAFKA_PORT: String(port), WEIR_KAFKA_CONTROLLER_PORT: String(controllerPort) })
     .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
     .withStartupTimeout(300_000)
@@ -91,6 +98,7 @@ export async function startRegistry(image = imageTags().registry): Promise<Runni
   const path = "/apis/ccompat/v7";
   const container = await new GenericContainer(image)
     .withNetworkMode("host")
+    .withLabels(runLabels())
     .withEnvironment({ QUARKUS_HTTP_PORT: String(port) })
     .withWaitStrategy(Wait.forSuccessfulCommand(httpOkCommand(port!, `${path}/subjects`)))
     .withStartupTimeout(300_000)
