@@ -13,6 +13,7 @@ import { FakeAdmin, FakeBatchControl, FakeCluster, fakeMessages, FakePartitionCo
 import { resolveConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import type { GroupMetadata } from "../kafka/index.ts";
 
 const changelog = "app-counts-changelog";
 
@@ -25,7 +26,7 @@ interface Instance {
   readonly committed: ReadonlyMap<string, string>[];
 }
 
-function instance(t: TestContext, cluster: FakeCluster): Instance {
+function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => GroupMetadata | undefined): Instance {
   const dir = mkdtempSync(join(tmpdir(), "weir-task-manager-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const b = new StreamsBuilder();
@@ -53,6 +54,7 @@ function instance(t: TestContext, cluster: FakeCluster): Instance {
     changelogReader: reader,
     fail: (error) => failures.push(error),
     committed: (_task, offsets) => committed.push(offsets),
+    groupMetadata,
   });
   const control = new FakePartitionControl();
   manager.attach(control);
@@ -245,4 +247,20 @@ test("a changelog read that fails is retried from where the records read end, an
   assert.deepEqual(second.failures, []);
   await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(5, [["a", "u"], ["c", "u"]]), highWatermark: "7" }, new FakeBatchControl());
   assert.deepEqual(outValues(second.outputs[0]!), ["a=3", "c=2"]);
+});
+
+test("exactly-once v2: only the tasks of the current assignment may commit, under that assignment's generation", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 1, [changelog]: 2 });
+  let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
+  const { manager } = instance(t, cluster, () => generation);
+  assert.equal(manager.commitGeneration("0_0"), undefined, "nothing assigned yet");
+  manager.onAssignment(new Map([["in", [0, 1]], [changelog, [0, 1]]]));
+  assert.deepEqual(manager.commitGeneration("0_0"), generation);
+  generation = { groupId: "app", memberId: "m-1", generationId: 2 };
+  // Task 0_0 moves to another member: from this call on its commits carry no generation and are refused.
+  manager.onAssignment(new Map([["in", [1]], [changelog, [1]]]));
+  assert.equal(manager.commitGeneration("0_0"), undefined);
+  assert.deepEqual(manager.commitGeneration("0_1"), generation);
+  await manager.whenReconciled();
+  assert.deepEqual(manager.snapshots().map((s) => s.id), ["0_1"]);
 });
