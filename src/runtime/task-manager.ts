@@ -313,7 +313,7 @@ export class TaskManager {
     } catch (err) {
       // Async work (mapValuesAsync) that failed before the commit: a processing error, which stops the app.
       if (err instanceof WeirError) this.options.fail(err);
-      else if (isTaskMigrated(err)) this.options.logger.info({ task: task.id, reason: (err as Error).message }, "commit refused: the group's generation moved on; the task's uncommitted work is dropped");
+      else if (isTaskMigrated(err)) this.options.logger.info({ task: task.id, error: (err as { type: string }).type }, "commit refused: the group's generation moved on; the task's uncommitted work is dropped");
       else this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }
