@@ -26,7 +26,7 @@ interface Instance {
   readonly committed: ReadonlyMap<string, string>[];
 }
 
-function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => GroupMetadata | undefined): Instance {
+function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => GroupMetadata | undefined, admin: FakeAdmin = new FakeAdmin(cluster)): Instance {
   const dir = mkdtempSync(join(tmpdir(), "weir-task-manager-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const b = new StreamsBuilder();
@@ -44,7 +44,7 @@ function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => Gr
     // An interval no test run reaches: only a batch at its partition's end, or commitAll, commits.
     config: resolveConfig({ applicationId: "app", bootstrapServers: "127.0.0.1:1", stateDir: dir, commitIntervalMs: 3_600_000 }),
     logger: createLogger("silent"),
-    admin: new FakeAdmin(cluster),
+    admin,
     metrics: new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] }),
     outputFor: () => {
       const output = new FakeTaskOutput(cluster);
@@ -263,4 +263,37 @@ test("exactly-once v2: only the tasks of the current assignment may commit, unde
   assert.deepEqual(manager.commitGeneration("0_1"), generation);
   await manager.whenReconciled();
   assert.deepEqual(manager.snapshots().map((s) => s.id), ["0_1"]);
+});
+
+/** An admin of an exactly-once v2 client: high watermarks, and a log of the reads in order. */
+class HighWatermarkAdmin extends FakeAdmin {
+  readonly reads: string[] = [];
+
+  override async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
+    this.reads.push(`committed ${topics.join(",")}`);
+    return super.committedOffsets(groupId, topics);
+  }
+
+  override async endOffsets(topic: string): Promise<Map<number, string>> {
+    this.reads.push(`end ${topic}`);
+    return super.endOffsets(topic);
+  }
+
+  async highWatermarks(topic: string): Promise<Map<number, string>> {
+    this.reads.push(`high watermarks ${topic}`);
+    return super.endOffsets(topic);
+  }
+}
+
+test("exactly-once v2: a new owner reads the committed offsets first, then the changelogs' high watermarks, and restores up to them", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  cluster.append(changelog, 0, [{ topic: changelog, partition: 0, key: Buffer.from("k"), value: Buffer.from("v"), timestamp: 0, headers: {} }]);
+  cluster.committed.set("in:0", "3");
+  const admin = new HighWatermarkAdmin(cluster);
+  const { manager, control, reader } = instance(t, cluster, () => ({ groupId: "app", memberId: "m-1", generationId: 1 }), admin);
+  assign(manager);
+  await control.when("resume in:0");
+  assert.deepEqual(admin.reads.slice(0, 2), ["committed in", `high watermarks ${changelog}`]);
+  assert.ok(!admin.reads.includes(`end ${changelog}`), "last stable offsets are not read");
+  assert.deepEqual(reader.reads, [`read ${changelog}:0@0-1`]);
 });
