@@ -107,7 +107,10 @@ export interface GroupConsumer {
   seek(topic: string, partition: number, offset: string): void;
   /** The user data the leader sent with this generation's assignments, read back from the coordinator. */
   assignmentUserData(): Promise<{ stable: boolean; userData: Buffer | undefined }>;
-  /** The current generation, for transactional offset commits; undefined when the client cannot send it. */
+  /**
+   * The generation of the assignment last handed to `onAssignment` (not a newer one the client may have joined
+   * since), for transactional offset commits (KIP-447); undefined when the client cannot send it.
+   */
   groupMetadata(): GroupMetadata | undefined;
   /** Leaves the group and closes the connections. */
   disconnect(): Promise<void>;

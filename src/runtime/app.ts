@@ -21,6 +21,8 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { InstanceTransactions } from "./instance-transactions.ts";
+import { randomUUID } from "node:crypto";
 import { restoreHoldFromEnv } from "./restore-hold.ts";
 import { GlobalUpdater } from "./global-updater.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
@@ -71,6 +73,8 @@ export class App {
   private readonly directory: InstanceDirectory;
   private readonly queries: InteractiveQueries;
   private shared: SharedProducer | undefined;
+  /** Exactly-once v2 (a KIP-447 client): the instance's one transactional producer, shared by its tasks. */
+  private transactions: InstanceTransactions | undefined;
   /** The global stores (GlobalKTables) and their consumer, when the topology has any. */
   private global: GlobalUpdater | undefined;
   private state: State = "created";
@@ -115,6 +119,7 @@ export class App {
         this.purger.committed(offsets);
       },
       globalStores: () => this.global?.stores,
+      groupMetadata: () => this.consumer?.groupMetadata(),
       restoreHold: restoreHoldFromEnv(env, this.logger),
     });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
@@ -150,6 +155,15 @@ export class App {
     if (this.config.processingGuarantee === "at_least_once") {
       this.shared = this.kafka.sharedProducer();
       await this.shared.connect();
+    } else if (this.kafka.groupMetadataInTransactions) {
+      // transactional.id = <applicationId>-<a UUID per run>, as Kafka Streams' <applicationId>-<processId>: no
+      // two running instances share it, whatever their state dirs. A SIGKILLed run's open transaction is
+      // aborted at its timeout (transactionTimeoutMs, 10 s as Kafka Streams sets under exactly-once).
+      const transactionalId = `${this.config.applicationId}-${randomUUID()}`;
+      this.transactions = new InstanceTransactions((generation) =>
+        this.kafka.transactionalOutput(transactionalId, this.config.applicationId, this.config.transactionTimeoutMs, generation),
+      );
+      await this.transactions.init();
     }
     this.consumer = this.kafka.groupConsumer(
       {
@@ -212,6 +226,7 @@ export class App {
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
       await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
+      await this.transactions?.close().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.purger.close();
       await directoryClosed;
       await this.admin.close().catch(() => undefined);
@@ -288,6 +303,7 @@ export class App {
 
   private outputFor(taskId: string): TaskOutput {
     if (this.shared) return this.shared.taskOutput((offsets) => this.consumer!.commit(offsets));
+    if (this.transactions) return this.transactions.forTask(() => this.tasks.commitGeneration(taskId));
     return this.kafka.transactionalOutput(`${this.config.applicationId}-${taskId}`, this.config.applicationId, this.config.transactionTimeoutMs);
   }
 

@@ -34,9 +34,14 @@ export interface TaskOutputPort {
 export interface TaskAdminPort {
   /** Each partition's end offset (the last stable offset: reads are read_committed). */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /**
+   * Each partition's high watermark, past any open transaction's records (exactly-once v2 clients). Restore reads
+   * a changelog up to it read_committed, which waits until every transaction begun before is resolved.
+   */
+  highWatermarks?(topic: string): Promise<Map<number, string>>;
   /** Each partition's log start offset. */
   earliestOffsets(topic: string): Promise<Map<number, string>>;
-  /** The group's committed offsets of `topics`, keyed `topic:partition` ("-1": none). */
+  /** The group's committed offsets of `topics`, keyed `topic:partition` ("-1": none); stable ones where the client can ask (KIP-447). */
   committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>>;
   /** The partition count of each of `topics` that exists (a missing topic is absent). */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;

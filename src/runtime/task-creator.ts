@@ -1,6 +1,8 @@
 // Opens a task with its output and closes both, as Kafka Streams' ActiveTaskCreator: the task's SQLite file
 // under the state dir, then (DESIGN.md step 1) the fencing of any other owner through the output, so that
-// the changelogs cannot grow behind our back. TaskManager commits each task through the output kept here.
+// the changelogs cannot grow behind our back (kafkajs; on exactly-once v2 the output's init is a no-op and the
+// restore waits for the previous owner instead: docs/architecture.md, "Exactly-once, per client"). TaskManager
+// commits each task through the output kept here.
 import { join } from "node:path";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Topology } from "../topology/topology.ts";

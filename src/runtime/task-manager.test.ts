@@ -13,6 +13,7 @@ import { FakeAdmin, FakeBatchControl, FakeCluster, fakeMessages, FakePartitionCo
 import { resolveConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import type { GroupMetadata } from "../kafka/index.ts";
 
 const changelog = "app-counts-changelog";
 
@@ -25,7 +26,7 @@ interface Instance {
   readonly committed: ReadonlyMap<string, string>[];
 }
 
-function instance(t: TestContext, cluster: FakeCluster): Instance {
+function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => GroupMetadata | undefined, admin: FakeAdmin = new FakeAdmin(cluster)): Instance {
   const dir = mkdtempSync(join(tmpdir(), "weir-task-manager-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const b = new StreamsBuilder();
@@ -43,7 +44,7 @@ function instance(t: TestContext, cluster: FakeCluster): Instance {
     // An interval no test run reaches: only a batch at its partition's end, or commitAll, commits.
     config: resolveConfig({ applicationId: "app", bootstrapServers: "127.0.0.1:1", stateDir: dir, commitIntervalMs: 3_600_000 }),
     logger: createLogger("silent"),
-    admin: new FakeAdmin(cluster),
+    admin,
     metrics: new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] }),
     outputFor: () => {
       const output = new FakeTaskOutput(cluster);
@@ -53,6 +54,7 @@ function instance(t: TestContext, cluster: FakeCluster): Instance {
     changelogReader: reader,
     fail: (error) => failures.push(error),
     committed: (_task, offsets) => committed.push(offsets),
+    groupMetadata,
   });
   const control = new FakePartitionControl();
   manager.attach(control);
@@ -245,4 +247,53 @@ test("a changelog read that fails is retried from where the records read end, an
   assert.deepEqual(second.failures, []);
   await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(5, [["a", "u"], ["c", "u"]]), highWatermark: "7" }, new FakeBatchControl());
   assert.deepEqual(outValues(second.outputs[0]!), ["a=3", "c=2"]);
+});
+
+test("exactly-once v2: only the tasks of the current assignment may commit, under that assignment's generation", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 1, [changelog]: 2 });
+  let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
+  const { manager } = instance(t, cluster, () => generation);
+  assert.equal(manager.commitGeneration("0_0"), undefined, "nothing assigned yet");
+  manager.onAssignment(new Map([["in", [0, 1]], [changelog, [0, 1]]]));
+  assert.deepEqual(manager.commitGeneration("0_0"), generation);
+  generation = { groupId: "app", memberId: "m-1", generationId: 2 };
+  // Task 0_0 moves to another member: from this call on its commits carry no generation and are refused.
+  manager.onAssignment(new Map([["in", [1]], [changelog, [1]]]));
+  assert.equal(manager.commitGeneration("0_0"), undefined);
+  assert.deepEqual(manager.commitGeneration("0_1"), generation);
+  await manager.whenReconciled();
+  assert.deepEqual(manager.snapshots().map((s) => s.id), ["0_1"]);
+});
+
+/** An admin of an exactly-once v2 client: high watermarks, and a log of the reads in order. */
+class HighWatermarkAdmin extends FakeAdmin {
+  readonly reads: string[] = [];
+
+  override async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, string>> {
+    this.reads.push(`committed ${topics.join(",")}`);
+    return super.committedOffsets(groupId, topics);
+  }
+
+  override async endOffsets(topic: string): Promise<Map<number, string>> {
+    this.reads.push(`end ${topic}`);
+    return super.endOffsets(topic);
+  }
+
+  async highWatermarks(topic: string): Promise<Map<number, string>> {
+    this.reads.push(`high watermarks ${topic}`);
+    return super.endOffsets(topic);
+  }
+}
+
+test("exactly-once v2: a new owner reads the committed offsets first, then the changelogs' high watermarks, and restores up to them", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  cluster.append(changelog, 0, [{ topic: changelog, partition: 0, key: Buffer.from("k"), value: Buffer.from("v"), timestamp: 0, headers: {} }]);
+  cluster.committed.set("in:0", "3");
+  const admin = new HighWatermarkAdmin(cluster);
+  const { manager, control, reader } = instance(t, cluster, () => ({ groupId: "app", memberId: "m-1", generationId: 1 }), admin);
+  assign(manager);
+  await control.when("resume in:0");
+  assert.deepEqual(admin.reads.slice(0, 2), ["committed in", `high watermarks ${changelog}`]);
+  assert.ok(!admin.reads.includes(`end ${changelog}`), "last stable offsets are not read");
+  assert.deepEqual(reader.reads, [`read ${changelog}:0@0-1`]);
 });

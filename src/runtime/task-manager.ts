@@ -4,7 +4,7 @@
 // assignor hands out a task's changelog partitions with them, but they stay paused: restore reads them
 // through the client's partition reader (task-restorer.ts). An input partition is fetched only while its
 // task runs. What it needs of Kafka: kafka-ports.ts.
-import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, PartitionBatch } from "../kafka/index.ts";
+import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, GroupMetadata, PartitionBatch } from "../kafka/index.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import { WeirError } from "./errors.ts";
@@ -18,6 +18,7 @@ import { RecordError } from "./error-handlers.ts";
 import { warmUpBatch } from "./registry-wait.ts";
 import type { ChangelogReaderPort, PartitionControl, TaskAdminPort, TaskOutputPort } from "./kafka-ports.ts";
 import { commitTask, CommitFailures } from "./task-commit.ts";
+import { isTaskMigrated } from "./instance-transactions.ts";
 import { deleteStateFile, TaskRestorer } from "./task-restorer.ts";
 import { OutputTopics } from "./output-topics.ts";
 import { WallClockTick } from "./wall-clock-tick.ts";
@@ -41,6 +42,8 @@ export interface TaskManagerOptions {
   readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
   /** A test hook (restore-hold.ts): awaited before a restoring task's changelogs are fetched. */
   readonly restoreHold?: ((task: string) => Promise<void>) | undefined;
+  /** Exactly-once v2: the generation of the assignment the group consumer hands over (read in onAssignment). */
+  readonly groupMetadata?: () => GroupMetadata | undefined;
 }
 
 export class TaskManager {
@@ -65,6 +68,8 @@ export class TaskManager {
   /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
   private readonly ticker: WallClockTick;
   private readonly restorer: TaskRestorer;
+  /** The tasks of the current assignment and its generation: only they may commit, under it (v2). */
+  private assignedTasks: { readonly ids: ReadonlySet<string>; readonly generation: GroupMetadata | undefined } = { ids: new Set(), generation: undefined };
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -156,6 +161,8 @@ export class TaskManager {
       for (const partition of partitions) wanted.set(taskId(sub.id, partition), { subTopology: sub.id, partition });
     }
     this.options.logger.info({ tasks: [...wanted.keys()] }, "tasks assigned");
+    // From now on a revoked task's commit is refused (v2): the task's new owner may already be reading.
+    this.assignedTasks = { ids: new Set(wanted.keys()), generation: this.options.groupMetadata?.() };
     this.reconciling = this.reconciling
       .then(() => this.reconcile(generation, wanted))
       .catch((err: unknown) => this.options.fail(err as Error));
@@ -179,6 +186,11 @@ export class TaskManager {
     }
     if (generation !== this.generation) return;
     await this.restorer.restore(generation, [...wanted.keys()].map((id) => this.tasks.get(id)!));
+  }
+
+  /** The group generation a task's commit carries (v2); undefined when the task is not assigned to this member now. */
+  commitGeneration(id: string): GroupMetadata | undefined {
+    return this.closed || !this.assignedTasks.ids.has(id) ? undefined : this.assignedTasks.generation;
   }
 
   /** A task whose file does not match its changelog: closed, its file deleted, and opened again empty. */
@@ -276,7 +288,8 @@ export class TaskManager {
     }
     // A processing error: commitOnce has stopped the app.
     if (error instanceof WeirError) return;
-    const fatal = this.commitFailures.failed(task.id, error);
+    // A task that migrated is reopened or dropped by the assignment; it never stops the app.
+    const fatal = isTaskMigrated(error) ? undefined : this.commitFailures.failed(task.id, error);
     if (fatal) {
       this.options.fail(fatal);
       return;
@@ -300,6 +313,7 @@ export class TaskManager {
     } catch (err) {
       // Async work (mapValuesAsync) that failed before the commit: a processing error, which stops the app.
       if (err instanceof WeirError) this.options.fail(err);
+      else if (isTaskMigrated(err)) this.options.logger.info({ task: task.id, error: (err as { type: string }).type }, "commit refused: the group's generation moved on; the task's uncommitted work is dropped");
       else this.options.logger.warn({ task: task.id, err }, "commit failed (fenced or aborted): the task's uncommitted work is dropped");
       return err as Error;
     }

@@ -49,7 +49,7 @@ interface RestoreSession {
 
 export interface TaskRestorerOptions {
   readonly applicationId: string;
-  readonly admin: Pick<TaskAdminPort, "endOffsets" | "earliestOffsets" | "committedOffsets">;
+  readonly admin: Pick<TaskAdminPort, "endOffsets" | "highWatermarks" | "earliestOffsets" | "committedOffsets">;
   readonly logger: Logger;
   readonly control: () => PartitionControl;
   /** Reads changelog partitions without the group. */
@@ -84,9 +84,11 @@ export class TaskRestorer {
     const { admin, applicationId, logger } = this.options;
     const topics = new Set<string>();
     for (const task of tasks) for (const key of task.changelogs.keys()) topics.add(topicOfPartitionKey(key));
-    const ends = await this.changelogEnds(topics);
+    // Committed offsets first (stable on a v2 client: they wait for a previous owner's open transaction),
+    // then the changelogs' ends, which cover every record that transaction wrote before its offsets.
     const inputs = [...new Set(tasks.flatMap((t) => t.subTopology.sourceTopics))];
     const committed = inputs.length === 0 ? new Map<string, string>() : await admin.committedOffsets(applicationId, inputs);
+    const ends = await this.changelogEnds(topics);
     // Nothing committed yet: the task starts at the log start, never at wherever kafkajs's fetching got to.
     for (const topic of inputs) {
       for (const [partition, low] of await admin.earliestOffsets(topic)) {
@@ -95,8 +97,9 @@ export class TaskRestorer {
       }
     }
     if (!this.options.current(generation)) return;
-    // Waits once for all tasks, so that several kept tasks do not each wait in turn.
-    const verdict = await checkpointStillBeyond({
+    // Waits once for all tasks, so that several kept tasks do not each wait in turn. Not with high watermarks
+    // (v2): a checkpoint past one is past every record written, so there is nothing to wait for.
+    const verdict = admin.highWatermarks ? {} : await checkpointStillBeyond({
       beyond: () => tasks.map((t) => t.checkpointBeyond(ends)).find((reason) => reason !== undefined),
       reread: async () => {
         for (const [key, end] of await this.changelogEnds(topics)) ends.set(key, end);
@@ -284,7 +287,9 @@ export class TaskRestorer {
   private async changelogEnds(topics: ReadonlySet<string>): Promise<Map<string, string>> {
     const ends = new Map<string, string>();
     for (const topic of topics) {
-      for (const [partition, end] of await this.options.admin.endOffsets(topic)) ends.set(changelogPartitionKey(topic, partition), end);
+      const admin = this.options.admin;
+      const read = admin.highWatermarks ? await admin.highWatermarks(topic) : await admin.endOffsets(topic);
+      for (const [partition, end] of read) ends.set(changelogPartitionKey(topic, partition), end);
     }
     return ends;
   }

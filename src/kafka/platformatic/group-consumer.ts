@@ -18,6 +18,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   private fatal: ((error: Error) => void) | undefined;
   private closing = false;
   private joins: Promise<void> = Promise.resolve();
+  /** The generation of the assignment last handed to the runtime (KIP-447: its offsets commit under it). */
+  private generation: GroupMetadata | undefined;
 
   constructor(consumer: Consumer, options: GroupConsumerOptions, logger: Logger, describeAdmin: () => Promise<KafkajsAdmin>) {
     this.consumer = consumer;
@@ -62,6 +64,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     this.consumer.topics.trackAll(...topics);
     this.consumer.on("consumer:group:join", (payload) => {
       const next = new Map<string, number[]>((payload.assignments ?? []).map((a) => [a.topic, [...a.partitions]]));
+      // Taken now: by the time the runtime gets this assignment the client may have joined a newer generation.
+      const generation: GroupMetadata = { groupId: payload.groupId, memberId: payload.memberId ?? "", generationId: payload.generationId ?? -1 };
       // As with kafkajs, a new assignment reaches the runtime between batches, never during one.
       this.joins = this.joins.then(async () => {
         await this.fetcher.hold();
@@ -72,6 +76,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
           // New partitions wait, paused, until the runtime seeks and resumes them.
           for (const [topic, partitions] of next) for (const p of partitions) if (!this.assigned.get(topic)?.includes(p)) this.fetcher.pause(topic, p);
           this.assigned = next;
+          this.generation = generation;
           onAssignment(next);
         } finally {
           this.fetcher.release();
@@ -147,10 +152,9 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     return { stable: true, userData: undefined };
   }
 
+  /** The generation of the assignment the runtime holds (set just before onAssignment), not the client's latest. */
   groupMetadata(): GroupMetadata | undefined {
-    const memberId = this.consumer.memberId;
-    if (!memberId) return undefined;
-    return { groupId: this.consumer.groupId, memberId, generationId: this.consumer.generationId };
+    return this.generation?.memberId ? this.generation : undefined;
   }
 
   /** The group coordinator's node id, where transactional offset commits go. */

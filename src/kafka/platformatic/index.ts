@@ -2,10 +2,10 @@
 // assignment user data back) still goes through kafkajs's admin client: it is off the hot path.
 import { Admin as PlatformaticAdmin, Consumer } from "@platformatic/kafka";
 import type { Logger } from "pino";
-import { KafkajsTopicAdmin } from "../kafkajs/admin.ts";
 import { createKafka } from "../kafkajs/client.ts";
 import type { KafkaClient, KafkaClientFactory } from "../port.ts";
 import type { ClientSettings } from "../types.ts";
+import { PlatformaticTopicAdmin } from "./admin.ts";
 import { PlatformaticGroupConsumer } from "./group-consumer.ts";
 import { baseOptions } from "./options.ts";
 import { PlatformaticPartitionReader, PlatformaticRangeReader } from "./partition-reader.ts";
@@ -33,8 +33,9 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
   };
   return {
     name: "platformatic",
-    groupMetadataInTransactions: false,
-    admin: () => new KafkajsTopicAdmin(kafka),
+    // Exactly-once v2: one transactional producer per instance, offsets committed with the generation.
+    groupMetadataInTransactions: true,
+    admin: () => new PlatformaticTopicAdmin(kafka, settings),
     groupConsumer: (options, log) => {
       const consumer = new Consumer({
         ...baseOptions(settings),

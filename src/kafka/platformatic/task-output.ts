@@ -1,7 +1,7 @@
-// How a commit reaches Kafka on @platformatic/kafka. Exactly-once: a transactional producer writes the
-// outputs and changelog records and commits the input offsets in one transaction (TxnOffsetCommit with
-// the group's generation when one is given, KIP-447). At-least-once: an idempotent producer shared by
-// all tasks, then the consumer's offset commit.
+// How a commit reaches Kafka on @platformatic/kafka. Exactly-once: the instance's transactional producer
+// writes the outputs and changelog records and commits the input offsets in one transaction (TxnOffsetCommit
+// with the group's generation, KIP-447; docs/architecture.md, "Exactly-once, per client"). At-least-once: an
+// idempotent producer shared by all tasks, then the consumer's offset commit.
 import { compatibilityPartitioner, Producer, type Consumer, type MessageToProduce } from "@platformatic/kafka";
 import { chunksByBytes } from "../chunks.ts";
 import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
@@ -75,15 +75,36 @@ export interface GroupCoordinates {
   readonly coordinatorId: () => Promise<number>;
 }
 
+/** The Kafka error codes (ILLEGAL_GENERATION, PRODUCER_FENCED, …) anywhere in a client error. */
+export function protocolErrorIds(err: unknown, found: string[] = []): string[] {
+  if (typeof err !== "object" || err === null) return found;
+  const e = err as { apiId?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof e.apiId === "string") found.push(e.apiId);
+  if (Array.isArray(e.errors)) for (const inner of e.errors) protocolErrorIds(inner, found);
+  if (e.cause !== undefined) protocolErrorIds(e.cause, found);
+  return found;
+}
+
+/** Sets `type` (as kafkajs names its errors) to the first Kafka error code inside, for the runtime's checks. */
+function typed(err: unknown): unknown {
+  if (typeof err !== "object" || err === null || (err as { type?: unknown }).type !== undefined) return err;
+  const [first] = protocolErrorIds(err);
+  if (first !== undefined) Object.defineProperty(err, "type", { value: first, enumerable: true });
+  return err;
+}
+
 export class PlatformaticTransactionalOutput implements TaskOutput {
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Set when a transaction could not be ended: the producer is replaced (InitProducerId again) before the next one. */
+  private broken = false;
+  private readonly makeProducer: () => Producer;
   private readonly groupId: string;
   private readonly group: GroupCoordinates;
 
   constructor(settings: ClientSettings, transactionalId: string, groupId: string, transactionTimeoutMs: number, group: GroupCoordinates) {
     this.groupId = groupId;
     this.group = group;
-    this.producer = new Producer({
+    this.makeProducer = () => new Producer({
       ...baseOptions(settings, `-${transactionalId}`),
       // The client sends `timeout` as the transaction timeout of InitProducerId too.
       timeout: Math.max(transactionTimeoutMs, settings.requestTimeoutMs),
@@ -97,6 +118,7 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
       maxInflights: 1,
       partitioner: javaCompatiblePartitioner(),
     });
+    this.producer = this.makeProducer();
   }
 
   async init(): Promise<void> {
@@ -108,7 +130,19 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
 
   async commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>> {
     if (records.length === 0 && offsets.length === 0) return new Map();
-    const transaction = await this.producer.beginTransaction();
+    if (this.broken) {
+      // A transaction left open: a new producer's InitProducerId bumps the epoch, which aborts it.
+      this.broken = false;
+      await this.producer.close(true).catch(() => undefined);
+      this.producer = this.makeProducer();
+    }
+    let transaction;
+    try {
+      transaction = await this.producer.beginTransaction();
+    } catch (err) {
+      this.broken = true;
+      throw typed(err);
+    }
     try {
       const written = new WrittenEnds();
       for (const chunk of chunksByBytes(records, maxChunkBytes)) {
@@ -117,7 +151,10 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
       }
       if (offsets.length > 0) {
         const coordinatorId = await this.group.coordinatorId();
+        // v2: the generation the committing tasks were assigned in; the coordinator refuses it once the group
+        // moved on (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, …), so a zombie's offsets are never committed.
         const generation = this.group.metadata?.();
+        if (this.group.metadata && generation === undefined) throw Object.assign(new Error("no group generation to commit offsets under"), { type: "TASK_MIGRATED" });
         const consumer = { groupId: this.groupId, memberId: generation?.memberId ?? "", generationId: generation?.generationId ?? -1, coordinatorId };
         await transaction.addConsumer({ groupId: this.groupId } as Consumer);
         // TxnOffsetCommit commits `offset + 1` of the message it is given: the last processed record.
@@ -128,9 +165,15 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
       await transaction.commit();
       return written.ends();
     } catch (err) {
-      // Aborting can itself fail (a fenced producer cannot end its transaction); the broker aborts it then.
-      if (!transaction.completed) await transaction.abort().catch(() => transaction.cancel().catch(() => undefined));
-      throw err;
+      // Aborting can itself fail (a fenced producer cannot end its transaction): the producer is replaced
+      // before the next transaction, and its InitProducerId aborts this one (or the transaction timeout does).
+      if (!transaction.completed) {
+        await transaction.abort().catch(() => {
+          this.broken = true;
+          return transaction.cancel().catch(() => undefined);
+        });
+      }
+      throw typed(err);
     }
   }
 
