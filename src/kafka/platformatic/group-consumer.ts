@@ -18,6 +18,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   private fatal: ((error: Error) => void) | undefined;
   private closing = false;
   private joins: Promise<void> = Promise.resolve();
+  /** A kept partition is never dropped at a join: its position and pause stay (the fetch loop is Weir's own). */
+  readonly keepsFetchingAcrossRebalances = true;
 
   constructor(consumer: Consumer, options: GroupConsumerOptions, logger: Logger, describeAdmin: () => Promise<KafkajsAdmin>) {
     this.consumer = consumer;
