@@ -84,6 +84,13 @@ export interface GroupMetadata {
 /** Membership of the application's consumer group, and the fetching of the partitions it assigned. */
 export interface GroupConsumer {
   /**
+   * True when a rebalance leaves the fetching of the partitions the member keeps as it was (position and
+   * pause): the tasks kept across it go on without a stop (@platformatic/kafka, with Weir's own fetch loop).
+   * False when every rebalance restarts fetching from the group's committed offsets (kafkajs), so every
+   * task stops and is sought again (docs/architecture.md, "The processing loop", step 3).
+   */
+  readonly keepsFetchingAcrossRebalances: boolean;
+  /**
    * Joins the group and starts fetching. `onAssignment` runs at every new assignment (new partitions are
    * paused until resumed); `onBatch` gets each fetched partition batch with records; `onBatchEnd` reports
    * every batch's end, including batches of only transaction markers. `onFatal`: the client gave up on the

@@ -181,6 +181,8 @@ export class App {
       this.logger,
     );
     this.tasks.attach(this.consumer);
+    // With "tasks assigned", the rebalance's duration from this member's side (the incremental-rebalance test reads both).
+    this.logger.info({ groupId: this.config.applicationId, client: this.config.kafkaClient }, "joining the group");
     await this.consumer.start(
       this.tasks.subscribedTopics(),
       (batch, control) => this.onBatch(batch, control),

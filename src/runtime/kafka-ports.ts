@@ -6,6 +6,8 @@ import type { PartitionReader, ProducedRecord, TopicPartitionOffset } from "../k
 
 /** Fetching of the group consumer's assigned partitions, per topic. */
 export interface PartitionControl {
+  /** True when a rebalance leaves kept partitions fetching where they were (GroupConsumer.keepsFetchingAcrossRebalances). */
+  readonly keepsFetchingAcrossRebalances?: boolean;
   pause(partitions: ReadonlyMap<string, readonly number[]>): void;
   resume(partitions: ReadonlyMap<string, readonly number[]>): void;
   seek(topic: string, partition: number, offset: string): void;

@@ -1,7 +1,8 @@
-// A test hook, off unless WEIR_TEST_HOLD_RESTORE_FILE names a file: each task's restore is held, after the
-// task turned to restoring and before its changelogs are fetched, for as long as that file exists. A broker
-// test can then observe the restoring state (/ready answering 503) without racing the restore, and release
-// it by deleting the file. The hold is logged ("restore held"), so the test waits on a line, not on time.
+// A test hook, off unless WEIR_TEST_HOLD_RESTORE_FILE names a file: each task's restore (even one with nothing
+// to replay) is held, after fencing and before its changelogs are fetched, for as long as that file exists. A
+// broker test can then observe the restoring state (/ready answering 503) without racing the restore, or show
+// that a rebalance restores only the tasks it moved, and release it by deleting the file. The hold is logged
+// ("restore held"), so the test waits on a line, not on time.
 import { existsSync } from "node:fs";
 import type { Logger } from "./logger.ts";
 

@@ -22,11 +22,19 @@ interface Instance {
   readonly control: FakePartitionControl;
   readonly reader: FakePartitionReader;
   readonly outputs: FakeTaskOutput[];
+  /** Each task's outputs, in the order they were opened. */
+  readonly outputsOf: (task: string) => FakeTaskOutput[];
   readonly failures: Error[];
   readonly committed: ReadonlyMap<string, string>[];
 }
 
-function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => GroupMetadata | undefined, admin: FakeAdmin = new FakeAdmin(cluster)): Instance {
+/** `incremental`: the client keeps fetching kept partitions across a rebalance (@platformatic/kafka); else as kafkajs.
+ * `groupMetadata`: an exactly-once v2 client's generation. */
+function instance(
+  t: TestContext,
+  cluster: FakeCluster,
+  { incremental = false, groupMetadata, admin = new FakeAdmin(cluster) }: { incremental?: boolean; groupMetadata?: () => GroupMetadata | undefined; admin?: FakeAdmin } = {},
+): Instance {
   const dir = mkdtempSync(join(tmpdir(), "weir-task-manager-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const b = new StreamsBuilder();
@@ -36,6 +44,7 @@ function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => Gr
     .toStream()
     .to("out", { key: serdes.string(), value: serdes.int64() });
   const outputs: FakeTaskOutput[] = [];
+  const byTask = new Map<string, FakeTaskOutput[]>();
   const failures: Error[] = [];
   const committed: ReadonlyMap<string, string>[] = [];
   const reader = new FakePartitionReader(cluster);
@@ -46,9 +55,10 @@ function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => Gr
     logger: createLogger("silent"),
     admin,
     metrics: new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] }),
-    outputFor: () => {
+    outputFor: (task) => {
       const output = new FakeTaskOutput(cluster);
       outputs.push(output);
+      byTask.set(task, [...(byTask.get(task) ?? []), output]);
       return output;
     },
     changelogReader: reader,
@@ -57,9 +67,10 @@ function instance(t: TestContext, cluster: FakeCluster, groupMetadata?: () => Gr
     groupMetadata,
   });
   const control = new FakePartitionControl();
+  control.keepsFetchingAcrossRebalances = incremental;
   manager.attach(control);
   t.after(() => manager.closeAll());
-  return { manager, control, reader, outputs, failures, committed };
+  return { manager, control, reader, outputs, outputsOf: (task) => byTask.get(task) ?? [], failures, committed };
 }
 
 /** Assigns partition 0 of the input and of the changelog, as the assignor hands out a task. */
@@ -252,7 +263,7 @@ test("a changelog read that fails is retried from where the records read end, an
 test("exactly-once v2: only the tasks of the current assignment may commit, under that assignment's generation", async (t) => {
   const cluster = new FakeCluster({ in: 2, out: 1, [changelog]: 2 });
   let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
-  const { manager } = instance(t, cluster, () => generation);
+  const { manager } = instance(t, cluster, { groupMetadata: () => generation });
   assert.equal(manager.commitGeneration("0_0"), undefined, "nothing assigned yet");
   manager.onAssignment(new Map([["in", [0, 1]], [changelog, [0, 1]]]));
   assert.deepEqual(manager.commitGeneration("0_0"), generation);
@@ -290,10 +301,169 @@ test("exactly-once v2: a new owner reads the committed offsets first, then the c
   cluster.append(changelog, 0, [{ topic: changelog, partition: 0, key: Buffer.from("k"), value: Buffer.from("v"), timestamp: 0, headers: {} }]);
   cluster.committed.set("in:0", "3");
   const admin = new HighWatermarkAdmin(cluster);
-  const { manager, control, reader } = instance(t, cluster, () => ({ groupId: "app", memberId: "m-1", generationId: 1 }), admin);
+  const { manager, control, reader } = instance(t, cluster, { groupMetadata: () => ({ groupId: "app", memberId: "m-1", generationId: 1 }), admin });
   assign(manager);
   await control.when("resume in:0");
   assert.deepEqual(admin.reads.slice(0, 2), ["committed in", `high watermarks ${changelog}`]);
   assert.ok(!admin.reads.includes(`end ${changelog}`), "last stable offsets are not read");
   assert.deepEqual(reader.reads, [`read ${changelog}:0@0-1`]);
+});
+
+/** Assigns these partitions of the input with their changelog partitions. */
+function assignPartitions(manager: TaskManager, partitions: number[]): void {
+  manager.onAssignment(new Map([["in", partitions], [changelog, partitions]]));
+}
+
+test("a task kept across an incremental rebalance goes on untouched: not paused, committed, fenced, restored or sought again", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 2, [changelog]: 2 });
+  const { manager, control, reader, outputsOf, failures } = instance(t, cluster, { incremental: true });
+  assignPartitions(manager, [0]);
+  await control.when("resume in:0");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"]]), highWatermark: "1000" }, new FakeBatchControl());
+  const before = control.calls.length;
+  const readsBefore = reader.reads.length;
+  assignPartitions(manager, [0, 1]);
+  await control.when("resume in:1", before);
+  await manager.whenReconciled();
+  assert.deepEqual(control.calls.slice(before), ["pause in:1", `pause ${changelog}:0`, `pause ${changelog}:1`, "seek in:1@0", "resume in:1"], "only the new task's input is paused, sought and resumed");
+  assert.deepEqual(reader.reads.slice(readsBefore), [], "nothing restored again (the new task's changelog is empty)");
+  const [kept] = outputsOf("0_0");
+  assert.equal(outputsOf("0_0").length, 1);
+  assert.equal(kept!.inits, 1, "not fenced again");
+  assert.equal(kept!.commits.length, 0, "its processed record waits for its own commit, as scheduled");
+  assert.equal(outputsOf("0_1")[0]!.inits, 1, "the new task is fenced");
+  // The kept task's uncommitted state is still there: the next record counts on from it.
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["a", "y"]]), highWatermark: "2" }, new FakeBatchControl());
+  assert.deepEqual(outValues(kept!), ["a=1", "a=2"]);
+  assert.deepEqual(kept!.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "2" }]]);
+  assert.deepEqual(failures, []);
+});
+
+test("a task revoked in an incremental rebalance commits what it processed and closes; the kept one does not stop", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 2, [changelog]: 2 });
+  const { manager, control, outputsOf, failures } = instance(t, cluster, { incremental: true });
+  assignPartitions(manager, [0, 1]);
+  await control.when("resume in:0");
+  await control.when("resume in:1");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"]]), highWatermark: "1000" }, new FakeBatchControl());
+  await manager.onBatch({ topic: "in", partition: 1, messages: fakeMessages(0, [["b", "x"]]), highWatermark: "1000" }, new FakeBatchControl());
+  const before = control.calls.length;
+  assignPartitions(manager, [1]);
+  await manager.whenReconciled();
+  const revoked = outputsOf("0_0")[0]!;
+  assert.deepEqual(revoked.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "1" }]], "its work is handed over committed");
+  assert.equal(revoked.closed, true);
+  assert.equal(manager.task("0_0"), undefined);
+  const kept = outputsOf("0_1")[0]!;
+  assert.equal(kept.commits.length, 0);
+  assert.equal(kept.closed, false);
+  assert.equal(manager.task("0_1")!.status, "running");
+  assert.deepEqual(control.calls.slice(before), [`pause ${changelog}:1`], "the kept input is never paused");
+  assert.deepEqual(failures, []);
+});
+
+test("a task revoked and assigned again in two quick incremental rebalances is closed and opened anew, fenced and sought again", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const { manager, control, outputsOf, failures } = instance(t, cluster, { incremental: true });
+  assignPartitions(manager, [0]);
+  await control.when("resume in:0");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"]]), highWatermark: "1000" }, new FakeBatchControl());
+  const before = control.calls.length;
+  // Both before the first reconcile ran: the client dropped the partition in between, so it is not kept.
+  assignPartitions(manager, []);
+  assignPartitions(manager, [0]);
+  await control.when("resume in:0", before);
+  await manager.whenReconciled();
+  const [first, second] = outputsOf("0_0");
+  assert.equal(first!.closed, true);
+  assert.deepEqual(first!.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "1" }]]);
+  assert.equal(second!.inits, 1, "fenced again");
+  assert.deepEqual(control.calls.slice(before), ["pause in:0", `pause ${changelog}:0`, "seek in:0@1", "resume in:0"]);
+  assert.deepEqual(failures, []);
+});
+
+test("a commit under way when an incremental rebalance keeps its task completes, and the task keeps running", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 2, [changelog]: 2 });
+  const { manager, control, outputsOf, failures } = instance(t, cluster, { incremental: true });
+  assignPartitions(manager, [0]);
+  await control.when("resume in:0");
+  const output = outputsOf("0_0")[0]!;
+  const held = output.holdCommits();
+  // At its partition's end: the batch commits at once, and the commit waits.
+  const batch = manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"]]), highWatermark: "1" }, new FakeBatchControl());
+  await held.started;
+  assignPartitions(manager, [0, 1]);
+  await control.when("resume in:1");
+  held.release();
+  await batch;
+  await manager.whenReconciled();
+  assert.deepEqual(output.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "1" }]], "one commit: the rebalance added none");
+  assert.equal(manager.task("0_0")!.status, "running");
+  assert.ok(!control.calls.includes("seek in:0@1"), "not sought again");
+  assert.deepEqual(failures, []);
+});
+
+test("a failed commit's recovery and an incremental rebalance that keeps the task reopen it once", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const { manager, control, outputsOf, failures } = instance(t, cluster, { incremental: true });
+  assignPartitions(manager, [0]);
+  await control.when("resume in:0");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"]]), highWatermark: "1" }, new FakeBatchControl());
+  outputsOf("0_0")[0]!.failNext = new Error("the producer was fenced");
+  const before = control.calls.length;
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["a", "y"]]), highWatermark: "2" }, new FakeBatchControl());
+  // The recovery is queued, not run yet: the rebalance comes first.
+  assignPartitions(manager, [0]);
+  await manager.whenReconciled();
+  await control.when("resume in:0", before);
+  assert.equal(outputsOf("0_0").length, 2, "opened again once");
+  assert.equal(manager.task("0_0")!.status, "running");
+  assert.equal(control.calls.slice(before).filter((c) => c === "seek in:0@1").length, 1, "rewound to its commit once");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["a", "y"]]), highWatermark: "2" }, new FakeBatchControl());
+  assert.deepEqual(outValues(outputsOf("0_0")[1]!), ["a=2"]);
+  assert.deepEqual(failures, []);
+});
+
+test("a task still restoring when an incremental rebalance keeps it restores again from its checkpoint; a running one is left alone", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 2, [changelog]: 2 });
+  const first = instance(t, cluster);
+  assignPartitions(first.manager, [0]);
+  await first.control.when("resume in:0");
+  await first.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"], ["b", "y"]]), highWatermark: "2" }, new FakeBatchControl());
+  await first.manager.closeAll();
+
+  const second = instance(t, cluster, { incremental: true });
+  assignPartitions(second.manager, [1]);
+  await second.control.when("resume in:1");
+  const release = second.reader.hold();
+  const kept = second.control.calls.length;
+  assignPartitions(second.manager, [0, 1]);
+  await second.reader.when(`read ${changelog}:0@0-2`);
+  const before = second.control.calls.length;
+  assignPartitions(second.manager, [0, 1]);
+  release();
+  await second.control.when("resume in:0", before);
+  await second.manager.whenReconciled();
+  assert.deepEqual(second.reader.reads, [`read ${changelog}:0@0-2`, `read ${changelog}:0@0-2`]);
+  assert.deepEqual(second.control.calls.slice(kept).filter((c) => c.includes("in:1")), [], "the running task 0_1 was left alone");
+  assert.equal(second.outputsOf("0_1").length, 1);
+  await second.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(2, [["a", "z"]]), highWatermark: "3" }, new FakeBatchControl());
+  assert.deepEqual(outValues(second.outputsOf("0_0")[0]!), ["a=2"]);
+  assert.deepEqual(second.failures, []);
+});
+
+test("on a client that revokes everything at each rebalance, a kept task commits and is sought again to its commit", async (t) => {
+  const cluster = new FakeCluster({ in: 2, out: 2, [changelog]: 2 });
+  const { manager, control, outputsOf, failures } = instance(t, cluster);
+  assignPartitions(manager, [0]);
+  await control.when("resume in:0");
+  await manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"]]), highWatermark: "1000" }, new FakeBatchControl());
+  const before = control.calls.length;
+  assignPartitions(manager, [0, 1]);
+  await manager.whenReconciled();
+  await control.when("resume in:0", before);
+  assert.deepEqual(outputsOf("0_0")[0]!.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "1" }]]);
+  assert.ok(control.calls.slice(before).includes("pause in:0"));
+  assert.ok(control.calls.slice(before).includes("seek in:0@1"));
+  assert.deepEqual(failures, []);
 });

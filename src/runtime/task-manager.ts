@@ -11,7 +11,7 @@ import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
-import { taskPlanner, type TaskRef } from "./group-planner.ts";
+import { taskPlanner } from "./group-planner.ts";
 import { TaskCreator } from "./task-creator.ts";
 import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
@@ -22,6 +22,8 @@ import { isTaskMigrated } from "./instance-transactions.ts";
 import { deleteStateFile, TaskRestorer } from "./task-restorer.ts";
 import { OutputTopics } from "./output-topics.ts";
 import { WallClockTick } from "./wall-clock-tick.ts";
+import { planRebalance } from "./rebalance-plan.ts";
+import { TaskReconciler } from "./task-reconciler.ts";
 
 export type { PartitionControl } from "./kafka-ports.ts";
 
@@ -56,6 +58,10 @@ export class TaskManager {
   /** Bumped at every assignment: work started for an older one stops at its next step. */
   private generation = 0;
   private reconciling: Promise<void> = Promise.resolve();
+  /** The tasks of the last assignment: a task in it and in the next one is kept across that rebalance. */
+  private assignedTasks: ReadonlySet<string> = new Set();
+  /** Tasks whose failed commit queued a recovery: a reconcile that keeps them leaves them to it. */
+  private readonly recovering = new Set<StreamTask>();
   /** Set by closeAll(): the app is leaving the group, so a last rebalance must not open tasks again. */
   private closed = false;
   private readonly commitFailures = new CommitFailures();
@@ -68,8 +74,9 @@ export class TaskManager {
   /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
   private readonly ticker: WallClockTick;
   private readonly restorer: TaskRestorer;
-  /** The tasks of the current assignment and its generation: only they may commit, under it (v2). */
-  private assignedTasks: { readonly ids: ReadonlySet<string>; readonly generation: GroupMetadata | undefined } = { ids: new Set(), generation: undefined };
+  /** The generation of the current assignment: only its tasks (assignedTasks) may commit, under it (v2). */
+  private assignedGeneration: GroupMetadata | undefined;
+  private readonly reconciler: TaskReconciler;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -96,6 +103,15 @@ export class TaskManager {
       fail: options.fail,
       hold: options.restoreHold,
       reopen: (task) => this.reopenEmpty(task),
+    });
+    this.reconciler = new TaskReconciler({
+      tasks: this.tasks,
+      creator: this.creator,
+      restorer: this.restorer,
+      logger: options.logger,
+      current: (generation) => generation === this.generation,
+      commitOnce: (task) => this.commitOnce(task),
+      recovering: (task) => this.recovering.has(task),
     });
   }
 
@@ -146,51 +162,34 @@ export class TaskManager {
     return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer });
   }
 
-  /** A new assignment (after every rebalance): nothing assigned is fetched until its task is ready. */
+  /**
+   * A new assignment (after every rebalance). Step 3 of docs/architecture.md, "The processing loop": on a
+   * client that keeps fetching kept partitions, kept tasks go on untouched and only the others are closed
+   * or opened; on one that revokes everything (kafkajs), every task stops. Nothing new is fetched until
+   * its task is ready.
+   */
   onAssignment(assignment: Assignment): void {
     if (this.closed) return;
     const generation = ++this.generation;
     this.restorer.cancel();
     this.assigned = true;
     this.options.metrics.rebalanced();
-    this.control!.pause(assignment);
-    const wanted = new Map<string, TaskRef>();
-    for (const [topic, partitions] of assignment) {
-      if (this.changelogTopics.has(topic)) continue;
-      const sub = this.options.topology.subTopologyOf(topic);
-      for (const partition of partitions) wanted.set(taskId(sub.id, partition), { subTopology: sub.id, partition });
-    }
-    this.options.logger.info({ tasks: [...wanted.keys()] }, "tasks assigned");
+    const incremental = this.control!.keepsFetchingAcrossRebalances === true;
+    const plan = planRebalance(this.options.topology, this.changelogTopics, assignment, this.assignedTasks, incremental);
+    this.assignedTasks = new Set(plan.wanted.keys());
     // From now on a revoked task's commit is refused (v2): the task's new owner may already be reading.
-    this.assignedTasks = { ids: new Set(wanted.keys()), generation: this.options.groupMetadata?.() };
+    this.assignedGeneration = this.options.groupMetadata?.();
+    this.control!.pause(plan.toPause);
+    const { wanted, kept } = plan;
+    this.options.logger.info({ generation, tasks: [...wanted.keys()], kept: incremental ? [...kept] : undefined }, "tasks assigned");
     this.reconciling = this.reconciling
-      .then(() => this.reconcile(generation, wanted))
+      .then(() => (incremental ? this.reconciler.reconcileIncrementally(generation, wanted, kept) : this.reconciler.reconcileAll(generation, wanted)))
       .catch((err: unknown) => this.options.fail(err as Error));
-  }
-
-  private async reconcile(generation: number, wanted: ReadonlyMap<string, TaskRef>): Promise<void> {
-    for (const [id, task] of this.tasks) {
-      // Commit what was processed, kept task or revoked. Safe even when the task has moved: if its new
-      // owner has fenced us, the commit fails and rolls back; if not yet, its fencing waits for our
-      // transaction and its restore reads it. run() then resumes from the offsets just committed.
-      await task.idle();
-      const committed = (await this.commitOnce(task)) === undefined;
-      if (wanted.has(id) && committed) continue;
-      this.tasks.delete(id);
-      await this.creator.close(task);
-      this.options.logger.info({ task: id }, wanted.has(id) ? "task closed: its commit failed, reopening it" : "task closed: revoked");
-    }
-    for (const [id, ref] of wanted) {
-      if (generation !== this.generation) return;
-      if (!this.tasks.has(id)) this.tasks.set(id, await this.creator.open(ref));
-    }
-    if (generation !== this.generation) return;
-    await this.restorer.restore(generation, [...wanted.keys()].map((id) => this.tasks.get(id)!));
   }
 
   /** The group generation a task's commit carries (v2); undefined when the task is not assigned to this member now. */
   commitGeneration(id: string): GroupMetadata | undefined {
-    return this.closed || !this.assignedTasks.ids.has(id) ? undefined : this.assignedTasks.generation;
+    return this.closed || !this.assignedTasks.has(id) ? undefined : this.assignedGeneration;
   }
 
   /** A task whose file does not match its changelog: closed, its file deleted, and opened again empty. */
@@ -299,7 +298,10 @@ export class TaskManager {
     // In the assignment chain: a recovery and a rebalance's reconcile both close and open the task's state
     // file, and interleaved they collide on it (WEIR_STATE_LOCKED, seen on @platformatic/kafka, whose
     // rebalances do not wait for a batch's commit). Not awaited: a reconcile may be waiting for this batch.
-    this.reconciling = this.reconciling.then(() => this.recover(task)).catch((err: unknown) => this.options.fail(err as Error));
+    // Under the generation of the failure: a rebalance before the recovery runs reopens the task itself.
+    const generation = this.generation;
+    this.recovering.add(task);
+    this.reconciling = this.reconciling.then(() => this.recover(task, generation)).catch((err: unknown) => this.options.fail(err as Error));
   }
 
   /** Commits one task; the error when the commit failed and the task's state was rolled back. */
@@ -328,10 +330,10 @@ export class TaskManager {
   }
 
   /** Step 5: the task is closed (state rolled back) and opened again; run() rewinds its inputs to its committed offsets. */
-  private async recover(failed: StreamTask): Promise<void> {
+  private async recover(failed: StreamTask, generation: number): Promise<void> {
+    this.recovering.delete(failed);
     // A reconcile since the failure closed or replaced it: nothing left to recover.
     if (this.tasks.get(failed.id) !== failed) return;
-    const generation = this.generation;
     const inputs = new Map(failed.subTopology.sourceTopics.map((t) => [t, [failed.partition]]));
     this.control!.pause(inputs);
     if (this.tasks.get(failed.id) === failed) this.tasks.delete(failed.id);
@@ -343,7 +345,7 @@ export class TaskManager {
       return;
     }
     this.tasks.set(task.id, task);
-    await this.restorer.restore(generation, [task]);
+    await this.restorer.restore(generation, [task], { fencedSinceCommit: true });
   }
 
   /** Ready means: assigned, and every assigned task restored and running. Otherwise, why not. */

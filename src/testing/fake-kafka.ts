@@ -32,6 +32,8 @@ export class FakeCluster {
 /** Records every pause, resume and seek as `pause topic:partition`, `resume topic:partition`, `seek topic:partition@offset`. */
 export class FakePartitionControl implements PartitionControl {
   readonly calls: string[] = [];
+  /** As @platformatic/kafka (true) or kafkajs (false, the default here): whether kept partitions go on fetching across a rebalance. */
+  keepsFetchingAcrossRebalances = false;
   private readonly waiters: { readonly line: string; readonly resolve: () => void }[] = [];
 
   pause(partitions: ReadonlyMap<string, readonly number[]>): void {
@@ -73,6 +75,23 @@ export class FakeTaskOutput implements TaskOutputPort {
   /** The next commit rejects with this error (and writes nothing). */
   failNext: Error | undefined;
   private readonly cluster: FakeCluster;
+  private gate: Promise<void> | undefined;
+  private readonly started: (() => void)[] = [];
+
+  /** Commits wait (once started) until the returned function is called; `started` resolves at the first. */
+  holdCommits(): { readonly started: Promise<void>; readonly release: () => void } {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.gate = gate;
+    const started = new Promise<void>((resolve) => this.started.push(resolve));
+    return {
+      started,
+      release: () => {
+        if (this.gate === gate) this.gate = undefined;
+        release();
+      },
+    };
+  }
 
   constructor(cluster: FakeCluster) {
     this.cluster = cluster;
@@ -84,6 +103,8 @@ export class FakeTaskOutput implements TaskOutputPort {
 
   async commit(records: readonly ProducedRecord[], offsets: readonly TopicPartitionOffset[]): Promise<Map<string, string>> {
     await Promise.resolve();
+    for (const resolve of this.started.splice(0)) resolve();
+    if (this.gate) await this.gate;
     const failure = this.failNext;
     if (failure) {
       this.failNext = undefined;

@@ -11,6 +11,8 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: Consumer;
   private readonly options: GroupConsumerOptions;
   private readonly logger: Logger;
+  /** kafkajs revokes everything at each join and fetches again from the group's committed offsets. */
+  readonly keepsFetchingAcrossRebalances = false;
 
   constructor(kafka: Kafka, options: GroupConsumerOptions, logger: Logger) {
     this.options = options;

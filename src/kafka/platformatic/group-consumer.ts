@@ -20,6 +20,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   private joins: Promise<void> = Promise.resolve();
   /** The generation of the assignment last handed to the runtime (KIP-447: its offsets commit under it). */
   private generation: GroupMetadata | undefined;
+  /** A kept partition is never dropped at a join: its position and pause stay (the fetch loop is Weir's own). */
+  readonly keepsFetchingAcrossRebalances = true;
 
   constructor(consumer: Consumer, options: GroupConsumerOptions, logger: Logger, describeAdmin: () => Promise<KafkajsAdmin>) {
     this.consumer = consumer;
