@@ -134,18 +134,14 @@ export class StreamTask {
     return this.lifecycle.current;
   }
 
-  /**
-   * The file claims changelog offsets the changelog does not have (it was deleted and created again, or
-   * the application was reset while the file stayed): its state belongs to another history.
-   */
+  /** The file claims changelog offsets its changelog lacks (recreated, or the app reset): another history. */
   checkpointBeyond(ends: ReadonlyMap<string, string>): string | undefined {
     return this.stores.checkpointBeyond(ends);
   }
 
   /**
-   * Step 2: given each changelog partition's end offset (read after fencing), replays from the
-   * checkpoint to the end. Returns the changelog partitions to fetch, each with its start offset;
-   * none means the task runs at once.
+   * Step 2: given each changelog partition's end (read once the previous owner's last transaction is
+   * resolved), the changelog partitions to replay from the checkpoint, each with its start; none: runs at once.
    */
   beginRestore(ends: ReadonlyMap<string, string>): Map<string, string> {
     this.lifecycle.transition("restoring");
@@ -159,10 +155,7 @@ export class StreamTask {
     if (this.stores.restoreBatch(topic, messages)) this.graph.stateReset();
   }
 
-  /**
-   * Notes that fetching the changelog partition got past `lastOffset` (markers included). Returns true
-   * once every store is restored, and the task turns to running.
-   */
+  /** Fetching the changelog partition got past `lastOffset` (markers included); true once all are restored. */
   restoredUpTo(topic: string, lastOffset: string): boolean {
     const done = this.stores.restoredUpTo(topic, lastOffset);
     if (this.status === "restoring" && done) this.running();
