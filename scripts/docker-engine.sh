@@ -163,6 +163,8 @@ cmd_stop() {
   fi
   kill_engine "$pid"
   rm -f "$pid_file"
+  # dockerd 20.10 leaves its default network namespace bind-mounted under the exec root: unmount it.
+  if mountpoint -q "$exec_root/netns/default" 2>/dev/null; then umount "$exec_root/netns/default" || log "could not unmount $exec_root/netns/default"; fi
 }
 
 case "${1:-}" in
