@@ -72,6 +72,13 @@ export interface GroupConsumerOptions {
   readonly maxWaitTimeMs: number;
   /** Decides the assignment when this member leads the group. */
   readonly planner: GroupAssignmentPlanner;
+  /**
+   * Awaited before every JoinGroup this member sends (a rebalance this member takes part in starts): the
+   * runtime stops beginning commits and waits for those in flight, so none carries a generation the join
+   * makes stale (docs/architecture.md, "Commits and rebalances"). Clients that revoke every partition at a
+   * join and commit before it (kafkajs) need not call it.
+   */
+  readonly rebalanceStarting?: () => Promise<void>;
 }
 
 /** What the member's group generation is, for offsets committed in a transaction (KIP-447). */

@@ -69,3 +69,40 @@ export function isFencing(err: unknown): boolean {
   const e = err as { type?: unknown; message?: unknown };
   return e.type === "INVALID_PRODUCER_EPOCH" || e.type === "PRODUCER_FENCED" || (typeof e.message === "string" && /fenc/i.test(e.message));
 }
+
+/**
+ * Commits and the group's rebalances (docs/architecture.md, "Commits and rebalances"). From the moment this
+ * member is about to rejoin the group until its new assignment arrives, no commit begins: a commit sent
+ * after the coordinator moved to the new generation would carry the old one and be refused (KIP-447), and
+ * every task in its transaction would roll back, kept tasks too. The member rejoins only once the commits
+ * in flight have ended; the coordinator cannot start the new generation before every member has rejoined.
+ * Kafka Streams skips commits while a rebalance is in progress the same way.
+ */
+export class RebalanceCommitGate {
+  private rebalancing = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** True from the member's rejoin until its new assignment: a due commit waits for the next chance. */
+  get holding(): boolean {
+    return this.rebalancing;
+  }
+
+  /** Runs a commit, counted as in flight until it ends. */
+  track<T>(commit: Promise<T>): Promise<T> {
+    this.inFlight.add(commit);
+    const done = () => this.inFlight.delete(commit);
+    commit.then(done, done);
+    return commit;
+  }
+
+  /** The member is about to rejoin: resolves once no commit is in flight (none begins from now on). */
+  async rebalanceStarting(): Promise<void> {
+    this.rebalancing = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** The new assignment arrived: commits go on, under its generation. */
+  assigned(): void {
+    this.rebalancing = false;
+  }
+}

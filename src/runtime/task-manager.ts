@@ -17,7 +17,7 @@ import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
 import { warmUpBatch } from "./registry-wait.ts";
 import type { ChangelogReaderPort, PartitionControl, TaskAdminPort, TaskOutputPort } from "./kafka-ports.ts";
-import { commitTask, CommitFailures } from "./task-commit.ts";
+import { commitTask, CommitFailures, RebalanceCommitGate } from "./task-commit.ts";
 import { isTaskMigrated } from "./instance-transactions.ts";
 import { deleteStateFile, TaskRestorer } from "./task-restorer.ts";
 import { OutputTopics } from "./output-topics.ts";
@@ -65,6 +65,7 @@ export class TaskManager {
   /** Set by closeAll(): the app is leaving the group, so a last rebalance must not open tasks again. */
   private closed = false;
   private readonly commitFailures = new CommitFailures();
+  private readonly rebalanceGate = new RebalanceCommitGate();
   /** True once the group has given this instance an assignment (possibly an empty one). */
   private assigned = false;
   /** Set when the app starts stopping: a batch waiting for the schema registry gives up. */
@@ -180,11 +181,17 @@ export class TaskManager {
     // From now on a revoked task's commit is refused (v2): the task's new owner may already be reading.
     this.assignedGeneration = this.options.groupMetadata?.();
     this.control!.pause(plan.toPause);
+    this.rebalanceGate.assigned();
     const { wanted, kept } = plan;
     this.options.logger.info({ generation, tasks: [...wanted.keys()], kept: incremental ? [...kept] : undefined }, "tasks assigned");
     this.reconciling = this.reconciling
       .then(() => (incremental ? this.reconciler.reconcileIncrementally(generation, wanted, kept) : this.reconciler.reconcileAll(generation, wanted)))
       .catch((err: unknown) => this.options.fail(err as Error));
+  }
+
+  /** The member is about to rejoin: resolves once no commit is in flight; none begins until the next assignment. */
+  rebalanceStarting(): Promise<void> {
+    return this.rebalanceGate.rebalanceStarting();
   }
 
   /** The group generation a task's commit carries (v2); undefined when the task is not assigned to this member now. */
@@ -252,8 +259,7 @@ export class TaskManager {
 
   /**
    * A record failed under the `fail` handler (or worse): nothing past it is committed. The records before it
-   * are, unless the failed record left state writes behind (they cannot be told apart from the others').
-   * (A topic a chooser picked before it must exist first, or the commit would wait for it in vain.)
+   * are, unless it left state writes behind (or a topic a chooser picked before it is missing).
    */
   private async processingFailed(task: StreamTask, err: Error): Promise<void> {
     if (err instanceof RecordError && err.committableBefore && (await this.outputTopics.missing(task)) === undefined) {
@@ -263,11 +269,7 @@ export class TaskManager {
     this.options.fail(err);
   }
 
-  /**
-   * Fetching of an input partition moved past `lastOffset`. A batch of only markers (or aborted records)
-   * tells a multi-input task whether the partition is caught up. (A batch with records is accounted for by
-   * onBatch, which may have left it to be fetched again.)
-   */
+  /** Fetching moved past `lastOffset`: a batch of only markers (or aborted records) tells a multi-input task it may be caught up. */
   onBatchEnd(end: BatchEnd): void {
     if (this.changelogTopics.has(end.topic)) return;
     if (end.records !== 0 || end.firstOffset === undefined || end.firstOffset === null) return;
@@ -280,6 +282,8 @@ export class TaskManager {
    * a transient error); an error that would recur on every retry stops the app instead of looping.
    */
   async commit(task: StreamTask): Promise<void> {
+    // Due again at the next batch or tick after the assignment; a stopping app commits what it processed.
+    if (this.rebalanceGate.holding && !this.stopping) return;
     const error = await this.commitOnce(task);
     if (error === undefined) {
       this.commitFailures.succeeded(task.id);
@@ -309,7 +313,7 @@ export class TaskManager {
     const output = this.creator.output(task);
     if (!output) return undefined;
     try {
-      const offsets = await commitTask(task, output);
+      const offsets = await this.rebalanceGate.track(commitTask(task, output));
       this.options.committed?.(task, offsets);
       return undefined;
     } catch (err) {

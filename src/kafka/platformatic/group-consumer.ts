@@ -93,8 +93,11 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       rebalanceTimeout: this.options.rebalanceTimeoutMs,
       protocols: [{ name: planner.protocolName, version: 1 }],
       // Every join: this member's user data. The client assigns a lone member everything without calling
-      // the assignor, so the plan's user data for a group of one is prepared here too.
-      protocolsMetadata: (_protocols: unknown, subscribed: string[], metadata: ClusterMetadata) => {
+      // the assignor, so the plan's user data for a group of one is prepared here too. Called before each
+      // JoinGroup is sent, so the runtime first settles its commits (the group's generation cannot move on
+      // before this member rejoins).
+      protocolsMetadata: async (_protocols: unknown, subscribed: string[], metadata: ClusterMetadata) => {
+        await this.options.rebalanceStarting?.();
         const userData = planner.userData();
         const alone = planner.assign([{ memberId: this.consumer.memberId ?? "", userData }], this.partitionCounter(metadata, new Set(subscribed)), true);
         this.setAssignmentUserData(alone.userData);
