@@ -74,9 +74,14 @@ test("partitions two instances keep while a third joins are processed through th
   const instances = [...first];
   try {
     const running = (ps: readonly WeirProcess[]) => new Set(ps.flatMap((p) => p.logs("task running").map((l) => String(l.task))));
-    await eventually("the first two instances running all 6 tasks", 90_000, () => {
+    // Each of the first two runs its 3 tasks (its last assignment, all running): the steady window before
+    // the join must not hold the first two's own rebalance.
+    await eventually("each of the first two instances running its 3 tasks", 90_000, () => {
       for (const p of instances) assert.ok(p.running(), `an instance exited:\n${stderrs(instances)}`);
-      return running(first).size === partitions;
+      return first.every((p) => {
+        const tasks = lastAssigned(p);
+        return tasks.length === partitions / 2 && tasks.every((task) => running([p]).has(task));
+      });
     });
     await new Promise((r) => setTimeout(r, steadyMs));
 
@@ -146,6 +151,11 @@ test("partitions two instances keep while a third joins are processed through th
     assert.equal(kept.size, 4, `the first two instances keep 4 of the 6 tasks (kept: ${[...kept].join(", ")}; moved: ${[...moved].join(", ")})`);
     assert.equal(moved.size, 2);
     // The moved tasks waited for the held restore: the window saw a rebalance and a hand-over.
+    // No kept task was reopened: the first two restored nothing after the join, and no commit of theirs
+    // crossed the generation change (docs/architecture.md, "Commits and rebalances").
+    assert.deepEqual(keptHeld, [], "no restore on the first two instances after the third's join");
+    const refused = first.flatMap((p) => p.logs("commit refused: the group's generation moved on").map((l) => String(l.task)));
+    assert.deepEqual(refused, [], "no commit of the first two instances refused for the generation change");
     for (const { p, gap } of movedGaps) assert.ok(gap >= holdMs, `moved partition ${p} waited only ${gap} ms, though its restore was held ${holdMs} ms`);
     // Kept partitions are processed through the rebalance: none waits longer than a commit interval plus the
     // rebalance's round trips, beyond the ordinary gap (with stop-the-world, each is restored again, held too).
