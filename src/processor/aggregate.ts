@@ -1,7 +1,7 @@
 // The processors behind KGroupedStream's aggregations and KTable's record-at-a-time operators.
 // Every update is forwarded downstream as it happens, as Kafka Streams does with caching off; a store behind
 // the record cache (statestoreCacheMaxBytes > 0) forwards only each key's latest update when it is flushed.
-import { CachingKeyValueStore, type CachedHeaders } from "../state/record-cache.ts";
+import { CachingKeyValueStore, type CachedContext } from "../state/record-cache.ts";
 import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
@@ -35,10 +35,7 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
   init(context: ProcessorContext<K, A>): void {
     this.context = context;
     this.store = context.getStateStore<KeyValueStore<K, ValueAndTimestamp<A>>>(this.storeName);
-    if (this.store instanceof CachingKeyValueStore) {
-      this.cache = this.store;
-      this.cache.setFlushListener((key, value, prior, headers) => context.forward(cachedUpdate(key, value, prior, headers)));
-    }
+    this.cache = forwardOnFlush(this.store, context);
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -54,7 +51,7 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
     else next = record.value as unknown as A;
     const timestamp = previous === undefined ? record.timestamp : Math.max(record.timestamp, previous.timestamp);
     if (this.cache) {
-      this.cache.putWithHeaders(record.key, { value: next, timestamp }, record.headers);
+      this.cache.putWithContext(record.key, { value: next, timestamp }, { headers: record.headers, timestamp });
       return;
     }
     this.store.put(record.key, { value: next, timestamp });
@@ -63,11 +60,20 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
   }
 }
 
-/** A flushed cache entry as a table update: the latest value, and the row's value before the first cached update. */
-function cachedUpdate<K, A>(key: K, value: ValueAndTimestamp<A> | undefined, prior: ValueAndTimestamp<A> | undefined, headers: CachedHeaders): StreamRecord<K, A> {
-  const timestamp = value?.timestamp ?? prior?.timestamp ?? 0;
-  const old = prior === undefined ? null : prior.value;
-  return tableUpdate({ key, value: null, timestamp, headers }, value === undefined ? null : value.value, timestamp, () => old) as StreamRecord<K, A>;
+/**
+ * The store behind the record cache, if it is: its flushed entries are then forwarded as table updates (the latest
+ * value, with the row's value before the first cached update as the prior), and the processor forwards nothing itself.
+ */
+export function forwardOnFlush<K, A>(
+  store: KeyValueStore<K, ValueAndTimestamp<A>>,
+  context: ProcessorContext<K, A | null>,
+): CachingKeyValueStore<K, ValueAndTimestamp<A>> | undefined {
+  if (!(store instanceof CachingKeyValueStore)) return undefined;
+  store.setFlushListener((key, value, prior, { headers, timestamp }: CachedContext) => {
+    const old = prior === undefined ? null : prior.value;
+    context.forward(tableUpdate({ key, value: null, timestamp, headers }, value === undefined ? null : value.value, timestamp, () => old));
+  });
+  return store;
 }
 
 /** KTable.mapValues: a tombstone stays a tombstone. */

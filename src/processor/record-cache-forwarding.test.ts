@@ -7,15 +7,16 @@ import { RecordCacheBudget } from "../state/record-cache.ts";
 import { StateFile } from "../state/state-file.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { Topology } from "../topology/topology.ts";
+import { changeSerde } from "./change.ts";
 import { priorValueOf } from "./table-update.ts";
 
 const strings = { key: serdes.string(), value: serdes.string() };
 
-/** Partition 0 of the topology's first sub-topology, its stores on an in-memory file, behind a record cache of `cacheBytes`. */
-function cachedTask(build: (b: StreamsBuilder) => void, cacheBytes = 1 << 20) {
+/** Partition 0 of one of the topology's sub-topologies, its stores on an in-memory file, behind a record cache of `cacheBytes`. */
+function cachedTask(build: (b: StreamsBuilder) => void, cacheBytes = 1 << 20, subTopology = 0) {
   const b = new StreamsBuilder();
   build(b);
-  const sub = b.build().subTopologies[0]!;
+  const sub = b.build().subTopologies[subTopology]!;
   const file = StateFile.inMemory({ cacheMaxBytes: 1 << 20 });
   const stores = new Map<string, unknown>(sub.stores.map((def) => [def.name, openStore(file, def, Topology.changelogTopic("app", def.name), 0)]));
   const outputs: string[] = [];
@@ -26,9 +27,9 @@ function cachedTask(build: (b: StreamsBuilder) => void, cacheBytes = 1 << 20) {
   const cache = new RecordCacheBudget(cacheBytes).join();
   const graph = new ProcessorGraph(sub, 0, "app", { collect }, stores, undefined, undefined, Date.now, cache);
   let offset = 0;
-  const pipe = (key: string, value: string, topic = "in") =>
+  const pipe = (key: string, value: string | Buffer, topic = "in") =>
     graph.process(topic, { offset: String(offset++), key: Buffer.from(key), value: Buffer.from(value), timestamp: String(1000 + offset) });
-  return { graph, outputs, pipe, cache, file };
+  return { graph, outputs, pipe, cache, file, sub };
 }
 
 const countToTopic = (b: StreamsBuilder, caching?: boolean) =>
@@ -114,4 +115,32 @@ test("the flushed counts reach the store, and so the changelog the commit writes
   graph.flushRecordCache();
   const changelog = file.flush();
   assert.deepEqual(changelog.map((c) => [c.topic, c.key.toString()]), [["app-counts-changelog", "a"]]);
+});
+
+test("a cached table re-grouping forwards each group's latest aggregate, and a group deleted and gone stays silent", () => {
+  const { graph, outputs, pipe, sub } = cachedTask(
+    (b) =>
+      b
+        .table("accounts", { ...strings, store: "accounts" })
+        .groupBy((_k, region) => [region, "x"] as const, { name: "by-region", key: serdes.string(), value: serdes.string() })
+        .reduce((a, v) => a + v, (a) => (a.length > 1 ? a.slice(1) : null), { store: "per-region" })
+        .toStream()
+        .to("regions", strings),
+    1 << 20,
+    1,
+  );
+  const changes = changeSerde(serdes.string());
+  const repartition = sub.sourceTopics[0]!;
+  const change = (newValue: string | null, oldValue: string | null) => changes.serialize({ newValue, oldValue }, repartition);
+  pipe("eu", change("x", null), repartition);
+  pipe("eu", change("x", null), repartition);
+  pipe("us", change("x", null), repartition);
+  pipe("us", change(null, "x"), repartition);
+  assert.deepEqual(outputs, []);
+  graph.flushRecordCache();
+  assert.deepEqual(outputs, ["regions:eu=xx"], "us was created and deleted between commits: nothing to say");
+  pipe("eu", change(null, "x"), repartition);
+  pipe("eu", change(null, "x"), repartition);
+  graph.flushRecordCache();
+  assert.deepEqual(outputs.slice(1), ["regions:eu=null"], "the group deleted: one tombstone");
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serdes } from "../serdes/serde.ts";
-import { RecordCacheBudget, estimateBytes, type CachedHeaders } from "./record-cache.ts";
+import { RecordCacheBudget, estimateBytes, type CachedContext } from "./record-cache.ts";
 import type { KeyValueStore } from "./types.ts";
 
 /** A map-backed store that counts the writes reaching it. */
@@ -102,14 +102,23 @@ test("clear forgets dirty entries without writing or handing them on", () => {
   assert.equal(task.dirtyCount(), 0);
 });
 
-test("the headers of the last update go with the entry", () => {
+test("the headers and timestamp of the last update go with the entry", () => {
   const { task, store } = cached(1 << 20);
-  const seen: CachedHeaders[] = [];
-  store.setFlushListener((_k, _v, _p, headers) => seen.push(headers));
-  store.putWithHeaders("a", 1, { h: Buffer.from("1") });
-  store.putWithHeaders("a", 2, { h: Buffer.from("2") });
+  const seen: CachedContext[] = [];
+  store.setFlushListener((_k, _v, _p, context) => seen.push(context));
+  store.putWithContext("a", 1, { headers: { h: Buffer.from("1") }, timestamp: 1 });
+  store.putWithContext("a", 2, { headers: { h: Buffer.from("2") }, timestamp: 2 });
   task.flush();
-  assert.deepEqual(seen, [{ h: Buffer.from("2") }]);
+  assert.deepEqual(seen, [{ headers: { h: Buffer.from("2") }, timestamp: 2 }]);
+});
+
+test("a key created and deleted between flushes is not handed on", () => {
+  const { task, store, flushed } = cached(1 << 20);
+  store.put("a", 1);
+  store.delete("a");
+  task.flush();
+  assert.deepEqual(flushed, []);
+  assert.equal(task.dirtyCount(), 0);
 });
 
 test("the budget is shared equally by the open tasks", () => {

@@ -9,15 +9,22 @@ import type { KeyValueIterator, KeyValueStore } from "./types.ts";
 /** Headers travel with a cached update so that the forwarded record keeps those of its last input. */
 export type CachedHeaders = Record<string, Buffer | undefined>;
 
+/** What the forwarded record of a cached update keeps of the input record that made it. */
+export interface CachedContext {
+  readonly headers: CachedHeaders;
+  readonly timestamp: number;
+}
+
 /**
  * Called for each dirty key when it leaves the cache (flush or eviction), after the store was written:
- * `value` the latest (undefined: deleted), `prior` the value the store had before the first cached update.
+ * `value` the latest (undefined: deleted), `prior` the value the store had before the first cached update,
+ * `context` that of the last update. Not called when the key had no value before and has none now.
  */
-export type CacheFlushListener<K, V> = (key: K, value: V | undefined, prior: V | undefined, headers: CachedHeaders) => void;
+export type CacheFlushListener<K, V> = (key: K, value: V | undefined, prior: V | undefined, context: CachedContext) => void;
 
 /** Memory of an entry beyond its key and value (the entry object, the map's slot), as the write cache counts it. */
 const ENTRY_OVERHEAD_BYTES = 64;
-const NO_HEADERS: CachedHeaders = {};
+const NO_CONTEXT: CachedContext = { headers: {}, timestamp: 0 };
 
 class CacheEntry<K, V> {
   key: K;
@@ -28,7 +35,7 @@ class CacheEntry<K, V> {
   dirty: boolean;
   /** A dirty entry already written to the underlying store (a scan needed it there); it is still forwarded. */
   written: boolean;
-  headers: CachedHeaders;
+  context: CachedContext;
   bytes: number;
   constructor(key: K, value: V | undefined, bytes: number) {
     this.key = key;
@@ -36,7 +43,7 @@ class CacheEntry<K, V> {
     this.prior = value;
     this.dirty = false;
     this.written = false;
-    this.headers = NO_HEADERS;
+    this.context = NO_CONTEXT;
     this.bytes = bytes;
   }
 }
@@ -152,12 +159,12 @@ export class CachingKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   put(key: K, value: V): void {
-    this.update(key, value === null ? undefined : value, NO_HEADERS);
+    this.update(key, value === null ? undefined : value, NO_CONTEXT);
   }
 
-  /** An update whose forwarded record keeps `headers` (those of the input record that made it). */
-  putWithHeaders(key: K, value: V | undefined, headers: CachedHeaders): void {
-    this.update(key, value === null ? undefined : value, headers);
+  /** An update (undefined: a delete) whose forwarded record gets `context`'s headers and timestamp. */
+  putWithContext(key: K, value: V | undefined, context: CachedContext): void {
+    this.update(key, value === null ? undefined : value, context);
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
@@ -168,7 +175,7 @@ export class CachingKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   delete(key: K): V | undefined {
     const existing = this.entry(key).value;
-    if (existing !== undefined) this.update(key, undefined, NO_HEADERS);
+    if (existing !== undefined) this.update(key, undefined, NO_CONTEXT);
     return existing;
   }
 
@@ -225,7 +232,7 @@ export class CachingKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return e;
   }
 
-  private update(key: K, value: V | undefined, headers: CachedHeaders): void {
+  private update(key: K, value: V | undefined, context: CachedContext): void {
     const id = this.id(key);
     let e = this.entries.get(id);
     if (e === undefined) {
@@ -236,7 +243,7 @@ export class CachingKeyValueStore<K, V> implements KeyValueStore<K, V> {
       this.entries.delete(id);
     }
     e.value = value;
-    e.headers = headers;
+    e.context = context;
     e.written = false;
     if (!e.dirty) {
       e.dirty = true;
@@ -267,7 +274,9 @@ export class CachingKeyValueStore<K, V> implements KeyValueStore<K, V> {
     e.written = false;
     e.prior = e.value;
     this.dirtyCount--;
-    this.listener?.(e.key, e.value, prior, e.headers);
+    // A key created and deleted between flushes: nothing to tell downstream (Kafka Streams forwards nothing either).
+    if (e.value === undefined && prior === undefined) return;
+    this.listener?.(e.key, e.value, prior, e.context);
   }
 
   private writeInner(e: CacheEntry<K, V>): void {

@@ -22,7 +22,8 @@ export interface Materialized<V> {
 }
 
 /**
- * The store of a KTable-producing aggregation (count, reduce, aggregate, a cogroup's aggregate). With
+ * The store of a KTable-producing aggregation (count, reduce, aggregate of a grouped stream or table, a cogroup's
+ * aggregate). With
  * `statestoreCacheMaxBytes` > 0 it is behind the record cache: updates of a key are merged between commits and
  * only the latest is forwarded, as in Kafka Streams; `caching: false` forwards every update of this store anyway.
  */
