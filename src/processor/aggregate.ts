@@ -69,11 +69,12 @@ export function forwardOnFlush<K, A>(
   context: ProcessorContext<K, A | null>,
 ): CachingKeyValueStore<K, ValueAndTimestamp<A>> | undefined {
   if (!(store instanceof CachingKeyValueStore)) return undefined;
-  store.setFlushListener((key, value, prior, { headers, timestamp }: CachedContext) => {
-    const old = prior === undefined ? null : prior.value;
+  const cached = store as CachingKeyValueStore<K, ValueAndTimestamp<A>>;
+  cached.setFlushListener((key: K, value: ValueAndTimestamp<A> | undefined, prior: ValueAndTimestamp<A> | undefined, { headers, timestamp }: CachedContext) => {
+    const old: A | null = prior === undefined ? null : prior.value;
     context.forward(tableUpdate({ key, value: null, timestamp, headers }, value === undefined ? null : value.value, timestamp, () => old));
   });
-  return store;
+  return cached;
 }
 
 /** KTable.mapValues: a tombstone stays a tombstone. */
