@@ -35,6 +35,7 @@ export {
   type TableGrouped,
   type InvalidTimestampHandling,
   type Materialized,
+  type CachedMaterialized,
   type Named,
   type Produced,
   type RecordContext,

@@ -15,6 +15,12 @@ export function kafkaStreamsAvailable(): boolean {
   return existsSync(join(kafkaStreamsBuildDir(), "bench-kafka-streams.jar"));
 }
 
+/** WEIR_STATESTORE_CACHE_MAX_BYTES when set: Kafka Streams then runs with the same statestore.cache.max.bytes. */
+export function statestoreCacheMaxBytes(): string | undefined {
+  const raw = process.env.WEIR_STATESTORE_CACHE_MAX_BYTES?.trim();
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
 export interface KafkaStreamsOptions {
   readonly workload: "w1" | "w2" | "w3" | "w4";
   readonly guarantee: "exactly_once" | "at_least_once";
@@ -42,6 +48,8 @@ export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun
     `output=${options.output}`,
     `stateDir=${stateDir}`,
     `mode=${options.continuous ? "continuous" : "bounded"}`,
+    // The record cache as Weir's (statestoreCacheMaxBytes, inherited by Weir's children): one setting for both.
+    ...(statestoreCacheMaxBytes() === undefined ? [] : [`cacheMaxBytes=${statestoreCacheMaxBytes()}`]),
   ]);
   return { run, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }

@@ -1,6 +1,6 @@
 // W1–W3 and the broker's ceiling: throughput of each system on the same input topic, in the same run.
 import { consumerPerf, producerPerf } from "../baselines/kafka-perf.ts";
-import { kafkaStreamsAvailable, runKafkaStreams } from "../baselines/kafka-streams.ts";
+import { kafkaStreamsAvailable, runKafkaStreams, statestoreCacheMaxBytes } from "../baselines/kafka-streams.ts";
 import { runKafkajsLoop } from "../baselines/kafkajs-loop-run.ts";
 import type { BenchContext } from "./context.ts";
 import { loadTopic } from "./load.ts";
@@ -132,9 +132,9 @@ export async function w2(ctx: BenchContext, inputs: Inputs): Promise<WorkloadRes
       ...(inputs.warmup ? { warmup: inputs.warmup } : {}),
       reps: ctx.sizes.reps,
       targets: ratioTargets([platformatic, "Kafka Streams", 1]),
-      notes: [
-        "Weir forwards every update of a count downstream; Kafka Streams' record cache (10 MB, its default) merges updates of a key between commits, so it writes fewer output records",
-      ],
+      notes: [statestoreCacheMaxBytes() === undefined
+        ? "Weir forwards every update of a count downstream (statestoreCacheMaxBytes 0, its default); Kafka Streams' record cache (10 MB, its default) merges updates of a key between commits, so it writes fewer output records"
+        : `record cache ${statestoreCacheMaxBytes()} bytes for both (WEIR_STATESTORE_CACHE_MAX_BYTES; Kafka Streams' statestore.cache.max.bytes)`],
     },
     (l) => ctx.log(l),
   );

@@ -1,6 +1,7 @@
 // The processors behind KGroupedStream's aggregations and KTable's record-at-a-time operators.
-// Every update is forwarded downstream as it happens (no caching of downstream updates), so a
-// KTable turned into a stream shows each intermediate result, as Kafka Streams does with caching off.
+// Every update is forwarded downstream as it happens, as Kafka Streams does with caching off; a store behind
+// the record cache (statestoreCacheMaxBytes > 0) forwards only each key's latest update when it is flushed.
+import { CachingKeyValueStore, type CachedContext } from "../state/record-cache.ts";
 import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
@@ -21,6 +22,8 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
   private readonly aggregator: Aggregator<K, V, A>;
   private context!: ProcessorContext<K, A>;
   private store!: KeyValueStore<K, ValueAndTimestamp<A>>;
+  /** The store behind the record cache: updates are forwarded when it flushes them, not here. */
+  private cache: CachingKeyValueStore<K, ValueAndTimestamp<A>> | undefined;
 
   /** Without an initializer the first value of a key is its aggregate (reduce). */
   constructor(storeName: string, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>) {
@@ -32,6 +35,7 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
   init(context: ProcessorContext<K, A>): void {
     this.context = context;
     this.store = context.getStateStore<KeyValueStore<K, ValueAndTimestamp<A>>>(this.storeName);
+    this.cache = forwardOnFlush(this.store, context);
   }
 
   process(record: StreamRecord<K, V>): void {
@@ -46,10 +50,31 @@ export class StreamAggregateProcessor<K, V, A> implements Processor<K, V, K, A> 
     else if (this.initializer) next = this.aggregator(record.key, record.value, this.initializer());
     else next = record.value as unknown as A;
     const timestamp = previous === undefined ? record.timestamp : Math.max(record.timestamp, previous.timestamp);
+    if (this.cache) {
+      this.cache.putWithContext(record.key, { value: next, timestamp }, { headers: record.headers, timestamp });
+      return;
+    }
     this.store.put(record.key, { value: next, timestamp });
     const prior = previous === undefined ? null : previous.value;
     this.context.forward(tableUpdate(record, next, timestamp, () => prior) as StreamRecord<K, A>);
   }
+}
+
+/**
+ * The store behind the record cache, if it is: its flushed entries are then forwarded as table updates (the latest
+ * value, with the row's value before the first cached update as the prior), and the processor forwards nothing itself.
+ */
+export function forwardOnFlush<K, A>(
+  store: KeyValueStore<K, ValueAndTimestamp<A>>,
+  context: ProcessorContext<K, A | null>,
+): CachingKeyValueStore<K, ValueAndTimestamp<A>> | undefined {
+  if (!(store instanceof CachingKeyValueStore)) return undefined;
+  const cached = store as CachingKeyValueStore<K, ValueAndTimestamp<A>>;
+  cached.setFlushListener((key: K, value: ValueAndTimestamp<A> | undefined, prior: ValueAndTimestamp<A> | undefined, { headers, timestamp }: CachedContext) => {
+    const old: A | null = prior === undefined ? null : prior.value;
+    context.forward(tableUpdate({ key, value: null, timestamp, headers }, value === undefined ? null : value.value, timestamp, () => old));
+  });
+  return cached;
 }
 
 /** KTable.mapValues: a tombstone stays a tombstone. */

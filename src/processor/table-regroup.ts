@@ -7,6 +7,8 @@ import type { Change } from "./change.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import { tableUpdate } from "./table-update.ts";
+import { forwardOnFlush } from "./aggregate.ts";
+import type { CachingKeyValueStore } from "../state/record-cache.ts";
 
 /** Maps a table row to its grouping key and the value it brings to that group. */
 export type GroupSelector<K, V, GK, GV> = (key: K, value: V) => readonly [GK, GV];
@@ -73,13 +75,15 @@ export interface TableAggregation<K, V, A> {
  * Applies each Change to the group's aggregate: first subtracts the old value (when the group has an
  * aggregate), then adds the new one, stores the result and forwards it with the prior aggregate. A reduce whose subtraction leaves
  * null deletes the group (a tombstone downstream); an aggregate, as in Kafka Streams, keeps its value
- * (a count falls to 0, it is not deleted).
+ * (a count falls to 0, it is not deleted). Behind the record cache, the cache forwards the group's latest at its flush.
  */
 export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>, K, A | null> {
   private readonly storeName: string;
   private readonly aggregation: TableAggregation<K, V, A>;
   private context!: ProcessorContext<K, A | null>;
   private store!: KeyValueStore<K, ValueAndTimestamp<A>>;
+  /** The store behind the record cache: updates are forwarded when it flushes them, not here. */
+  private cache: CachingKeyValueStore<K, ValueAndTimestamp<A>> | undefined;
 
   constructor(storeName: string, aggregation: TableAggregation<K, V, A>) {
     this.storeName = storeName;
@@ -89,6 +93,7 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
   init(context: ProcessorContext<K, A | null>): void {
     this.context = context;
     this.store = context.getStateStore<KeyValueStore<K, ValueAndTimestamp<A>>>(this.storeName);
+    this.cache = forwardOnFlush(this.store, context);
   }
 
   process(record: StreamRecord<K, Change<V>>): void {
@@ -110,6 +115,10 @@ export class TableAggregateProcessor<K, V, A> implements Processor<K, Change<V>,
     if (aggregate === null && previous === null) return;
     // Stamped with the largest timestamp of the changes folded in, as the stream aggregations (KTableAggregate).
     const timestamp = stored === undefined ? record.timestamp : Math.max(record.timestamp, stored.timestamp);
+    if (this.cache) {
+      this.cache.putWithContext(record.key, aggregate === null ? undefined : { value: aggregate, timestamp }, { headers: record.headers, timestamp });
+      return;
+    }
     if (aggregate === null) this.store.delete(record.key);
     else this.store.put(record.key, { value: aggregate, timestamp });
     // With the group's prior aggregate (Kafka Streams' KTableAggregate sends old values): a filter then a

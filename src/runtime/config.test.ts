@@ -75,3 +75,9 @@ test("statePageCacheBytes defaults to 8 MiB and is read from WEIR_STATE_PAGE_CAC
   assert.equal(resolveConfig(base).statePageCacheBytes, 8 * 1024 * 1024);
   assert.equal(resolveConfig(base, environmentOverrides({ WEIR_STATE_PAGE_CACHE_BYTES: "1048576" })).statePageCacheBytes, 1048576);
 });
+
+test("statestoreCacheMaxBytes defaults to 0 (no record cache), is read from WEIR_STATESTORE_CACHE_MAX_BYTES, and refuses a negative", () => {
+  assert.equal(resolveConfig(base).statestoreCacheMaxBytes, 0);
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_STATESTORE_CACHE_MAX_BYTES: "10485760" })).statestoreCacheMaxBytes, 10485760);
+  assert.throws(() => resolveConfig(base, { statestoreCacheMaxBytes: -1 }), /statestoreCacheMaxBytes: .*got -1/);
+});

@@ -35,6 +35,11 @@ export const configSchema = z
     commitIntervalMs: z.number().int().min(1).optional(),
     /** The write cache of each task's stores, in bytes of keys and values; 0 writes every update through. */
     cacheMaxBytes: z.number().int().min(0).default(10 * 1024 * 1024),
+    /**
+     * Kafka Streams' statestore.cache.max.bytes: the record cache of the instance, shared by its tasks; the
+     * stores of KTable-producing aggregations forward only each key's latest update per commit. 0 (default): off.
+     */
+    statestoreCacheMaxBytes: z.number().int().min(0).default(0),
     /** SQLite's page cache of each task's state file, in bytes (SQLite's own default is 2 MB). */
     statePageCacheBytes: z.number().int().min(65536).default(DEFAULT_PAGE_CACHE_BYTES),
     /** A producer's transaction left open (its owner died mid-commit) is aborted by the broker after this. */
@@ -115,6 +120,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   commitIntervalMs: "number",
   maxTaskIdleMs: "number",
   cacheMaxBytes: "number",
+  statestoreCacheMaxBytes: "number",
   statePageCacheBytes: "number",
   transactionTimeoutMs: "number",
   stateDir: "string",

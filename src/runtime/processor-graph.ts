@@ -6,11 +6,14 @@ import { isAsyncWork, type AsyncWork, type Processor } from "../processor/proces
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "../state/errors.ts";
+import type { TaskRecordCache } from "../state/record-cache.ts";
+import type { KeyValueStore } from "../state/types.ts";
 import type { SourceNode, SubTopology, TopicChooser, TopologyNode } from "../topology/graph.ts";
 import { RecordError } from "./error-handlers.ts";
 import { WeirError } from "./errors.ts";
 import { processorContext, type Forward, type ProcessorContextHost } from "./processor-context.ts";
 import { taskId } from "./task-id.ts";
+import { Topology } from "../topology/topology.ts";
 import { TaskTime } from "./task-time.ts";
 
 export interface RecordSink {
@@ -62,6 +65,7 @@ export class ProcessorGraph implements ProcessorContextHost {
   readonly time = new TaskTime((node, what, call) => this.runAs(node, what, call));
   /** Processors whose work outlives process() (mapValuesAsync); empty for synchronous topologies. */
   private readonly asyncWork: AsyncWork[] = [];
+  private readonly recordCache: TaskRecordCache | undefined;
   /** The first error of work done after an await; it fails the task at its next step. */
   private detachedFailure: Error | undefined;
 
@@ -76,7 +80,10 @@ export class ProcessorGraph implements ProcessorContextHost {
     onLate?: (store: string) => void,
     /** The wall clock, set before the processors' init (which may schedule wall-clock punctuators). */
     systemTimeMs: () => number = Date.now,
+    /** The task's record cache: the stores marked `cached` are put behind it (state/record-cache.ts). */
+    recordCache?: TaskRecordCache,
   ) {
+    this.recordCache = recordCache;
     this.systemTimeMs = systemTimeMs;
     this.onDrop = onDrop;
     this.onLate = onLate;
@@ -84,7 +91,7 @@ export class ProcessorGraph implements ProcessorContextHost {
     this.partition = partition;
     this.applicationId = applicationId;
     this.sink = sink;
-    this.stores = stores;
+    this.stores = recordCache ? withRecordCache(stores, subTopology, applicationId, recordCache) : stores;
     this.id = taskId(subTopology.id, partition);
     const byName = new Map(subTopology.nodes.map((n) => [n.name, n]));
     const built = new Map<string, Forward>();
@@ -157,9 +164,19 @@ export class ProcessorGraph implements ProcessorContextHost {
     return this.time.advanceWallClock(nowMs);
   }
 
-  /** The state behind the timers changed (rollback, restore). */
+  /** The state behind the timers changed (rollback, restore); the record cache forgets its entries. */
   stateReset(): void {
     this.time.forgetEarliest();
+    this.recordCache?.clear();
+  }
+
+  /**
+   * The record cache's dirty entries go to their stores and downstream (docs/architecture.md, "The record
+   * cache"): called before the stores' flush at each commit, so that what they forward is in the same one.
+   */
+  flushRecordCache(): void {
+    const cache = this.recordCache;
+    if (cache && cache.dirtyCount() > 0) this.runAs("(record cache)", "flushing the record cache", () => cache.flush());
   }
 
   /** True when the topology has async work (mapValuesAsync): the runtime then waits for it. */
@@ -350,6 +367,16 @@ export class ProcessorGraph implements ProcessorContextHost {
     const origin = metadata ? `${metadata.topic}-${metadata.partition}@${metadata.offset}` : "(no input record)";
     this.detachedFailure = new WeirError("WEIR_PROCESSING_FAILED", `processor ${node} failed on record ${origin}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
+}
+
+/** `stores` with each `cached` key-value store of the sub-topology behind `cache`. */
+function withRecordCache(stores: ReadonlyMap<string, unknown>, subTopology: SubTopology, applicationId: string, cache: TaskRecordCache): ReadonlyMap<string, unknown> {
+  const out = new Map(stores);
+  for (const def of subTopology.stores) {
+    const store = stores.get(def.name) as KeyValueStore<unknown, unknown> | undefined;
+    if (def.cached && def.kind === "keyValue" && store) out.set(def.name, cache.wrap(store, def.keySerde, Topology.changelogTopic(applicationId, def.name)));
+  }
+  return out;
 }
 
 function fanOut(children: readonly Forward[]): Forward {

@@ -1,6 +1,7 @@
 // The shapes around a StreamTask: how it is opened, what a commit writes, what `/tasks` shows of it.
 import type { ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { TaskRecordCache } from "../state/record-cache.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import type { ErrorHandlingSettings } from "./error-handlers.ts";
 import type { Logger } from "./logger.ts";
@@ -39,6 +40,8 @@ export interface StreamTaskOptions {
   readonly maxMessageBytes?: ReadonlyMap<string, number>;
   /** Global stores (GlobalKTables) its processors may read; not part of the task's file. */
   readonly globalStores?: ReadonlyMap<string, unknown> | undefined;
+  /** The task's share of the record cache (statestoreCacheMaxBytes); undefined: off. */
+  readonly recordCache?: TaskRecordCache;
   /** Kafka Streams' max.task.idle.ms, for a task with several input partitions (RecordQueues); default 0. */
   readonly maxTaskIdleMs?: number;
 }

@@ -90,6 +90,8 @@ export class StreamTask {
       visible,
       (reason) => this.metrics.droppedRecords(reason, 1),
       (store) => this.metrics.lateRecordsDropped(store, 1),
+      Date.now,
+      options.recordCache,
     );
     this.lifecycle = new TaskState(this.id);
     this.errors = new TaskErrorHandling({
@@ -193,7 +195,7 @@ export class StreamTask {
     return this.graph.punctuateWallClock(nowMs) > 0;
   }
 
-  /** The topics topic choosers have picked so far (the task manager checks that they exist). */
+  /** The topics topic choosers have picked (the task manager checks that they exist). */
   chosenTopics(): ReadonlySet<string> {
     return this.graph.chosenTopics;
   }
@@ -304,11 +306,10 @@ export class StreamTask {
   }
 
   /**
-   * Step 4, first half: waits for async work to settle, flushes the write cache as changelog records and
-   * takes them with the outputs and the input offsets: what the caller writes and commits (one Kafka
-   * transaction under exactly-once). Undefined when there is nothing to commit (or the task is not running).
-   * Until postCommit() or rollback() the task is committing: processing waits. Throws a WeirError when
-   * async work failed (the task is then not committing).
+   * Step 4, first half: async work settles, the record cache forwards its updates, the write cache becomes changelog
+   * records; with the outputs and input offsets they are what the caller commits (one Kafka transaction under
+   * exactly-once); undefined when nothing is to commit (or the task is not running). Until postCommit() or rollback()
+   * processing waits. Throws a WeirError when async work or the flush failed (the task is then not committing).
    */
   async prepareCommit(): Promise<PreparedCommit | undefined> {
     this.schedule.preparing();
@@ -320,6 +321,7 @@ export class StreamTask {
     try {
       // Only completed work is committed: async calls settle and their results go downstream first.
       if (this.graph.hasAsyncWork) await this.graph.settle();
+      this.graph.flushRecordCache();
       const changelog = this.stores.flush();
       const records: ProducedRecord[] = this.outputs.take();
       const { outputsPerTopic, inputTimestamps } = outputCounts(records);

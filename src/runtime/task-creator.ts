@@ -5,6 +5,7 @@
 // commits each task through the output kept here.
 import { join } from "node:path";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import { RecordCacheBudget, type TaskRecordCache } from "../state/record-cache.ts";
 import type { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import type { TaskRef } from "./group-planner.ts";
@@ -28,17 +29,42 @@ export class TaskCreator {
   private readonly outputs = new Map<StreamTask, TaskOutputPort>();
   /** Per sink topic (and the dead-letter topic), the largest record it accepts (read at start). */
   maxMessageBytes: ReadonlyMap<string, number> = new Map();
+  /** statestoreCacheMaxBytes, shared by the open tasks; undefined when 0 (no record cache). */
+  private readonly recordCaches: RecordCacheBudget | undefined;
+  private readonly recordCacheOf = new Map<StreamTask, TaskRecordCache>();
 
   constructor(options: TaskCreatorOptions) {
     this.options = options;
+    const cacheBytes = options.config.statestoreCacheMaxBytes;
+    this.recordCaches = cacheBytes > 0 ? new RecordCacheBudget(cacheBytes) : undefined;
   }
 
   /** Opens the task's file, then fences any other owner of the task through its output. */
   async open(ref: TaskRef): Promise<StreamTask> {
-    const { config, topology, logger } = this.options;
     const id = taskId(ref.subTopology, ref.partition);
     const output = this.options.outputFor(id);
-    const task = StreamTask.open({
+    const recordCache = this.recordCaches?.join();
+    let task: StreamTask;
+    try {
+      task = this.openTask(ref, id, recordCache);
+    } catch (err) {
+      if (recordCache) this.recordCaches!.leave(recordCache);
+      throw err;
+    }
+    if (recordCache) this.recordCacheOf.set(task, recordCache);
+    try {
+      await output.init();
+    } catch (err) {
+      await this.close(task);
+      throw err;
+    }
+    this.outputs.set(task, output);
+    return task;
+  }
+
+  private openTask(ref: TaskRef, id: string, recordCache: TaskRecordCache | undefined): StreamTask {
+    const { config, topology, logger } = this.options;
+    return StreamTask.open({
       subTopology: topology.subTopologies[ref.subTopology]!,
       partition: ref.partition,
       applicationId: config.applicationId,
@@ -52,15 +78,8 @@ export class TaskCreator {
       maxMessageBytes: this.maxMessageBytes,
       globalStores: this.options.globalStores?.(),
       maxTaskIdleMs: config.maxTaskIdleMs,
+      ...(recordCache ? { recordCache } : {}),
     });
-    try {
-      await output.init();
-    } catch (err) {
-      await task.close();
-      throw err;
-    }
-    this.outputs.set(task, output);
-    return task;
   }
 
   /** The output of an open task; undefined once it closed. */
@@ -71,6 +90,11 @@ export class TaskCreator {
   /** Closes the task (its uncommitted work rolled back), then its output. */
   async close(task: StreamTask): Promise<void> {
     await task.close();
+    const recordCache = this.recordCacheOf.get(task);
+    if (recordCache) {
+      this.recordCacheOf.delete(task);
+      this.recordCaches!.leave(recordCache);
+    }
     const output = this.outputs.get(task);
     if (!output) return;
     this.outputs.delete(task);

@@ -9,7 +9,7 @@ import type { Windowed, WindowSpec } from "../processor/windowed.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { windowed } from "../serdes/windowed.ts";
 import { TopologyError, type StoreDefinition, type TopologyGraph } from "./graph.ts";
-import type { KGroupedStream, Materialized } from "./kgrouped-stream.ts";
+import type { CachedMaterialized, KGroupedStream } from "./kgrouped-stream.ts";
 import { KTable } from "./ktable.ts";
 import type { WindowedMaterialized } from "./windowed-kstream.ts";
 import { durationMs, SessionWindows, TimeWindows, type SlidingWindows } from "./windows.ts";
@@ -59,9 +59,10 @@ export class CogroupedKStream<K, A> {
   }
 
   /** Folds every input's records into one aggregate per key, starting at `initializer()`; each update is forwarded. */
-  aggregate(initializer: Initializer<A>, materialized: Materialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
+  aggregate(initializer: Initializer<A>, materialized: CachedMaterialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
     const store = materialized.store ?? `${this.inputs[0]!.graph.nextName("COGROUPKSTREAM-AGGREGATE-STATE-STORE")}`;
-    const node = addCogroup(this.inputs, { name: store, kind: "keyValue", valueSerde: materialized.value, timestamped: true }, (aggregator) => () =>
+    const cached = materialized.caching !== false;
+    const node = addCogroup(this.inputs, { name: store, kind: "keyValue", valueSerde: materialized.value, timestamped: true, cached }, (aggregator) => () =>
       new StreamAggregateProcessor(store, initializer, aggregator as Aggregator<unknown, unknown, A>),
     );
     return new KTable<K, A>(this.inputs[0]!.graph, node, { key: this.inputs[0]!.keySerde, value: materialized.value }, store);

@@ -97,6 +97,11 @@ export interface StoreDefinition {
    * sources, aggregations, materialized joins, so that results carry the timestamps Kafka Streams gives them.
    */
   readonly timestamped?: boolean;
+  /**
+   * `keyValue` only: the store of a KTable-producing aggregation, kept behind the record cache when
+   * statestoreCacheMaxBytes > 0 (its Materialized did not say `caching: false`); see state/record-cache.ts.
+   */
+  readonly cached?: boolean;
   /** A global store (GlobalKTable): every instance holds the whole `topic`, outside any task. */
   readonly global?: { readonly topic: string };
 }

@@ -1,7 +1,7 @@
 export { StreamsBuilder, type Consumed } from "./streams-builder.ts";
 export { KStream, type Named, type Produced, type Repartitioned, type ProcessOptions, type AsyncOptions } from "./kstream.ts";
 export { BranchedKStream, type Branched } from "./branched-kstream.ts";
-export { KGroupedStream, type Grouped, type Materialized } from "./kgrouped-stream.ts";
+export { KGroupedStream, type CachedMaterialized, type Grouped, type Materialized } from "./kgrouped-stream.ts";
 export { KTable, type SuppressOptions } from "./ktable.ts";
 export { Suppressed, BufferConfig, type StrictBufferConfig, type EagerBufferConfig, type BufferFullPolicy } from "./suppressed.ts";
 export { KGroupedTable, type TableGrouped } from "./kgrouped-table.ts";

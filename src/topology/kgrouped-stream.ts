@@ -21,6 +21,17 @@ export interface Materialized<V> {
   readonly value?: Serde<V>;
 }
 
+/**
+ * The store of a KTable-producing aggregation (count, reduce, aggregate of a grouped stream or table, a cogroup's
+ * aggregate). With
+ * `statestoreCacheMaxBytes` > 0 it is behind the record cache: updates of a key are merged between commits and
+ * only the latest is forwarded, as in Kafka Streams; `caching: false` forwards every update of this store anyway.
+ */
+export interface CachedMaterialized<V> extends Materialized<V> {
+  /** Kafka Streams' Materialized.withCachingDisabled() when false; default true (on when the budget is > 0). */
+  readonly caching?: boolean;
+}
+
 export class KGroupedStream<K, V> {
   private readonly graph: TopologyGraph;
   private readonly parent: string;
@@ -36,20 +47,20 @@ export class KGroupedStream<K, V> {
   }
 
   /** The number of records per key. */
-  count(materialized: Omit<Materialized<number>, "value"> = {}): KTable<K, number> {
-    return this.addAggregation("KSTREAM-AGGREGATE", materialized.store, builtIn.int64(), () => 0, (_k, _v, n: number) => n + 1);
+  count(materialized: Omit<CachedMaterialized<number>, "value"> = {}): KTable<K, number> {
+    return this.addAggregation("KSTREAM-AGGREGATE", materialized, builtIn.int64(), () => 0, (_k, _v, n: number) => n + 1);
   }
 
   /** Combines the values of a key with `reducer`; the first value of a key is its starting aggregate. */
-  reduce(reducer: Reducer<V>, materialized: Materialized<V> = {}): KTable<K, V> {
+  reduce(reducer: Reducer<V>, materialized: CachedMaterialized<V> = {}): KTable<K, V> {
     const valueSerde = materialized.value ?? this.valueSerde;
     if (!valueSerde) throw new TopologyError("reduce() needs { value: serde }: the stream's value serde is not known here");
-    return this.addAggregation("KSTREAM-REDUCE", materialized.store, valueSerde, undefined, (_k, v: V, agg: V) => reducer(agg, v));
+    return this.addAggregation("KSTREAM-REDUCE", materialized, valueSerde, undefined, (_k, v: V, agg: V) => reducer(agg, v));
   }
 
   /** Folds the values of a key into an aggregate that starts as `initializer()`. */
-  aggregate<A>(initializer: Initializer<A>, aggregator: Aggregator<K, V, A>, materialized: Materialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
-    return this.addAggregation("KSTREAM-AGGREGATE", materialized.store, materialized.value, initializer, aggregator);
+  aggregate<A>(initializer: Initializer<A>, aggregator: Aggregator<K, V, A>, materialized: CachedMaterialized<A> & { readonly value: Serde<A> }): KTable<K, A> {
+    return this.addAggregation("KSTREAM-AGGREGATE", materialized, materialized.value, initializer, aggregator);
   }
 
   /**
@@ -80,15 +91,16 @@ export class KGroupedStream<K, V> {
 
   private addAggregation<A>(
     prefix: string,
-    storeName: string | undefined,
+    materialized: Omit<CachedMaterialized<unknown>, "value">,
     valueSerde: Serde<A>,
     initializer: Initializer<A> | undefined,
     aggregator: Aggregator<K, V, A>,
   ): KTable<K, A> {
     const name = this.graph.nextName(prefix);
-    const store = storeName ?? `${name}-STATE-STORE`;
+    const store = materialized.store ?? `${name}-STATE-STORE`;
     // Timestamped: each aggregate keeps the largest timestamp of its records (StreamAggregateProcessor).
-    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde, timestamped: true });
+    const cached = materialized.caching !== false;
+    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde, timestamped: true, cached });
     this.graph.add({
       kind: "processor",
       name,

@@ -5,7 +5,7 @@ import { changeSerde, pairSerde } from "../processor/change.ts";
 import { TableAggregateProcessor, TableRegroupProcessor, type GroupSelector, type TableAggregation } from "../processor/table-regroup.ts";
 import { serdes as builtIn, type Serde } from "../serdes/serde.ts";
 import { TopologyError, type TopologyGraph } from "./graph.ts";
-import type { Materialized } from "./kgrouped-stream.ts";
+import type { CachedMaterialized } from "./kgrouped-stream.ts";
 import { KTable } from "./ktable.ts";
 import { addRepartition } from "./repartition.ts";
 
@@ -55,8 +55,8 @@ export class KGroupedTable<K, V> {
   }
 
   /** The number of rows per group; a row that moves to another group counts there only. A group never holding a row again stays at 0. */
-  count(materialized: Omit<Materialized<number>, "value"> = {}): KTable<K, number> {
-    return this.add("KTABLE-AGGREGATE", materialized.store, builtIn.int64(), {
+  count(materialized: Omit<CachedMaterialized<number>, "value"> = {}): KTable<K, number> {
+    return this.add("KTABLE-AGGREGATE", materialized, builtIn.int64(), {
       initializer: () => 0,
       add: (_k, _v, n) => n + 1,
       subtract: (_k, _v, n) => n - 1,
@@ -68,8 +68,8 @@ export class KGroupedTable<K, V> {
    * `subtractor(aggregate, value)` with its previous value when it leaves (or changes). The first value of a
    * group is its aggregate; a subtractor that returns null deletes the group.
    */
-  reduce(adder: (aggregate: V, value: V) => V, subtractor: (aggregate: V, value: V) => V | null, materialized: Materialized<V> = {}): KTable<K, V> {
-    return this.add("KTABLE-REDUCE", materialized.store, materialized.value ?? this.valueSerde, {
+  reduce(adder: (aggregate: V, value: V) => V, subtractor: (aggregate: V, value: V) => V | null, materialized: CachedMaterialized<V> = {}): KTable<K, V> {
+    return this.add("KTABLE-REDUCE", materialized, materialized.value ?? this.valueSerde, {
       add: (_k, v, a) => adder(a, v),
       subtract: (_k, v, a) => subtractor(a, v),
     });
@@ -80,16 +80,17 @@ export class KGroupedTable<K, V> {
     initializer: () => A,
     adder: (key: K, value: V, aggregate: A) => A,
     subtractor: (key: K, value: V, aggregate: A) => A,
-    materialized: Materialized<A> & { readonly value: Serde<A> },
+    materialized: CachedMaterialized<A> & { readonly value: Serde<A> },
   ): KTable<K, A> {
-    return this.add("KTABLE-AGGREGATE", materialized.store, materialized.value, { initializer, add: adder, subtract: subtractor });
+    return this.add("KTABLE-AGGREGATE", materialized, materialized.value, { initializer, add: adder, subtract: subtractor });
   }
 
-  private add<A>(prefix: string, storeName: string | undefined, valueSerde: Serde<A>, aggregation: TableAggregation<K, V, A>): KTable<K, A> {
+  private add<A>(prefix: string, materialized: Omit<CachedMaterialized<unknown>, "value">, valueSerde: Serde<A>, aggregation: TableAggregation<K, V, A>): KTable<K, A> {
     const name = this.graph.nextName(prefix);
-    const store = storeName ?? `${name}-STATE-STORE`;
+    const store = materialized.store ?? `${name}-STATE-STORE`;
     // Timestamped like every aggregation's store: each row keeps its largest timestamp (TableAggregateProcessor).
-    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde, timestamped: true });
+    const cached = materialized.caching !== false;
+    this.graph.addStore({ name: store, kind: "keyValue", keySerde: this.keySerde, valueSerde, timestamped: true, cached });
     this.graph.add({
       kind: "processor",
       name,

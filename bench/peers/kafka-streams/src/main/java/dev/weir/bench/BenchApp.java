@@ -1,6 +1,7 @@
 // Weir's benchmark workloads (bench/README.md) written as a Kafka Streams app, run by bench/run.ts.
 // Arguments are key=value: workload (w1 | w2 | w3 | w4), guarantee (exactly_once | at_least_once),
-// bootstrap, input, output, appId, stateDir, mode (bounded | continuous).
+// bootstrap, input, output, appId, stateDir, mode (bounded | continuous), and optionally cacheMaxBytes
+// (statestore.cache.max.bytes; Kafka Streams' default, 10 MiB, when absent).
 // Bounded: runs until the group's committed offsets reach the input's end offsets noted at start,
 // then prints one JSON line {"startMs","endMs",...} and exits. Continuous (W5): prints {"event":"running"}
 // once running and stops at SIGTERM. W4 prints the restore's figures once every store is restored.
@@ -90,6 +91,9 @@ public final class BenchApp {
     // default 30 s, so that the bounded run sees its last offsets committed soon after processing them.
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, guarantee.equals("exactly_once") ? 100 : 1000);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    if (args.containsKey("cacheMaxBytes")) {
+      props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.parseLong(args.get("cacheMaxBytes")));
+    }
 
     StreamsBuilder builder = new StreamsBuilder();
     JsonSerde json = new JsonSerde();
