@@ -81,3 +81,9 @@ test("statestoreCacheMaxBytes defaults to 0 (no record cache), is read from WEIR
   assert.equal(resolveConfig(base, environmentOverrides({ WEIR_STATESTORE_CACHE_MAX_BYTES: "10485760" })).statestoreCacheMaxBytes, 10485760);
   assert.throws(() => resolveConfig(base, { statestoreCacheMaxBytes: -1 }), /statestoreCacheMaxBytes: .*got -1/);
 });
+
+test("numStandbyReplicas defaults to 0, reads WEIR_NUM_STANDBY_REPLICAS, and refuses a negative count naming the setting", () => {
+  assert.equal(resolveConfig(base).numStandbyReplicas, 0);
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_NUM_STANDBY_REPLICAS: "1" })).numStandbyReplicas, 1);
+  assert.throws(() => resolveConfig({ ...base, numStandbyReplicas: -1 }), /WEIR_CONFIG_INVALID: numStandbyReplicas: .*got -1/);
+});

@@ -58,6 +58,11 @@ export const configSchema = z
      * records once caught up, -1 never.
      */
     maxTaskIdleMs: z.number().int().min(-1).default(0),
+    /**
+     * Kafka Streams' num.standby.replicas: how many other instances keep a copy of each stateful task's stores
+     * by reading its changelogs (docs/architecture.md, "Standby replicas"). 0 (default): none.
+     */
+    numStandbyReplicas: z.number().int().min(0).default(0),
     /** How many partitions' batches are processed at once; they share the event loop. */
     partitionsConsumedConcurrently: z.number().int().min(1).default(3),
     maxBytesPerPartition: z.number().int().min(1024).default(1048576),
@@ -119,6 +124,7 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   processingGuarantee: "string",
   commitIntervalMs: "number",
   maxTaskIdleMs: "number",
+  numStandbyReplicas: "number",
   cacheMaxBytes: "number",
   statestoreCacheMaxBytes: "number",
   statePageCacheBytes: "number",
