@@ -9,7 +9,7 @@ import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { InstanceMap } from "./instance-map.ts";
-import { assignTasks } from "./task-assignor.ts";
+import { assignStandbys, assignTasks } from "./task-assignor.ts";
 import { taskId } from "./task-id.ts";
 
 export interface TaskRef {
@@ -22,23 +22,42 @@ export interface MemberInfo {
   readonly owned: () => string[];
   /** Where other instances reach its HTTP server (`host:port`), if anywhere. */
   readonly applicationServer: () => string | null;
+  /** This run's id: the leader's standby assignment names instances by it (InstanceMap). */
+  readonly processId?: string;
+  /** Tasks the member keeps standby copies of now. */
+  readonly standbys?: () => string[];
 }
 
 export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, member: MemberInfo): GroupAssignmentPlanner {
   return {
     protocolName: "weir-tasks-v1",
     userData: () =>
-      Buffer.from(JSON.stringify({ owned: member.owned(), withState: tasksWithStateFiles(config), server: member.applicationServer() })),
+      Buffer.from(
+        JSON.stringify({
+          owned: member.owned(),
+          withState: tasksWithStateFiles(config),
+          server: member.applicationServer(),
+          // Read by leaders that know standbys; older ones ignore the fields (docs/architecture.md, "Standby replicas").
+          ...(member.processId === undefined ? {} : { process: member.processId, standbys: member.standbys?.() ?? [] }),
+        }),
+      ),
     assign: (members, partitionCount, tentative) => {
       const tasks: string[] = [];
+      const stateful: string[] = [];
       const partitions = new Map<number, number>();
       for (const sub of topology.subTopologies) {
         const count = Math.max(...sub.sourceTopics.map(partitionCount));
         partitions.set(sub.id, count);
         for (let p = 0; p < count; p++) tasks.push(taskId(sub.id, p));
+        if (sub.stores.length > 0) for (let p = 0; p < count; p++) stateful.push(taskId(sub.id, p));
       }
       const subscriptions = members.map((m) => ({ memberId: m.memberId, ...parseUserData(m.userData) }));
       const plan = assignTasks(tasks, subscriptions);
+      // Standbys only on members that can run them (they name their process); keyed by that process id.
+      const standbyMembers = subscriptions.filter((m) => m.process !== null);
+      const standbyPlan = config.numStandbyReplicas > 0 ? assignStandbys(stateful, plan, standbyMembers, config.numStandbyReplicas) : new Map<string, string[]>();
+      const standbys = new Map<string, string[]>();
+      for (const m of standbyMembers) if ((standbyPlan.get(m.memberId)?.length ?? 0) > 0) standbys.set(m.process!, standbyPlan.get(m.memberId)!);
       const servers = new Map(subscriptions.map((m) => [m.memberId, m.server]));
       const owners = new Map<string, string | null>();
       for (const [memberId, memberTasks] of plan) for (const id of memberTasks) owners.set(id, servers.get(memberId) ?? null);
@@ -55,8 +74,11 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         }
         result.set(memberId, topics);
       }
-      if (!tentative) logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan) }, "assigned tasks as group leader");
-      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values()).encode() };
+      if (!tentative) {
+        const standbyLog = standbys.size > 0 ? { standbys: Object.fromEntries(standbyMembers.map((m) => [m.memberId, standbyPlan.get(m.memberId) ?? []])) } : {};
+        logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan), ...standbyLog }, "assigned tasks as group leader");
+      }
+      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values(), standbys).encode() };
     },
   };
 }
@@ -83,12 +105,27 @@ export function parseTaskId(id: string): TaskRef {
   return { subTopology: sub, partition };
 }
 
-export function parseUserData(data: Buffer): { owned: string[]; withState: string[]; server: string | null } {
+export interface Subscription {
+  readonly owned: string[];
+  readonly withState: string[];
+  readonly server: string | null;
+  /** The member's process id; null from a member of a Weir version without standbys (it gets none). */
+  readonly process: string | null;
+  readonly standbys: string[];
+}
+
+export function parseUserData(data: Buffer): Subscription {
   try {
-    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown };
+    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown; process?: unknown; standbys?: unknown };
     const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-    return { owned: list(parsed.owned), withState: list(parsed.withState), server: typeof parsed.server === "string" ? parsed.server : null };
+    return {
+      owned: list(parsed.owned),
+      withState: list(parsed.withState),
+      server: typeof parsed.server === "string" ? parsed.server : null,
+      process: typeof parsed.process === "string" ? parsed.process : null,
+      standbys: list(parsed.standbys),
+    };
   } catch {
-    return { owned: [], withState: [], server: null };
+    return { owned: [], withState: [], server: null, process: null, standbys: [] };
   }
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveConfig } from "./config.ts";
-import { taskPlanner } from "./group-planner.ts";
+import { parseUserData, taskPlanner } from "./group-planner.ts";
 import { InstanceMap } from "./instance-map.ts";
 import { createLogger } from "./logger.ts";
 import { serdes } from "../serdes/serde.ts";
@@ -52,4 +52,28 @@ test("a member's user data carries its applicationServer", () => {
   const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test" });
   const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => ["0_1"], applicationServer: () => "me:8080" });
   assert.deepEqual(JSON.parse(planner.userData().toString()), { owned: ["0_1"], withState: [], server: "me:8080" });
+});
+
+test("with standby replicas the leader's map names each process's standbys, never a task that process runs", () => {
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test", numStandbyReplicas: 1 });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => [], applicationServer: () => null, processId: "p0", standbys: () => [] });
+  const member = (memberId: string, process: string | undefined, owned: string[], standbys: string[] = []) => ({
+    memberId,
+    userData: Buffer.from(JSON.stringify({ owned, withState: [], server: null, ...(process ? { process, standbys } : {}) })),
+  });
+  // m3 runs an older version (no process id): it gets active tasks but no standbys.
+  const plan = planner.assign([member("m1", "p1", ["0_0", "0_1"]), member("m2", "p2", ["0_2", "0_3"], ["0_0"]), member("m3", undefined, [])], (t) => (t === "payments" || t.endsWith("-changelog") ? 4 : 0));
+  const map = InstanceMap.decode(plan.userData)!;
+  const activeOf = (memberId: string) => (plan.assignments.get(memberId)?.get("payments") ?? []).map((p) => `0_${p}`);
+  for (const [memberId, process] of [["m1", "p1"], ["m2", "p2"]] as const) for (const task of map.standbysOf(process)) assert.ok(!activeOf(memberId).includes(task), `${task} on ${memberId}`);
+  assert.deepEqual([...map.standbysOf("p1"), ...map.standbysOf("p2")].sort(), ["0_0", "0_1", "0_2", "0_3"]);
+  assert.ok(map.standbysOf("p2").includes("0_0") || activeOf("m2").includes("0_0"));
+});
+
+test("a map from a leader without standbys decodes with none, and a subscription without a process id parses", () => {
+  const old = Buffer.from('{"version":1,"partitions":{"0":2},"owners":{"0_0":"a:1","0_1":null},"servers":["a:1"]}');
+  assert.deepEqual(InstanceMap.decode(old)!.standbysOf("p1"), []);
+  assert.deepEqual(parseUserData(Buffer.from('{"owned":["0_0"],"withState":[],"server":null}')), { owned: ["0_0"], withState: [], server: null, process: null, standbys: [] });
 });

@@ -11,16 +11,28 @@ interface InstanceMapData {
   readonly owners: Record<string, string | null>;
   /** Every member's advertised address, those without tasks too. */
   readonly servers: string[];
+  /**
+   * Process id → the tasks that instance keeps standbys of (docs/architecture.md, "Standby replicas"). Optional:
+   * a map without it (from a leader of an older version, or with no standbys) still decodes.
+   */
+  readonly standbys?: Record<string, string[]>;
 }
 
 export class InstanceMap {
   private readonly partitions: ReadonlyMap<number, number>;
   private readonly owners: ReadonlyMap<string, string | null>;
   private readonly members: readonly string[];
+  private readonly standbys: ReadonlyMap<string, readonly string[]>;
 
-  constructor(partitions: ReadonlyMap<number, number>, owners: ReadonlyMap<string, string | null>, servers: Iterable<string | null> = []) {
+  constructor(
+    partitions: ReadonlyMap<number, number>,
+    owners: ReadonlyMap<string, string | null>,
+    servers: Iterable<string | null> = [],
+    standbys: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {
     this.partitions = partitions;
     this.owners = owners;
+    this.standbys = standbys;
     const all = new Set<string>();
     for (const s of [...servers, ...owners.values()]) if (s !== null) all.add(s);
     this.members = [...all].sort();
@@ -46,12 +58,18 @@ export class InstanceMap {
     return [...this.owners].filter(([, s]) => s === server).map(([task]) => task);
   }
 
+  /** The tasks the instance with this process id keeps standbys of. */
+  standbysOf(processId: string): readonly string[] {
+    return this.standbys.get(processId) ?? [];
+  }
+
   encode(): Buffer {
     const data: InstanceMapData = {
       version: 1,
       partitions: Object.fromEntries([...this.partitions].map(([sub, n]) => [String(sub), n])),
       owners: Object.fromEntries(this.owners),
       servers: [...this.members],
+      ...(this.standbys.size > 0 ? { standbys: Object.fromEntries(this.standbys) } : {}),
     };
     return Buffer.from(JSON.stringify(data), "utf8");
   }
@@ -71,6 +89,10 @@ export class InstanceMap {
     const owners = new Map<string, string | null>();
     for (const [task, server] of Object.entries(data.owners)) if (typeof server === "string" || server === null) owners.set(task, server);
     const servers = Array.isArray(data.servers) ? data.servers.filter((x): x is string => typeof x === "string") : [];
-    return new InstanceMap(partitions, owners, servers);
+    const standbys = new Map<string, string[]>();
+    if (typeof data.standbys === "object" && data.standbys !== null) {
+      for (const [process, tasks] of Object.entries(data.standbys)) if (Array.isArray(tasks)) standbys.set(process, tasks.filter((t): t is string => typeof t === "string"));
+    }
+    return new InstanceMap(partitions, owners, servers, standbys);
   }
 }
