@@ -23,6 +23,8 @@ export class WeirMetrics {
   private readonly restored: Counter<"application" | "store">;
   private readonly restoreRemaining: Gauge<"application" | "task" | "store">;
   private readonly rebalances: Counter<"application">;
+  private readonly standbyLag: Gauge<"application" | "task" | "store">;
+  private readonly standbyApplied: Counter<"application" | "store">;
   private readonly dropped: Counter<"application" | "reason">;
   private readonly lateDropped: Counter<"application" | "store">;
   private readonly endToEnd: Histogram<"application">;
@@ -70,6 +72,13 @@ export class WeirMetrics {
       labelNames: ["application", "task", "store"],
       registers,
     });
+    this.standbyLag = new Gauge({
+      name: "weir_standby_lag_records",
+      help: "A standby task's changelog offsets not yet applied (changelog end − checkpoint), per store",
+      labelNames: ["application", "task", "store"],
+      registers,
+    });
+    this.standbyApplied = new Counter({ name: "weir_standby_records_total", help: "Changelog records applied by standby tasks", labelNames: ["application", "store"], registers });
     this.rebalances = new Counter({ name: "weir_rebalances_total", help: "Assignments received from the group", labelNames: ["application"], registers });
     this.dropped = new Counter({ name: "weir_dropped_records_total", help: "Records dropped on purpose by processors, per reason", labelNames: ["application", "reason"], registers });
     this.lateDropped = new Counter({
@@ -164,6 +173,16 @@ export class WeirMetrics {
 
   restoreRemainingRecords(task: string, store: string, remaining: number): void {
     this.restoreRemaining.set({ application: this.application, task, store }, remaining);
+  }
+
+  /** A standby's lag; undefined removes the series (the standby closed). */
+  standbyLagRecords(task: string, store: string, lag: number | undefined): void {
+    if (lag === undefined) this.standbyLag.remove({ application: this.application, task, store });
+    else this.standbyLag.set({ application: this.application, task, store }, lag);
+  }
+
+  standbyRecordsApplied(store: string, count: number): void {
+    this.standbyApplied.inc({ application: this.application, store }, count);
   }
 
   rebalanced(): void {

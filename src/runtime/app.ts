@@ -21,6 +21,8 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
+import { taskPlanner } from "./group-planner.ts";
+import { StandbyTasks } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
 import { randomUUID } from "node:crypto";
 import { restoreHoldFromEnv } from "./restore-hold.ts";
@@ -66,6 +68,10 @@ export class App {
   private readonly kafka: KafkaClient;
   private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
+  /** numStandbyReplicas > 0: the standby tasks the group gives this process (docs/architecture.md, "Standby replicas"). */
+  private readonly standbys: StandbyTasks | undefined;
+  /** This run's id in the group's standby assignment. */
+  private readonly processId = randomUUID();
   readonly metrics: WeirMetrics;
   private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
@@ -121,6 +127,19 @@ export class App {
       globalStores: () => this.global?.stores,
       groupMetadata: () => this.consumer?.groupMetadata(),
       restoreHold: restoreHoldFromEnv(env, this.logger),
+      releaseStandby: (id) => this.standbys?.release(id),
+    });
+    this.standbys = this.config.numStandbyReplicas === 0 ? undefined : new StandbyTasks({
+      topology: this.topology,
+      config: this.config,
+      logger: this.logger,
+      metrics: this.metrics,
+      admin: this.admin,
+      reader: this.kafka.partitionReader(
+        { groupPrefix: `${this.config.applicationId}-standby`, maxBytesPerPartition: this.config.maxBytesPerPartition, maxWaitTimeMs: this.config.fetchMaxWaitMs },
+        this.logger,
+      ),
+      isActive: (id) => this.tasks.isActive(id),
     });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({
@@ -176,7 +195,11 @@ export class App {
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
-        planner: this.tasks.planner(() => this.applicationServer()),
+        planner: taskPlanner(topology, this.config, this.logger, {
+          owned: () => [...this.tasks.all()].map((t) => t.id),
+          applicationServer: () => this.applicationServer(),
+          ...(this.standbys ? { processId: this.processId, standbys: () => this.standbys!.ids() } : {}),
+        }),
         rebalanceStarting: () => this.tasks.rebalanceStarting(),
       },
       this.logger,
@@ -189,7 +212,10 @@ export class App {
       (batch, control) => this.onBatch(batch, control),
       (assignment) => {
         this.tasks.onAssignment(assignment);
-        void this.directory.assigned();
+        void this.directory.assigned().then(() => {
+          const map = this.directory.current();
+          if (map && this.standbys) this.standbys.assign(map.standbysOf(this.processId));
+        });
       },
       (end) => this.tasks.onBatchEnd(end),
       // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
@@ -226,6 +252,7 @@ export class App {
       this.logger.error({ err }, "final commit failed");
     } finally {
       await this.tasks.closeAll().catch((err: unknown) => this.logger.warn({ err }, "tasks did not close cleanly"));
+      await this.standbys?.stop().catch((err: unknown) => this.logger.warn({ err }, "standby tasks did not close cleanly"));
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
       await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
@@ -301,6 +328,7 @@ export class App {
       state: this.state,
       instances: [{ instance: this.config.clientId, applicationServer: server, state: this.state, tasks: tasks.map((t) => t.id) }],
       tasks,
+      ...(this.standbys ? { standbys: this.standbys.snapshots() } : {}),
     };
   }
 

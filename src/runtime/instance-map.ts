@@ -15,7 +15,7 @@ interface InstanceMapData {
    * Process id → the tasks that instance keeps standbys of (docs/architecture.md, "Standby replicas"). Optional:
    * a map without it (from a leader of an older version, or with no standbys) still decodes.
    */
-  readonly standbys?: Record<string, string[]>;
+  readonly standbys?: Record<string, readonly string[]>;
 }
 
 export class InstanceMap {

@@ -21,6 +21,8 @@ export interface TaskCreatorOptions {
   readonly metrics: WeirMetrics;
   readonly outputFor: (taskId: string) => TaskOutputPort;
   readonly globalStores?: () => ReadonlyMap<string, unknown> | undefined;
+  /** Closes this instance's standby of the task, if any, before its active task opens the same file. */
+  readonly releaseStandby?: ((taskId: string) => void) | undefined;
 }
 
 export class TaskCreator {
@@ -42,6 +44,8 @@ export class TaskCreator {
   /** Opens the task's file, then fences any other owner of the task through its output. */
   async open(ref: TaskRef): Promise<StreamTask> {
     const id = taskId(ref.subTopology, ref.partition);
+    // Promotion (docs/architecture.md, "Standby replicas"): the file the standby kept is this task's.
+    this.options.releaseStandby?.(id);
     const output = this.options.outputFor(id);
     const recordCache = this.recordCaches?.join();
     let task: StreamTask;

@@ -31,10 +31,16 @@ export interface Instance {
 export function instance(
   t: TestContext,
   cluster: FakeCluster,
-  { incremental = false, groupMetadata, admin = new FakeAdmin(cluster) }: { incremental?: boolean; groupMetadata?: () => GroupMetadata | undefined; admin?: FakeAdmin } = {},
+  {
+    incremental = false,
+    groupMetadata,
+    admin = new FakeAdmin(cluster),
+    stateDir,
+    releaseStandby,
+  }: { incremental?: boolean; groupMetadata?: () => GroupMetadata | undefined; admin?: FakeAdmin; stateDir?: string; releaseStandby?: (id: string) => void } = {},
 ): Instance {
-  const dir = mkdtempSync(join(tmpdir(), "weir-task-manager-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), "weir-task-manager-"));
+  if (stateDir === undefined) t.after(() => rmSync(dir, { recursive: true, force: true }));
   const b = new StreamsBuilder();
   b.stream("in", { key: serdes.string(), value: serdes.string() })
     .groupByKey()
@@ -63,6 +69,7 @@ export function instance(
     fail: (error) => failures.push(error),
     committed: (_task, offsets) => committed.push(offsets),
     groupMetadata,
+    releaseStandby,
   });
   const control = new FakePartitionControl();
   control.keepsFetchingAcrossRebalances = incremental;

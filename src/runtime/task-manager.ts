@@ -4,14 +4,13 @@
 // assignor hands out a task's changelog partitions with them, but they stay paused: restore reads them
 // through the client's partition reader (task-restorer.ts). An input partition is fetched only while its
 // task runs. What it needs of Kafka: kafka-ports.ts.
-import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, GroupMetadata, PartitionBatch } from "../kafka/index.ts";
+import type { Assignment, BatchControl, BatchEnd, GroupMetadata, PartitionBatch } from "../kafka/index.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
-import { taskPlanner } from "./group-planner.ts";
 import { TaskCreator } from "./task-creator.ts";
 import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
@@ -46,6 +45,8 @@ export interface TaskManagerOptions {
   readonly restoreHold?: ((task: string) => Promise<void>) | undefined;
   /** Exactly-once v2: the generation of the assignment the group consumer hands over (read in onAssignment). */
   readonly groupMetadata?: () => GroupMetadata | undefined;
+  /** Closes this instance's standby of a task about to open here (standby-tasks.ts). */
+  readonly releaseStandby?: ((taskId: string) => void) | undefined;
 }
 
 export class TaskManager {
@@ -82,9 +83,7 @@ export class TaskManager {
   constructor(options: TaskManagerOptions) {
     this.options = options;
     const { topology, config } = options;
-    this.changelogTopics = new Set(
-      topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))),
-    );
+    this.changelogTopics = new Set(topology.subTopologies.flatMap((s) => s.stores.map((store) => Topology.changelogTopic(config.applicationId, store.name))));
     this.outputTopics = new OutputTopics(topology, options.admin);
     this.creator = new TaskCreator(options);
     this.ticker = new WallClockTick({
@@ -158,9 +157,9 @@ export class TaskManager {
     this.stopping = true;
   }
 
-  /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer`. */
-  planner(applicationServer: () => string | null): GroupAssignmentPlanner {
-    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer });
+  /** The task is active here: in the current assignment, or still open (a revoked task until it has closed). */
+  isActive(id: string): boolean {
+    return this.assignedTasks.has(id) || this.tasks.has(id);
   }
 
   /**

@@ -26,6 +26,8 @@ export interface TasksView {
   readonly instances: readonly InstanceTasks[];
   /** This instance's tasks. */
   readonly tasks: readonly unknown[];
+  /** This instance's standby tasks, with their lag (numStandbyReplicas > 0). */
+  readonly standbys?: readonly unknown[];
 }
 
 export interface InstanceTasks {
