@@ -1,0 +1,125 @@
+// Standby replicas (docs/architecture.md, "Standby replicas"): with numStandbyReplicas 1, each of two instances
+// runs one task and keeps a standby of the other's. SIGKILL the active of a task whose standby has caught up:
+// the survivor restores only what its standby had not applied (the lag), not the store, and the output stays
+// exactly-once correct.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  eventually,
+  freePort,
+  killAll,
+  readSettled,
+  restoresLogged,
+  startWeir,
+  StateDirs,
+  TestTopics,
+  uniqueName,
+  type WeirProcess,
+} from "./helpers/cluster.ts";
+import { amountsByKey, payments, writePayments, type Payment } from "./helpers/payments.ts";
+import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
+
+const topics = new TestTopics();
+const stateDirs = new StateDirs();
+after(async () => {
+  await killAll();
+  await topics.drop();
+  stateDirs.removeAll();
+});
+
+interface LocalTasks {
+  readonly tasks: { readonly id: string; readonly status: string }[];
+  readonly standbys?: { readonly id: string; readonly lag: number | null }[];
+}
+
+interface Instance {
+  readonly name: string;
+  readonly process: WeirProcess;
+  readonly base: string;
+}
+
+async function localTasks(i: Instance): Promise<LocalTasks> {
+  const response = await fetch(`${i.base}/tasks?scope=local`, { signal: AbortSignal.timeout(2000) });
+  if (!response.ok) throw new Error(`${i.name} /tasks answered ${response.status}`);
+  return (await response.json()) as LocalTasks;
+}
+
+/** Each instance runs one task and a caught-up standby of the other's. */
+async function settledWithStandbys(instances: readonly Instance[], timeoutMs: number, what: string): Promise<Map<string, LocalTasks>> {
+  const views = new Map<string, LocalTasks>();
+  await eventually(what, timeoutMs, async () => {
+    for (const i of instances) {
+      assert.ok(i.process.running(), `${i.name} exited:\n${i.process.stderr().slice(-3000)}`);
+      const view = await localTasks(i).catch(() => undefined);
+      if (!view || view.tasks.length !== 1 || view.tasks[0]!.status !== "running") return false;
+      if (view.standbys?.length !== 1 || view.standbys[0]!.lag !== 0 || view.standbys[0]!.id === view.tasks[0]!.id) return false;
+      views.set(i.name, view);
+    }
+    return true;
+  });
+  return views;
+}
+
+test("a SIGKILLed active's task is taken over by its caught-up standby's instance, restoring only the standby's lag", async () => {
+  const input = await topics.create("standby-payments", 2);
+  const output = await topics.create("standby-totals", 2);
+  const applicationId = uniqueName("standby");
+  topics.adopt(`${applicationId}-totals-changelog`);
+  const env = {
+    COUNT_INPUT_TOPIC: input,
+    COUNT_OUTPUT_TOPIC: output,
+    WEIR_APPLICATION_ID: applicationId,
+    WEIR_NUM_STANDBY_REPLICAS: "1",
+    WEIR_SESSION_TIMEOUT_MS: "6000",
+    WEIR_HEARTBEAT_INTERVAL_MS: "1000",
+  };
+  const start = async (name: string): Promise<Instance> => {
+    const port = await freePort();
+    const process = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], { ...env, WEIR_HTTP_PORT: String(port) }, { stateDir: stateDirs.create() });
+    return { name, process, base: `http://127.0.0.1:${port}` };
+  };
+  const a = await start("a");
+  const b = await start("b");
+  const tails = () => [a, b].map((i) => `--- ${i.name} stderr ends:\n${i.process.stderr().slice(-3000)}`).join("\n");
+
+  // 60,000 keys: each task's store holds ~30,000 entries, its changelog at least as many records.
+  const keys = 60_000;
+  const written: Payment[] = payments({ count: keys + 20_000, keys, seed: 17 });
+  await writePayments(input, written);
+  const before = await settledWithStandbys([a, b], 240_000, "both instances running one task each, with a caught-up standby of the other").catch((err: unknown) => assert.fail(`${String(err)}\n${tails()}`));
+  await readSettled(output, written.length, 120_000, 1000);
+  await settledWithStandbys([a, b], 60_000, "the standbys caught up after the input was processed");
+
+  // More input, then SIGKILL a's process while it processes it: b's standby lags by what a commits meanwhile.
+  const victimTask = before.get("a")!.tasks[0]!.id;
+  assert.equal(before.get("b")!.standbys![0]!.id, victimTask, "b keeps the standby of a's task");
+  const more = payments({ count: 4_000, keys, everyKey: false, seed: 18 });
+  await writePayments(input, more);
+  written.push(...more);
+  const restoresBefore = restoresLogged(b.process).length;
+  a.process.child.kill("SIGKILL");
+  await a.process.exited(10_000);
+  const killedAt = Date.now();
+
+  // b takes a's task over after a's session expires; its restore replays only the standby's lag.
+  await eventually(`b restoring task ${victimTask}`, 60_000, () => {
+    assert.ok(b.process.running(), `b exited:\n${tails()}`);
+    return restoresLogged(b.process).slice(restoresBefore).some((r) => r.task === victimTask);
+  });
+  const restore = restoresLogged(b.process).slice(restoresBefore).find((r) => r.task === victimTask)!;
+  const takeOverMs = Date.now() - killedAt;
+  const storeSize = keys / 2;
+  assert.equal(restore.rebuilt, false, `b restored ${victimTask} from its standby's file: ${JSON.stringify(restore)}`);
+  assert.ok(Number(restore.fromOffset) >= storeSize * 0.8, `the restore starts at the standby's checkpoint, not near 0: ${JSON.stringify(restore)}`);
+  assert.ok(restore.restored <= more.length, `restored ${restore.restored} records, no more than the input since the standby caught up (${more.length}): ${JSON.stringify(restore)}`);
+  assert.ok(restore.restored < storeSize / 5, `restored ${restore.restored} records, far fewer than the store's ~${storeSize} entries`);
+
+  const last = payments({ count: 2_000, keys, everyKey: false, seed: 19 });
+  await writePayments(input, last);
+  written.push(...last);
+  const settled = await readSettled(output, written.length, 180_000);
+  const report = verifyCounts(amountsByKey(written), settled);
+  assert.ok(report.ok, `after ${written.length} input records:\n${describeReport(report)}\n${tails()}`);
+  assert.equal(report.outputRecords, written.length, "one output record per input record");
+  console.log(`standby take-over: task ${victimTask} restored ${restore.restored} records (from ${restore.fromOffset} to ${restore.toOffset}); store ~${storeSize} keys; "restore done" ${takeOverMs} ms after the kill`);
+});
