@@ -53,13 +53,13 @@ test("a standby applies its task's changelog with its checkpoint, and a task pro
   standbys.assign(["0_0"]);
   await standbys.whenRoundDone();
   await standbys.whenRoundDone();
-  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0 }]);
+  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0, checkpoint: { [`${changelog}:0`]: "2" } }]);
   assert.match(await metrics.text(), /weir_standby_lag_records\{application="app",task="0_0",store="counts"\} 0/);
 
   await active.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(3, [["c", "x"]]), highWatermark: "4" }, new FakeBatchControl());
   await standbys.whenRoundDone();
   await standbys.whenRoundDone();
-  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0 }], "c=1 applied too");
+  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0, checkpoint: { [`${changelog}:0`]: "3" } }], "c=1 applied too");
   await standbys.stop();
 
   // The standby's instance takes the task over after two more changelog records it never read.

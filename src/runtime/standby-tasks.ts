@@ -25,6 +25,8 @@ export interface StandbySnapshot {
   readonly standby: true;
   /** Changelog end − checkpoint, summed over the task's stores, at the last round. */
   readonly lag: number | null;
+  /** Its checkpoint: the next changelog offset to apply, per changelog partition (`topic:partition`). */
+  readonly checkpoint: Record<string, string>;
 }
 
 export interface StandbyTasksOptions {
@@ -95,7 +97,12 @@ export class StandbyTasks {
   }
 
   snapshots(): StandbySnapshot[] {
-    return [...this.tasks.keys()].map((id) => ({ id, standby: true as const, lag: this.lags.get(id) ?? null }));
+    return [...this.tasks.values()].map((task) => ({
+      id: task.id,
+      standby: true as const,
+      lag: this.lags.get(task.id) ?? null,
+      checkpoint: Object.fromEntries([...task.changelogs.keys()].map((key) => [key, task.position(key)])),
+    }));
   }
 
   /** Stops reading and closes every standby (their files stay). */
