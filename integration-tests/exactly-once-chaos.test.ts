@@ -44,7 +44,13 @@ for (const client of clients) {
   test(`[${client}] the same with the payments spread over two co-partitioned input topics (multi-input tasks)`, { timeout: 300_000 }, (t) => chaos(t, 2, client));
 }
 
-async function chaos(t: TestContext, inputTopics: 1 | 2, client: KafkaClientName): Promise<void> {
+// Standby replicas (docs/architecture.md, "Standby replicas"): a killed instance's tasks move to the instances
+// keeping their standbys, which promote them on the same files; the verdict is the same.
+if (clients.includes("platformatic")) {
+  test("[platformatic] the same with numStandbyReplicas: 1", { timeout: 300_000 }, (t) => chaos(t, 1, "platformatic", 1));
+}
+
+async function chaos(t: TestContext, inputTopics: 1 | 2, client: KafkaClientName, standbyReplicas = 0): Promise<void> {
   const testStart = Date.now();
   const inputs: string[] = [];
   for (let i = 0; i < inputTopics; i++) inputs.push(await topics.create(`payments-${i}`, partitions));
@@ -83,6 +89,7 @@ async function chaos(t: TestContext, inputTopics: 1 | 2, client: KafkaClientName
       // A killed member holds its partitions until its session expires: 6 s (the broker's minimum) instead of 45 s.
       WEIR_SESSION_TIMEOUT_MS: "6000",
       WEIR_HEARTBEAT_INTERVAL_MS: "1000",
+      ...(standbyReplicas > 0 ? { WEIR_NUM_STANDBY_REPLICAS: String(standbyReplicas) } : {}),
     };
     const appStart = Date.now();
     const pool = new InstancePool(instances, (slot) =>
