@@ -212,10 +212,14 @@ export class App {
       (batch, control) => this.onBatch(batch, control),
       (assignment) => {
         this.tasks.onAssignment(assignment);
-        void this.directory.assigned().then(() => {
-          const map = this.directory.current();
-          if (map && this.standbys) this.standbys.assign(map.standbysOf(this.processId));
-        });
+        // Standbys travel in the map (docs/architecture.md, "Standby replicas"): known once it is read back.
+        void this.directory
+          .assigned()
+          .then(() => {
+            const map = this.directory.current();
+            if (map && this.standbys) this.standbys.assign(map.standbysOf(this.processId));
+          })
+          .catch((err: unknown) => this.logger.warn({ err }, "could not update the standby tasks"));
       },
       (end) => this.tasks.onBatchEnd(end),
       // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
