@@ -150,6 +150,16 @@ function renderTasks(view) {
         h("td", { class: "num" }, task ? fmt(totalLag(task)) : "—"),
       ));
     }
+    // This instance's standby tasks (numStandbyReplicas > 0): their changelog partitions and their lag.
+    for (const standby of isLocal ? [...(view.standbys ?? [])].sort((a, b) => byTaskId(a.id, b.id)) : []) {
+      rows.push(h("tr", { "data-standby": standby.id, class: "local standby" },
+        h("td", {}, member.instance, h("span", { class: "muted" }, " (this)")),
+        h("th", { scope: "row" }, standby.id),
+        h("td", {}, h("span", { class: "status standby" }, "standby")),
+        h("td", { class: "partitions" }, Object.keys(standby.checkpoint ?? {}).map((key) => h("span", { class: "partition" }, key.replace(/:(\d+)$/, "-$1")))),
+        h("td", { class: "num" }, standby.lag === null ? "—" : fmt(standby.lag)),
+      ));
+    }
   }
   if (rows.length === 0) rows.push(h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No tasks assigned yet.")));
   $("#tasks tbody").replaceChildren(...rows);
