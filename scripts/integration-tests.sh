@@ -15,6 +15,7 @@ heavy=(
   integration-tests/exactly-once-chaos.test.ts
   integration-tests/poison-records.test.ts
   integration-tests/restore.test.ts
+  integration-tests/standby-replicas.test.ts
   integration-tests/registry-outage.test.ts
   integration-tests/examples/*.test.ts
 )
