@@ -72,13 +72,14 @@ export class WeirMetrics {
       labelNames: ["application", "task", "store"],
       registers,
     });
+    // Registered at the first standby (numStandbyReplicas > 0): without standbys /metrics is as before.
     this.standbyLag = new Gauge({
       name: "weir_standby_lag_records",
       help: "A standby task's changelog offsets not yet applied (changelog end − checkpoint), per store",
       labelNames: ["application", "task", "store"],
-      registers,
+      registers: [],
     });
-    this.standbyApplied = new Counter({ name: "weir_standby_records_total", help: "Changelog records applied by standby tasks", labelNames: ["application", "store"], registers });
+    this.standbyApplied = new Counter({ name: "weir_standby_records_total", help: "Changelog records applied by standby tasks", labelNames: ["application", "store"], registers: [] });
     this.rebalances = new Counter({ name: "weir_rebalances_total", help: "Assignments received from the group", labelNames: ["application"], registers });
     this.dropped = new Counter({ name: "weir_dropped_records_total", help: "Records dropped on purpose by processors, per reason", labelNames: ["application", "reason"], registers });
     this.lateDropped = new Counter({
@@ -177,12 +178,20 @@ export class WeirMetrics {
 
   /** A standby's lag; undefined removes the series (the standby closed). */
   standbyLagRecords(task: string, store: string, lag: number | undefined): void {
+    this.registerStandbyMetrics();
     if (lag === undefined) this.standbyLag.remove({ application: this.application, task, store });
     else this.standbyLag.set({ application: this.application, task, store }, lag);
   }
 
   standbyRecordsApplied(store: string, count: number): void {
+    this.registerStandbyMetrics();
     this.standbyApplied.inc({ application: this.application, store }, count);
+  }
+
+  private registerStandbyMetrics(): void {
+    if (this.registry.getSingleMetric("weir_standby_lag_records")) return;
+    this.registry.registerMetric(this.standbyLag);
+    this.registry.registerMetric(this.standbyApplied);
   }
 
   rebalanced(): void {

@@ -125,3 +125,10 @@ test("a task of no stateful sub-topology gets no standby even if the map names i
   await standbys.whenRoundDone();
   assert.deepEqual(standbys.ids(), ["0_0"]);
 });
+
+test("without standbys /metrics carries no standby metric", async () => {
+  const metrics = new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] });
+  assert.doesNotMatch(await metrics.text(), /weir_standby/);
+  metrics.standbyLagRecords("0_0", "counts", 3);
+  assert.match(await metrics.text(), /weir_standby_lag_records\{application="app",task="0_0",store="counts"\} 3/);
+});
