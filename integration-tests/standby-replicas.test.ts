@@ -16,6 +16,7 @@ import {
   uniqueName,
   type WeirProcess,
 } from "./helpers/cluster.ts";
+import { kafkaClientNames, type KafkaClientName } from "../src/kafka/index.ts";
 import { amountsByKey, payments, writePayments, type Payment } from "./helpers/payments.ts";
 import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
 
@@ -68,7 +69,14 @@ async function settledWithStandbys(instances: readonly Instance[], timeoutMs: nu
   return views;
 }
 
-test("a SIGKILLed active's task is taken over by its caught-up standby's instance, restoring only the standby's lag", async () => {
+/** Both clients by default; WEIR_TEST_KAFKA_CLIENTS=platformatic (comma-separated) runs fewer. */
+const clients = (process.env.WEIR_TEST_KAFKA_CLIENTS ?? kafkaClientNames.join(",")).split(",").filter((c): c is KafkaClientName => (kafkaClientNames as readonly string[]).includes(c));
+
+for (const client of clients) {
+  test(`[${client}] a SIGKILLed active's task is taken over by its caught-up standby's instance, restoring only the standby's lag`, () => takeOver(client));
+}
+
+async function takeOver(client: KafkaClientName): Promise<void> {
   const input = await topics.create("standby-payments", 2);
   const output = await topics.create("standby-totals", 2);
   const applicationId = uniqueName("standby");
@@ -77,6 +85,7 @@ test("a SIGKILLed active's task is taken over by its caught-up standby's instanc
     COUNT_INPUT_TOPIC: input,
     COUNT_OUTPUT_TOPIC: output,
     WEIR_APPLICATION_ID: applicationId,
+    WEIR_KAFKA_CLIENT: client,
     WEIR_NUM_STANDBY_REPLICAS: "1",
     WEIR_SESSION_TIMEOUT_MS: "6000",
     WEIR_HEARTBEAT_INTERVAL_MS: "1000",
@@ -140,5 +149,5 @@ test("a SIGKILLed active's task is taken over by its caught-up standby's instanc
   const report = verifyCounts(amountsByKey(written), settled);
   assert.ok(report.ok, `after ${written.length} input records:\n${describeReport(report)}\n${tails()}`);
   assert.equal(report.outputRecords, written.length, "one output record per input record");
-  console.log(`standby take-over: task ${victimTask} restored ${restored} records (${JSON.stringify(restores)}); its standby's checkpoint before the kill ${standbyCheckpoint}; its store ~${storeSize} keys; running on b ${takeOverMs} ms after the kill`);
-});
+  console.log(`[${client}] standby take-over: task ${victimTask} restored ${restored} records (${JSON.stringify(restores)}); its standby's checkpoint before the kill ${standbyCheckpoint}; its store ~${storeSize} keys; running on b ${takeOverMs} ms after the kill`);
+}
