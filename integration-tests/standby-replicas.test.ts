@@ -3,6 +3,8 @@
 // the survivor restores only what its standby had not applied (the lag), not the store, and the output stays
 // exactly-once correct.
 import { after, test } from "node:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import {
   eventually,
@@ -73,10 +75,17 @@ async function settledWithStandbys(instances: readonly Instance[], timeoutMs: nu
 const clients = (process.env.WEIR_TEST_KAFKA_CLIENTS ?? kafkaClientNames.join(",")).split(",").filter((c): c is KafkaClientName => (kafkaClientNames as readonly string[]).includes(c));
 
 for (const client of clients) {
-  test(`[${client}] a SIGKILLed active's task is taken over by its caught-up standby's instance, restoring only the standby's lag`, () => takeOver(client));
+  test(`[${client}] a SIGKILLed active's task is taken over by its caught-up standby's instance, restoring only the standby's lag`, () => takeOver(client, false));
 }
 
-async function takeOver(client: KafkaClientName): Promise<void> {
+// The standby is caught up, then held (restore-hold.ts) while 4,000 more records are processed: at the kill it lags
+// by their changelog records, and the take-over replays exactly those, from the standby's checkpoint.
+if (clients.includes("platformatic")) {
+  test("[platformatic] a standby held behind by a known lag: the take-over replays from its checkpoint only that lag", () => takeOver("platformatic", true));
+}
+
+async function takeOver(client: KafkaClientName, holdStandby: boolean): Promise<void> {
+  const holdFile = join(stateDirs.create(), "hold-standby");
   const input = await topics.create("standby-payments", 2);
   const output = await topics.create("standby-totals", 2);
   const applicationId = uniqueName("standby");
@@ -89,6 +98,7 @@ async function takeOver(client: KafkaClientName): Promise<void> {
     WEIR_NUM_STANDBY_REPLICAS: "1",
     WEIR_SESSION_TIMEOUT_MS: "6000",
     WEIR_HEARTBEAT_INTERVAL_MS: "1000",
+    WEIR_TEST_HOLD_STANDBY_FILE: holdFile,
   };
   const start = async (name: string): Promise<Instance> => {
     const port = await freePort();
@@ -111,10 +121,19 @@ async function takeOver(client: KafkaClientName): Promise<void> {
   const victimTask = before.get("a")!.tasks[0]!.id;
   const caughtUp = (await settledWithStandbys([a, b], 60_000, "the standbys still caught up")).get("b")!.standbys![0]!;
   assert.equal(caughtUp.id, victimTask, "b keeps the standby of a's task");
-  const standbyCheckpoint = Object.values(caughtUp.checkpoint).map(Number)[0] ?? 0;
+  let standbyCheckpoint = Object.values(caughtUp.checkpoint).map(Number)[0] ?? 0;
+  if (holdStandby) {
+    const heldBefore = b.process.logs("standby held (test hook): reading nothing while the file exists").length;
+    writeFileSync(holdFile, "");
+    await eventually("b's standby held", 30_000, () => b.process.logs("standby held (test hook): reading nothing while the file exists").length > heldBefore);
+    const held = (await localTasks(b)).standbys![0]!;
+    standbyCheckpoint = Object.values(held.checkpoint).map(Number)[0] ?? 0;
+  }
   const more = payments({ count: 4_000, keys, everyKey: false, seed: 18 });
   await writePayments(input, more);
   written.push(...more);
+  // Held: a commits all of it first, so the standby's lag at the kill is known (the changelog's end − its checkpoint).
+  if (holdStandby) await readSettled(output, written.length, 120_000, 1000);
   const restoresBefore = restoresLogged(b.process).length;
   a.process.child.kill("SIGKILL");
   await a.process.exited(10_000);
@@ -141,6 +160,14 @@ async function takeOver(client: KafkaClientName): Promise<void> {
   assert.equal(counted, restored, "weir_restore_records_total agrees with the \"restore done\" lines");
   assert.ok(restored <= more.length, `restored ${restored} records, no more than the input since the standby caught up (${more.length})`);
   assert.ok(restored < storeSize / 5, `restored ${restored} records, far fewer than the store's ~${storeSize} entries`);
+  if (holdStandby) {
+    assert.equal(restores.length, 1, `one restore of ${victimTask} on b: ${JSON.stringify(restores)}`);
+    const [r] = restores;
+    assert.equal(Number(r!.fromOffset), standbyCheckpoint, "the restore starts at the held standby's checkpoint");
+    // The lag: every committed changelog record between the checkpoint and the end, transaction markers aside.
+    const lag = Number(r!.toOffset) - Number(r!.fromOffset);
+    assert.ok(restored > 0 && restored <= lag, `restored ${restored} of the standby's lag of ${lag} offsets (the rest are transaction markers)`);
+  }
 
   const last = payments({ count: 2_000, keys, everyKey: false, seed: 19 });
   await writePayments(input, last);

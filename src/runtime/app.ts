@@ -25,7 +25,7 @@ import { taskPlanner } from "./group-planner.ts";
 import { StandbyTasks } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
 import { randomUUID } from "node:crypto";
-import { restoreHoldFromEnv } from "./restore-hold.ts";
+import { restoreHoldFromEnv, standbyHoldFromEnv } from "./restore-hold.ts";
 import { GlobalUpdater } from "./global-updater.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
@@ -140,6 +140,7 @@ export class App {
         this.logger,
       ),
       isActive: (id) => this.tasks.isActive(id),
+      held: standbyHoldFromEnv(env, this.logger),
     });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({

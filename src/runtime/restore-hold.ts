@@ -19,3 +19,19 @@ export function restoreHoldFromEnv(env: NodeJS.ProcessEnv, logger: Logger): ((ta
     logger.info({ task }, "restore released (test hook)");
   };
 }
+
+/**
+ * The same for standby tasks, off unless WEIR_TEST_HOLD_STANDBY_FILE names a file: while it exists, standbys read
+ * nothing (logged once, "standby held"), so a broker test can give a standby a known lag before a take-over.
+ */
+export function standbyHoldFromEnv(env: NodeJS.ProcessEnv, logger: Logger): (() => boolean) | undefined {
+  const file = env.WEIR_TEST_HOLD_STANDBY_FILE;
+  if (!file) return undefined;
+  let held = false;
+  return () => {
+    const now = existsSync(file);
+    if (now !== held) logger.info({ file }, now ? "standby held (test hook): reading nothing while the file exists" : "standby released (test hook)");
+    held = now;
+    return now;
+  };
+}

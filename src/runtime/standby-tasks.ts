@@ -39,6 +39,8 @@ export interface StandbyTasksOptions {
   /** True while the task is active here (assigned, or still open): its file is the active task's. */
   readonly isActive: (id: string) => boolean;
   readonly intervalMs?: number;
+  /** A test hook (restore-hold.ts): while it answers true, no round reads. */
+  readonly held?: (() => boolean) | undefined;
 }
 
 /** One standby's changelog partition being read in a round: records read, not yet applied. */
@@ -149,7 +151,7 @@ export class StandbyTasks {
   /** Opens the wanted standbys whose file is free, then reads every standby's changelogs up to their ends now. */
   private async readOnce(): Promise<void> {
     this.openWanted();
-    if (this.tasks.size === 0) return;
+    if (this.tasks.size === 0 || this.options.held?.()) return;
     const ends = await this.changelogEnds();
     if (this.stopped) return;
     this.wipeMismatched(ends);
