@@ -177,6 +177,7 @@ export class App {
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
         planner: this.tasks.planner(() => this.applicationServer()),
+        ...(this.config.groupInstanceId !== undefined ? { groupInstanceId: this.config.groupInstanceId } : {}),
         rebalanceStarting: () => this.tasks.rebalanceStarting(),
       },
       this.logger,
