@@ -3,6 +3,7 @@
 // the session timeout gets its tasks back without a rebalance, and commits exactly-once under its instance id.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { kafkaClientNames } from "../src/kafka/index.ts";
 import { committedOffsets, partitionOffsets, TopicWriter } from "../src/kafka/tools.ts";
 import { connection, eventually, freePort, killAll, readSettled, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
 import { assignmentsLogged, describeGroup, logIndex, signalOnLog } from "./helpers/lifecycle.ts";
@@ -46,11 +47,16 @@ function assertStoppedCleanly(weir: WeirProcess, code: number | string, elapsedM
   assert.ok(weir.logs().slice(stopping).every((line) => line.msg !== "joining the group" && line.msg !== "app running"), "nothing of start-up after the stop");
 }
 
-for (const point of ["http server listening", "joining the group", "tasks assigned"]) {
-  test(`a SIGTERM at "${point}" ends start-up cleanly (exit 0) and the process leaves no member in the group`, { timeout: 120_000 }, async () => {
+for (const [client, point] of kafkaClientNames.flatMap((c) => ["http server listening", "joining the group", "tasks assigned"].map((p) => [c, p] as const))) {
+  test(`[${client}] a SIGTERM at "${point}" ends start-up cleanly (exit 0) and the process leaves no member in the group`, { timeout: 120_000 }, async () => {
     const { input, output, applicationId } = await countApp(3, "sigterm-startup");
     await write(input, payments({ count: 300, keys: 30, seed: 3 }));
-    const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], { COUNT_INPUT_TOPIC: input, COUNT_OUTPUT_TOPIC: output, WEIR_APPLICATION_ID: applicationId });
+    const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], {
+      COUNT_INPUT_TOPIC: input,
+      COUNT_OUTPUT_TOPIC: output,
+      WEIR_APPLICATION_ID: applicationId,
+      WEIR_KAFKA_CLIENT: client,
+    });
     await signalOnLog(weir, point);
     const signalled = Date.now();
     const code = await weir.exited(60_000);
