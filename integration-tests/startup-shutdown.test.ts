@@ -67,6 +67,29 @@ for (const [client, point] of kafkaClientNames.flatMap((c) => ["http server list
   });
 }
 
+test("a SIGTERM during the restore of a global table ends start-up cleanly (exit 0) without joining the group", { timeout: 120_000 }, async () => {
+  const [orders, customers, products, out] = [await topics.create("orders", 2), await topics.create("customers", 2), await topics.create("products", 2), await topics.create("out", 2)];
+  const applicationId = uniqueName("sigterm-global");
+  topics.adopt(`${applicationId}-customers-changelog`);
+  const writer = new TopicWriter(connection());
+  await writer.connect();
+  await writer.write(products, Array.from({ length: 20_000 }, (_, i) => ({ key: `p${i}`, value: `product-${i}`.padEnd(200, "."), partition: i % 2 })));
+  await writer.close();
+  const weir = startWeir(["run", "integration-tests/apps/joins.ts"], {
+    JOIN_ORDERS_TOPIC: orders,
+    JOIN_CUSTOMERS_TOPIC: customers,
+    JOIN_PRODUCTS_TOPIC: products,
+    JOIN_CUSTOMER_OUT_TOPIC: out,
+    JOIN_PRODUCT_OUT_TOPIC: out,
+    WEIR_APPLICATION_ID: applicationId,
+  });
+  await signalOnLog(weir, "global store restore started");
+  const signalled = Date.now();
+  const code = await weir.exited(60_000);
+  assertStoppedCleanly(weir, code, Date.now() - signalled);
+  assert.deepEqual((await describeGroup(applicationId)).members, []);
+});
+
 test("a SIGTERM while the broker is unreachable at start-up exits 0 at once; /ready says why it waits", { timeout: 60_000 }, async () => {
   const deadPort = await freePort();
   const httpPort = await freePort();

@@ -172,7 +172,8 @@ export class App {
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
     // Global stores are restored before the group join, so no task runs before they are complete.
     if (stopping.aborted) return;
-    this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
+    const globalOptions = { kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, signal: stopping };
+    this.global = await GlobalUpdater.start({ ...globalOptions, fail: (error) => this.fail(error) });
     if (stopping.aborted) return;
     if (this.config.processingGuarantee === "at_least_once") {
       this.shared = this.kafka.sharedProducer();
