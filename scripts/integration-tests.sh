@@ -4,7 +4,7 @@
 # Two lanes run side by side, each one test file at a time: the heavy lane holds the files that keep both
 # cores busy (the exactly-once chaos test, SIGKILL-and-restore runs, the examples), the other lane the rest.
 # So no two heavy files ever overlap, and the suite takes about half its serial time. The broker-restart test
-# restarts the shared broker, so it runs alone, after both lanes.
+# restarts the shared broker (as does broker-restart-startup), so they run alone, after both lanes.
 #
 # The second lane's report is printed live; the heavy lane's when it ends (so neither interleaves).
 #   scripts/integration-tests.sh            the whole suite
@@ -19,7 +19,7 @@ heavy=(
   integration-tests/registry-outage.test.ts
   integration-tests/examples/*.test.ts
 )
-alone=(integration-tests/broker-restart.test.ts)
+alone=(integration-tests/broker-restart.test.ts integration-tests/broker-restart-startup.test.ts)
 
 light=()
 for file in integration-tests/*.test.ts integration-tests/*/*.test.ts; do

@@ -11,7 +11,8 @@
 #   scripts/kafka.sh install     resolve the jars for $KAFKA_VERSION (no-op when present)
 #   scripts/kafka.sh start       start (or reuse) the broker; stdout = bootstrap address only
 #   scripts/kafka.sh stop        stop the broker this script started
-#   scripts/kafka.sh restart     stop our broker (SIGTERM) and start it again on the same address and data (tests of a broker restart)
+#   scripts/kafka.sh restart [--down-for S]   stop our broker (SIGTERM) and start it again on the same address and data,
+#                                after S seconds down (default 0; tests of a broker restart, of a start-up without a broker)
 #   scripts/kafka.sh status      print the address and exit 0 if it serves, else exit 1
 #   scripts/kafka.sh sasl-ssl    print "<address> <CA PEM> <user> <password>" of its SASL_SSL (PLAIN) listener
 #   scripts/kafka.sh classpath   classpath for running Kafka tool classes with java -cp
@@ -389,6 +390,13 @@ cmd_stop() {
 # Our broker stopped and started again with the same command line: same ports, same log dirs, nothing reformatted.
 # Ignores KAFKA_BOOTSTRAP_SERVERS: only a broker this script started is restarted.
 cmd_restart() {
+  local down_for=0
+  while (( $# > 0 )); do
+    case $1 in
+      --down-for) [[ ${2:-} =~ ^[0-9]+$ ]] || die "restart --down-for needs a whole number of seconds"; down_for=$2; shift 2 ;;
+      *) die "restart: unknown option $1 (known: --down-for S)" ;;
+    esac
+  done
   lock
   local pid addr started=$SECONDS
   pid=$(our_pid) || die "no broker of ours is running"
@@ -397,6 +405,11 @@ cmd_restart() {
   mapfile -d '' -t argv <"/proc/$pid/cmdline"
   log "restarting broker $pid at $addr..."
   kill_broker "$pid"
+  if (( down_for > 0 )); then
+    # Said on stderr once the broker is down, so a test can start something against the dead address.
+    log "broker stopped; starting it again in ${down_for}s"
+    sleep "$down_for"
+  fi
   cd "$RUN"
   setsid "${argv[@]}" >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
   pid=$!
@@ -436,7 +449,7 @@ case ${1:-} in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
-  restart) cmd_restart ;;
+  restart) shift; cmd_restart "$@" ;;
   status) cmd_status ;;
   sasl-ssl) cmd_sasl_ssl ;;
   classpath) cmd_classpath ;;

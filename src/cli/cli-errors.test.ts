@@ -86,21 +86,22 @@ test("a topology build() refuses names the user's line, and exits 2", async () =
   assert.match(stderr, new RegExp(`TopologyError: the topology has no source.*\\n    at ${file}:3:\\d+`));
 });
 
-test("a dead bootstrap address is one line saying how to start a local broker, and exits 1", async () => {
+test("a dead bootstrap address is one line saying how to start a local broker, and exits 1 after startupTimeoutMs", async () => {
   const probe = createServer();
   const port = await listening(probe);
   await new Promise((resolve) => probe.close(resolve));
   const file = moduleFile("good.ts", goodModule);
-  const { code, stderr } = await run(["run", file, "--bootstrap-servers", `127.0.0.1:${port}`, "--http-port", "0"]);
+  // Error level: the retries' warnings (broker-wait.test.ts) are left out, so the failure is the only line.
+  const { code, stderr } = await run(["run", file, "--bootstrap-servers", `127.0.0.1:${port}`, "--http-port", "0"], { WEIR_STARTUP_TIMEOUT_MS: "1000", WEIR_LOG_LEVEL: "error" });
   assert.equal(code, 1);
   assert.deepEqual(stderr.trim().split("\n"), [
-    `weir: WEIR_BROKER_UNREACHABLE: no Kafka broker at 127.0.0.1:${port} (127.0.0.1:${port}: ECONNREFUSED): ` +
+    `weir: WEIR_BROKER_UNREACHABLE: no Kafka broker at 127.0.0.1:${port} (127.0.0.1:${port}: ECONNREFUSED), retried with backoff for startupTimeoutMs (1000 ms): ` +
       'start a local one with `eval "$(weir dev)"` (or `make broker` in Weir\'s checkout), or point --bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS at yours',
   ]);
 });
 
 test("an HTTP port in use suggests --http-port and WEIR_HTTP_PORT=0, and exits 2", async () => {
-  // The taken port; and a listener standing in for the broker's address, which the run checks before anything else.
+  // The taken port; and a listener standing in for the broker's address (the HTTP server starts before the broker is waited for).
   const taken = createServer();
   const takenPort = await listening(taken);
   const broker = createServer((socket) => socket.destroy());

@@ -3,7 +3,6 @@
 // the developer tools (topics, produce, tail, a local broker).
 // Exit codes: 0 success, 1 the app failed while running, 2 bad usage, configuration or module, 3 a topic is missing.
 import { Command, InvalidArgumentError } from "commander";
-import { ensureBrokerReachable } from "../kafka/reachability.ts";
 import { App } from "../runtime/app.ts";
 import { addDevCommand, packageVersion } from "./dev-broker.ts";
 import { unknownVariableWarning, unknownWeirVariables } from "./environment-check.ts";
@@ -35,30 +34,37 @@ program
   .option("--http-port <port>", "overrides httpPort; 0 picks a free port (env WEIR_HTTP_PORT)", integer)
   .option("--log-level <level>", "overrides logLevel (env WEIR_LOG_LEVEL)")
   .option("--processing-guarantee <guarantee>", "exactly_once or at_least_once (env WEIR_PROCESSING_GUARANTEE)")
+  .option("--group-instance-id <id>", "overrides groupInstanceId: static membership, unique per instance (env WEIR_GROUP_INSTANCE_ID)")
   .option("--until-end", "bounded mode: process the inputs up to their end offsets at start, commit, exit 0")
   .action(async (modulePath: string, flags: Record<string, unknown>) => {
-    const definition = await loadApp(modulePath);
-    const { untilEnd, ...settings } = flags;
-    const overrides = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    const app = new App(definition, overrides);
-    // Before the client starts: against a dead address it would log an error per retry before giving up.
-    await ensureBrokerReachable(app.config.brokers, app.config.kafka.connectionTimeoutMs);
+    // Handled from the first moment: a signal at any point of start-up ends the process cleanly (exit 0), and
+    // start-up takes no further step, so the process never joins the group after it (App.stop()).
+    const started: { app?: App } = {};
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
+      const app = started.app;
+      // Before the app exists nothing was opened: nothing to stop.
+      if (!app) process.exit(exitCodes.ok);
       if (signals > 1) {
         app.logger.warn({ signal }, "second signal: exiting at once");
         process.exit(exitCodes.failed);
       }
       app.logger.info({ signal }, "signal received: shutting down");
+      const timeoutMs = app.config.shutdownTimeoutMs;
       setTimeout(() => {
-        app.logger.error({ timeoutMs: app.config.shutdownTimeoutMs }, "shutdown took longer than shutdownTimeoutMs: exiting");
+        app.logger.error({ timeoutMs }, "shutdown took longer than shutdownTimeoutMs: exiting");
         process.exit(exitCodes.failed);
-      }, app.config.shutdownTimeoutMs).unref();
+      }, timeoutMs).unref();
       void app.stop();
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    const definition = await loadApp(modulePath);
+    const { untilEnd, ...settings } = flags;
+    const overrides = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    const app = (started.app = new App(definition, overrides));
+    // An unreachable broker is waited for by start(), with backoff, until startupTimeoutMs (WEIR_BROKER_UNREACHABLE).
     try {
       await app.start({ untilEnd: untilEnd === true });
     } catch (err) {

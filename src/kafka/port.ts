@@ -79,6 +79,11 @@ export interface GroupConsumerOptions {
    * join and commit before it (kafkajs) need not call it.
    */
   readonly rebalanceStarting?: () => Promise<void>;
+  /**
+   * Kafka's group.instance.id (static membership): the member leaves no group on disconnect, and a restart under
+   * the same id within the session timeout gets its assignment back. Clients without it (kafkajs) never get one.
+   */
+  readonly groupInstanceId?: string;
 }
 
 /** What the member's group generation is, for offsets committed in a transaction (KIP-447). */
@@ -86,6 +91,8 @@ export interface GroupMetadata {
   readonly groupId: string;
   readonly memberId: string;
   readonly generationId: number;
+  /** The member's group.instance.id when it is a static member: its transactional offset commits name it. */
+  readonly groupInstanceId?: string;
 }
 
 /** Membership of the application's consumer group, and the fetching of the partitions it assigned. */
@@ -126,7 +133,7 @@ export interface GroupConsumer {
    * since), for transactional offset commits (KIP-447); undefined when the client cannot send it.
    */
   groupMetadata(): GroupMetadata | undefined;
-  /** Leaves the group and closes the connections. */
+  /** Leaves the group (a static member does not: it keeps its assignment until the session timeout) and closes the connections. */
   disconnect(): Promise<void>;
 }
 

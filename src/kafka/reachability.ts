@@ -5,10 +5,15 @@ import { connect } from "node:net";
 export class BrokerUnreachableError extends Error {
   readonly code = "WEIR_BROKER_UNREACHABLE";
   readonly brokers: readonly string[];
-  constructor(brokers: readonly string[], reasons: readonly string[]) {
-    super(`no Kafka broker at ${brokers.join(", ")} (${reasons.join("; ")})`);
+  /** Per broker, why it did not answer. */
+  readonly reasons: readonly string[];
+  /** `waitedMs`: how long start-up retried (startupTimeoutMs) before giving up; absent for a single check. */
+  constructor(brokers: readonly string[], reasons: readonly string[], waitedMs?: number) {
+    const waited = waitedMs === undefined ? "" : `, retried with backoff for startupTimeoutMs (${waitedMs} ms)`;
+    super(`no Kafka broker at ${brokers.join(", ")} (${reasons.join("; ")})${waited}`);
     this.name = "BrokerUnreachableError";
     this.brokers = brokers;
+    this.reasons = reasons;
   }
 }
 

@@ -21,7 +21,6 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
-import { taskPlanner } from "./group-planner.ts";
 import { StandbyTasks } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
 import { randomUUID } from "node:crypto";
@@ -29,6 +28,7 @@ import { restoreHoldFromEnv, standbyHoldFromEnv } from "./restore-hold.ts";
 import { GlobalUpdater } from "./global-updater.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
+import { waitForBroker } from "./broker-wait.ts";
 
 const appBrand = Symbol.for("weir.app");
 /** The longest an interactive query waits for a task's commit or another instance's answer. */
@@ -70,8 +70,6 @@ export class App {
   private readonly tasks: TaskManager;
   /** numStandbyReplicas > 0: the standby tasks the group gives this process (docs/architecture.md, "Standby replicas"). */
   private readonly standbys: StandbyTasks | undefined;
-  /** This run's id in the group's standby assignment. */
-  private readonly processId = randomUUID();
   readonly metrics: WeirMetrics;
   private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
@@ -87,6 +85,14 @@ export class App {
   private batchesInFlight = 0;
   private failure: Error | undefined;
   private stopped: Promise<void> | undefined;
+  /** Aborted by stop(): start-up takes no further step (docs/architecture.md, "Static membership, start-up and shutdown"). */
+  private readonly startup = new AbortController();
+  /** start()'s run, which stop() lets settle before closing anything, so that nothing start-up opens outlives the stop. */
+  private starting: Promise<void> | undefined;
+  /** True once the consumer has joined the group: only then does stopping commit and leave. */
+  private joined = false;
+  /** Why start-up is waiting (an unreachable broker), for /ready. */
+  private waitingFor: string | undefined;
   private boundedCheck: NodeJS.Timeout | undefined;
   private resolveDone!: (error: Error | undefined) => void;
   /** Resolves when the app has stopped, with the error that stopped it if any. */
@@ -129,19 +135,8 @@ export class App {
       restoreHold: restoreHoldFromEnv(env, this.logger),
       releaseStandby: (id) => this.standbys?.release(id),
     });
-    this.standbys = this.config.numStandbyReplicas === 0 ? undefined : new StandbyTasks({
-      topology: this.topology,
-      config: this.config,
-      logger: this.logger,
-      metrics: this.metrics,
-      admin: this.admin,
-      reader: this.kafka.partitionReader(
-        { groupPrefix: `${this.config.applicationId}-standby`, maxBytesPerPartition: this.config.maxBytesPerPartition, maxWaitTimeMs: this.config.fetchMaxWaitMs },
-        this.logger,
-      ),
-      isActive: (id) => this.tasks.isActive(id),
-      held: standbyHoldFromEnv(env, this.logger),
-    });
+    const standbyOptions = { kafka: this.kafka, admin: this.admin, topology: this.topology, config: this.config, logger: this.logger, metrics: this.metrics };
+    this.standbys = StandbyTasks.create({ ...standbyOptions, isActive: (id) => this.tasks.task(id) !== undefined, held: standbyHoldFromEnv(env, this.logger) });
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({
       topology: this.topology,
@@ -156,10 +151,17 @@ export class App {
   }
 
   /** Checks and prepares the topics, joins the group and starts processing; resolves once the consumer runs. */
-  async start(options: RunOptions = {}): Promise<void> {
-    if (this.state !== "created") throw new Error(`start() called on an app that is ${this.state}`);
+  start(options: RunOptions = {}): Promise<void> {
+    if (this.state !== "created") return Promise.reject(new Error(`start() called on an app that is ${this.state}`));
     this.state = "starting";
+    this.starting = this.startUp(options);
+    return this.starting;
+  }
+
+  /** Start-up's steps; after each, a stop() that came meanwhile ends it (resolved: the stop reports the outcome). */
+  private async startUp(options: RunOptions): Promise<void> {
     const topology = this.topology;
+    const stopping = this.startup.signal;
     if (options.untilEnd && topology.repartitionTopics.length > 0) {
       // The end of a repartition topic is not known at start (the app itself writes it), and its transaction
       // markers keep a committed offset below its end offset: a bounded run could never tell it is done.
@@ -167,11 +169,18 @@ export class App {
     }
     // Up before the group join, so that /health and /ready answer while tasks restore.
     if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
+    const { brokers, startupTimeoutMs: timeoutMs } = this.config;
+    const onWaiting = (reason: string | undefined) => (this.waitingFor = reason);
+    await waitForBroker({ brokers, timeoutMs, connectionTimeoutMs: this.config.kafka.connectionTimeoutMs, signal: stopping, logger: this.logger, onWaiting });
+    if (stopping.aborted) return;
     const limits = await prepareTopics(this.admin, topology, this.config);
     this.tasks.setMaxMessageBytes(limits.maxMessageBytes);
     if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
     // Global stores are restored before the group join, so no task runs before they are complete.
-    this.global = await GlobalUpdater.start({ kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, fail: (error) => this.fail(error) });
+    if (stopping.aborted) return;
+    const globalOptions = { kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, signal: stopping };
+    this.global = await GlobalUpdater.start({ ...globalOptions, fail: (error) => this.fail(error) });
+    if (stopping.aborted) return;
     if (this.config.processingGuarantee === "at_least_once") {
       this.shared = this.kafka.sharedProducer();
       await this.shared.connect();
@@ -185,6 +194,9 @@ export class App {
       );
       await this.transactions.init();
     }
+    // Without this check a stop during the steps above left the consumer to be made after it: the process
+    // rejoined the group, took tasks, and only died at the shutdown timeout.
+    if (stopping.aborted) return;
     this.consumer = this.kafka.groupConsumer(
       {
         groupId: this.config.applicationId,
@@ -196,11 +208,8 @@ export class App {
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
-        planner: taskPlanner(topology, this.config, this.logger, {
-          owned: () => [...this.tasks.all()].map((t) => t.id),
-          applicationServer: () => this.applicationServer(),
-          ...(this.standbys ? { processId: this.processId, standbys: () => this.standbys!.ids() } : {}),
-        }),
+        planner: this.tasks.planner(() => this.applicationServer(), this.standbys?.memberInfo()),
+        ...(this.config.groupInstanceId !== undefined ? { groupInstanceId: this.config.groupInstanceId } : {}),
         rebalanceStarting: () => this.tasks.rebalanceStarting(),
       },
       this.logger,
@@ -213,20 +222,15 @@ export class App {
       (batch, control) => this.onBatch(batch, control),
       (assignment) => {
         this.tasks.onAssignment(assignment);
-        // Standbys travel in the map (docs/architecture.md, "Standby replicas"): known once it is read back.
-        void this.directory
-          .assigned()
-          .then(() => {
-            const map = this.directory.current();
-            if (map && this.standbys) this.standbys.assign(map.standbysOf(this.processId));
-          })
-          .catch((err: unknown) => this.logger.warn({ err }, "could not update the standby tasks"));
+        void this.directory.assigned().then(() => this.standbys?.assignFrom(this.directory.current()));
       },
       (end) => this.tasks.onBatchEnd(end),
       // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
       // (/health DOWN, non-zero exit) for its supervisor to restart it, rather than stay up idle.
       (error) => this.fail(new WeirError("WEIR_CONSUMER_LOST", `the Kafka client gave up on the group consumer: ${error.message}`, { cause: error })),
     );
+    this.joined = true;
+    if (stopping.aborted) return;
     this.state = "running";
     this.logger.info({ topics: topology.sourceTopics(), guarantee: this.config.processingGuarantee, untilEnd: options.untilEnd ?? false }, "app running");
     if (options.untilEnd) this.boundedCheck = setInterval(() => this.stopIfAtEnd(), 200);
@@ -239,13 +243,15 @@ export class App {
   }
 
   private async shutdown(): Promise<void> {
-    const wasRunning = this.state === "running" || this.state === "starting";
     this.state = "stopping";
     clearInterval(this.boundedCheck);
     const directoryClosed = this.directory.close();
     this.logger.info("app stopping");
+    // A start-up step under way finishes first (a broker wait ends at once); start-up then takes no other.
+    this.startup.abort();
+    await this.starting?.catch(() => undefined);
     try {
-      if (this.consumer && wasRunning) {
+      if (this.consumer && this.joined) {
         // kafkajs forgets the group on stop(), so: pause fetching, let running batches finish, commit, then leave.
         this.consumer.pauseTopics(this.tasks.subscribedTopics());
         this.tasks.beginShutdown();
@@ -302,7 +308,7 @@ export class App {
         const alive = this.state === "starting" || this.state === "running" || this.state === "stopping";
         return alive ? { healthy: true } : { healthy: false, reason: `the app is ${this.state}${this.failure ? `: ${this.failure.message}` : ""}` };
       },
-      readiness: () => (this.state === "running" ? this.tasks.readiness() : { ready: false, reason: `the app is ${this.state}` }),
+      readiness: () => (this.state === "running" ? this.tasks.readiness() : { ready: false, reason: (this.state === "starting" && this.waitingFor) || `the app is ${this.state}` }),
       topology: () => this.topologyView(),
       tasks: async (scope) => {
         const local = this.tasksView();

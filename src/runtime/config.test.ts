@@ -87,3 +87,26 @@ test("numStandbyReplicas defaults to 0, reads WEIR_NUM_STANDBY_REPLICAS, and ref
   assert.equal(resolveConfig(base, environmentOverrides({ WEIR_NUM_STANDBY_REPLICAS: "1" })).numStandbyReplicas, 1);
   assert.throws(() => resolveConfig({ ...base, numStandbyReplicas: -1 }), /WEIR_CONFIG_INVALID: numStandbyReplicas: .*got -1/);
 });
+
+test("groupInstanceId is unset by default and read from WEIR_GROUP_INSTANCE_ID", () => {
+  assert.equal(resolveConfig(base).groupInstanceId, undefined);
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_GROUP_INSTANCE_ID: "orders-1" })).groupInstanceId, "orders-1");
+});
+
+test("a groupInstanceId Kafka would refuse is refused naming it", () => {
+  assert.throws(() => resolveConfig({ ...base, groupInstanceId: "orders 1" }), /WEIR_CONFIG_INVALID: groupInstanceId: only letters.*got "orders 1"/);
+});
+
+test("groupInstanceId with the kafkajs client is refused naming the setting (kafkajs has no static membership)", () => {
+  assert.throws(
+    () => resolveConfig({ ...base, groupInstanceId: "orders-1", kafkaClient: "kafkajs" }),
+    /WEIR_CONFIG_INVALID: groupInstanceId: static membership needs kafkaClient "platformatic"/,
+  );
+  assert.equal(resolveConfig({ ...base, groupInstanceId: "orders-1" }).groupInstanceId, "orders-1");
+});
+
+test("startupTimeoutMs defaults to 60 s, is read from WEIR_STARTUP_TIMEOUT_MS, and must be positive", () => {
+  assert.equal(resolveConfig(base).startupTimeoutMs, 60000);
+  assert.equal(resolveConfig(base, environmentOverrides({ WEIR_STARTUP_TIMEOUT_MS: "5000" })).startupTimeoutMs, 5000);
+  assert.throws(() => resolveConfig({ ...base, startupTimeoutMs: 0 }), /startupTimeoutMs: .*>=1.*got 0/);
+});

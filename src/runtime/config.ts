@@ -85,6 +85,21 @@ export const configSchema = z
       .optional(),
     /** SIGTERM/SIGINT: the longest a graceful shutdown may take before the process exits anyway (code 1). */
     shutdownTimeoutMs: z.number().int().min(1).default(30000),
+    /**
+     * How long start-up waits for an unreachable broker, retrying with backoff, before it fails with
+     * WEIR_BROKER_UNREACHABLE (docs/architecture.md, "Static membership, start-up and shutdown").
+     */
+    startupTimeoutMs: z.number().int().min(1).default(60000),
+    /**
+     * Kafka's group.instance.id (static membership, KIP-345): a member that restarts within
+     * `sessionTimeoutMs` under the same id gets its assignment back without a rebalance, and a stopping one
+     * does not leave the group. Unique per instance; @platformatic/kafka only.
+     */
+    groupInstanceId: z
+      .string()
+      .max(249)
+      .regex(/^[A-Za-z0-9._-]+$/, "only letters, digits, '.', '_' and '-', as Kafka's group.instance.id")
+      .optional(),
     kafka: kafkaSettings.default({ connectionTimeoutMs: 3000, requestTimeoutMs: 30000 }),
     /** The Kafka client library under the runtime: @platformatic/kafka (default) or kafkajs (docs/architecture.md, "The Kafka client port"). */
     kafkaClient: z.enum(["platformatic", "kafkajs"]).default("platformatic"),
@@ -119,6 +134,8 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   httpHost: "string",
   applicationServer: "string",
   shutdownTimeoutMs: "number",
+  startupTimeoutMs: "number",
+  groupInstanceId: "string",
   applicationId: "string",
   bootstrapServers: "string",
   processingGuarantee: "string",
@@ -178,6 +195,12 @@ export function resolveConfig(...layers: readonly Record<string, unknown>[]): We
     throw new WeirError("WEIR_CONFIG_INVALID", problems.join("; "));
   }
   const config = parsed.data;
+  if (config.groupInstanceId !== undefined && config.kafkaClient === "kafkajs") {
+    throw new WeirError(
+      "WEIR_CONFIG_INVALID",
+      `groupInstanceId: static membership needs kafkaClient "platformatic" (kafkajs has no group.instance.id); remove groupInstanceId or drop kafkaClient "kafkajs", got groupInstanceId ${JSON.stringify(config.groupInstanceId)} with kafkaClient "kafkajs"`,
+    );
+  }
   const brokers = (typeof config.bootstrapServers === "string" ? config.bootstrapServers.split(",") : config.bootstrapServers)
     .map((b) => b.trim())
     .filter((b) => b.length > 0);

@@ -15,6 +15,8 @@ export interface GlobalUpdaterOptions {
   readonly logger: Logger;
   /** A record that cannot be applied after the restore stops the app with this error. */
   readonly fail: (error: Error) => void;
+  /** The app is stopping: the restore ends where it is (start-up takes no further step; the caller stops the updater). */
+  readonly signal?: AbortSignal;
 }
 
 export class GlobalUpdater {
@@ -80,6 +82,13 @@ export class GlobalUpdater {
     const from = Object.fromEntries([...ends.keys()].map((key) => [key, global.position(key.slice(0, key.lastIndexOf(":")), Number(key.slice(key.lastIndexOf(":") + 1))) ?? "0"]));
     logger.info({ topics, path, from, ends: Object.fromEntries(ends) }, "global store restore started");
     check();
+    // A stop during a long restore need not wait for its end: the stores are read again at the next start.
+    const stopped = () => {
+      if (restored) return;
+      restored = true;
+      settle();
+    };
+    options.signal?.addEventListener("abort", stopped, { once: true });
     try {
       await consumer.start(
         topics,
@@ -102,8 +111,11 @@ export class GlobalUpdater {
     } catch (err) {
       await updater.stop();
       throw err;
+    } finally {
+      options.signal?.removeEventListener("abort", stopped);
     }
-    logger.info({ topics, ms: Math.round(performance.now() - started) }, "global stores restored");
+    if (options.signal?.aborted) logger.info({ topics }, "global store restore stopped: the app is stopping");
+    else logger.info({ topics, ms: Math.round(performance.now() - started) }, "global stores restored");
     return updater;
   }
 

@@ -2,14 +2,16 @@
 // instance map gives this process, keeps them applying their changelogs in rounds through the client's
 // partition reader (read_committed, without the group), and closes them when revoked or promoted. Their files
 // stay on disk: a task made active here opens the same file and restores only what the standby had not applied.
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { BatchMessage, PartitionBatch, PartitionRange } from "../kafka/index.ts";
+import type { BatchMessage, KafkaClient, PartitionBatch, PartitionRange } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import type { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
-import { parseTaskId } from "./group-planner.ts";
+import { parseTaskId, type MemberInfo } from "./group-planner.ts";
+import type { InstanceMap } from "./instance-map.ts";
 import type { ChangelogReaderPort, TaskAdminPort } from "./kafka-ports.ts";
 import type { Logger } from "./logger.ts";
 import { StandbyTask } from "./standby-task.ts";
@@ -36,7 +38,7 @@ export interface StandbyTasksOptions {
   readonly metrics: WeirMetrics;
   readonly admin: Pick<TaskAdminPort, "endOffsets" | "highWatermarks">;
   readonly reader: ChangelogReaderPort;
-  /** True while the task is active here (assigned, or still open): its file is the active task's. */
+  /** True while an active task of it is open here: its file is the active task's. */
   readonly isActive: (id: string) => boolean;
   readonly intervalMs?: number;
   /** A test hook (restore-hold.ts): while it answers true, no round reads. */
@@ -52,6 +54,11 @@ interface PendingApply {
 }
 
 export class StandbyTasks {
+  /**
+   * This instance's id in the group's standby assignment (the instance map names processes by it): its
+   * groupInstanceId when static, so that a restart the group does not rebalance for keeps its standbys; else one per run.
+   */
+  readonly processId: string;
   private readonly options: StandbyTasksOptions;
   /** The standbys the last instance map gave this process. */
   private wanted: ReadonlySet<string> = new Set();
@@ -67,6 +74,31 @@ export class StandbyTasks {
 
   constructor(options: StandbyTasksOptions) {
     this.options = options;
+    this.processId = options.config.groupInstanceId ?? randomUUID();
+  }
+
+  /** The app's standbys, reading through a partition reader of their own; undefined when numStandbyReplicas is 0. */
+  static create(options: Omit<StandbyTasksOptions, "reader"> & { readonly kafka: KafkaClient }): StandbyTasks | undefined {
+    const { config } = options;
+    if (config.numStandbyReplicas === 0) return undefined;
+    const readerOptions = { groupPrefix: `${config.applicationId}-standby`, maxBytesPerPartition: config.maxBytesPerPartition, maxWaitTimeMs: config.fetchMaxWaitMs };
+    return new StandbyTasks({ ...options, reader: options.kafka.partitionReader(readerOptions, options.logger) });
+  }
+
+  /** What the member's subscription tells the group leader about its standbys. */
+  memberInfo(): Pick<MemberInfo, "processId" | "standbys"> {
+    return { processId: this.processId, standbys: () => this.ids() };
+  }
+
+  /** The group's instance map was read back after an assignment: its standbys for this process (none without a map). */
+  assignFrom(map: InstanceMap | undefined): void {
+    if (!map) return;
+    try {
+      this.assign(map.standbysOf(this.processId));
+    } catch (err) {
+      // A standby that fails to close is logged; the active tasks are not affected.
+      this.options.logger.warn({ err }, "could not update the standby tasks");
+    }
   }
 
   /** The standbys the group gives this process now: others close, new ones open at the next round. */

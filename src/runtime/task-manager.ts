@@ -4,13 +4,14 @@
 // assignor hands out a task's changelog partitions with them, but they stay paused: restore reads them
 // through the client's partition reader (task-restorer.ts). An input partition is fetched only while its
 // task runs. What it needs of Kafka: kafka-ports.ts.
-import type { Assignment, BatchControl, BatchEnd, GroupMetadata, PartitionBatch } from "../kafka/index.ts";
+import type { Assignment, BatchControl, BatchEnd, GroupAssignmentPlanner, GroupMetadata, PartitionBatch } from "../kafka/index.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import { WeirError } from "./errors.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
+import { taskPlanner, type MemberInfo } from "./group-planner.ts";
 import { TaskCreator } from "./task-creator.ts";
 import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
@@ -157,9 +158,9 @@ export class TaskManager {
     this.stopping = true;
   }
 
-  /** The task is active here: in the current assignment, or still open (a revoked task until it has closed). */
-  isActive(id: string): boolean {
-    return this.assignedTasks.has(id) || this.tasks.has(id);
+  /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer` (and their standbys). */
+  planner(applicationServer: () => string | null, standbys?: Pick<MemberInfo, "processId" | "standbys">): GroupAssignmentPlanner {
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer, ...standbys });
   }
 
   /**

@@ -67,7 +67,12 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     this.consumer.on("consumer:group:join", (payload) => {
       const next = new Map<string, number[]>((payload.assignments ?? []).map((a) => [a.topic, [...a.partitions]]));
       // Taken now: by the time the runtime gets this assignment the client may have joined a newer generation.
-      const generation: GroupMetadata = { groupId: payload.groupId, memberId: payload.memberId ?? "", generationId: payload.generationId ?? -1 };
+      const generation: GroupMetadata = {
+        groupId: payload.groupId,
+        memberId: payload.memberId ?? "",
+        generationId: payload.generationId ?? -1,
+        ...(this.options.groupInstanceId !== undefined ? { groupInstanceId: this.options.groupInstanceId } : {}),
+      };
       // As with kafkajs, a new assignment reaches the runtime between batches, never during one.
       this.joins = this.joins.then(async () => {
         await this.fetcher.hold();
@@ -170,7 +175,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   async disconnect(): Promise<void> {
     this.closing = true;
     await this.fetcher.stop();
-    // Leaves the group, then closes the connections.
+    // Leaves the group (a static member sends no LeaveGroup: static-membership.ts), then closes the connections.
     await this.consumer.close(true);
   }
 }

@@ -9,6 +9,7 @@ import { PlatformaticTopicAdmin } from "./admin.ts";
 import { PlatformaticGroupConsumer } from "./group-consumer.ts";
 import { baseOptions } from "./options.ts";
 import { PlatformaticPartitionReader, PlatformaticRangeReader } from "./partition-reader.ts";
+import { skipLeaveGroup } from "./static-membership.ts";
 import { PlatformaticSharedProducer, PlatformaticTransactionalOutput } from "./task-output.ts";
 
 export const platformaticClient: KafkaClientFactory = (settings: ClientSettings, logger: Logger): KafkaClient => {
@@ -46,7 +47,10 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
         sessionTimeout: options.sessionTimeoutMs,
         heartbeatInterval: options.heartbeatIntervalMs,
         rebalanceTimeout: options.rebalanceTimeoutMs,
+        ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {}),
       });
+      // Static membership: closing never sends LeaveGroup (static-membership.ts).
+      if (options.groupInstanceId !== undefined) skipLeaveGroup(consumer);
       group = new PlatformaticGroupConsumer(consumer, options, log, () => {
         if (closed) return Promise.reject(new Error("the Kafka client is closed"));
         describer ??= (async () => {

@@ -7,6 +7,7 @@ import { chunksByBytes } from "../chunks.ts";
 import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
 import type { ClientSettings, ProducedRecord, TopicPartitionOffset } from "../types.ts";
 import { baseOptions } from "./options.ts";
+import { commitOffsetsAsInstance } from "./static-membership.ts";
 
 /** Under the broker's default message.max.bytes (1 MiB per record batch), with room for batch overhead. */
 const maxChunkBytes = 768 * 1024;
@@ -100,24 +101,30 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
   private readonly makeProducer: () => Producer;
   private readonly groupId: string;
   private readonly group: GroupCoordinates;
+  /** The group.instance.id the offsets of the transaction being committed go under (a static member's). */
+  private groupInstanceId: string | undefined;
 
   constructor(settings: ClientSettings, transactionalId: string, groupId: string, transactionTimeoutMs: number, group: GroupCoordinates) {
     this.groupId = groupId;
     this.group = group;
-    this.makeProducer = () => new Producer({
-      ...baseOptions(settings, `-${transactionalId}`),
-      // The client sends `timeout` as the transaction timeout of InitProducerId too.
-      timeout: Math.max(transactionTimeoutMs, settings.requestTimeoutMs),
-      transactionalId,
-      // InitProducerId's expected id and epoch: -1 asks for this transactional id's current producer id with
-      // a bumped epoch (the client's default 0/0 is refused with PRODUCER_FENCED once the id has a producer).
-      producerId: -1n,
-      producerEpoch: -1,
-      idempotent: true,
-      acks: -1,
-      maxInflights: 1,
-      partitioner: javaCompatiblePartitioner(),
-    });
+    this.makeProducer = () => {
+      const producer = new Producer({
+        ...baseOptions(settings, `-${transactionalId}`),
+        // The client sends `timeout` as the transaction timeout of InitProducerId too.
+        timeout: Math.max(transactionTimeoutMs, settings.requestTimeoutMs),
+        transactionalId,
+        // InitProducerId's expected id and epoch: -1 asks for this transactional id's current producer id with
+        // a bumped epoch (the client's default 0/0 is refused with PRODUCER_FENCED once the id has a producer).
+        producerId: -1n,
+        producerEpoch: -1,
+        idempotent: true,
+        acks: -1,
+        maxInflights: 1,
+        partitioner: javaCompatiblePartitioner(),
+      });
+      commitOffsetsAsInstance(producer, () => this.groupInstanceId);
+      return producer;
+    };
     this.producer = this.makeProducer();
   }
 
@@ -156,6 +163,8 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
         const generation = this.group.metadata?.();
         if (this.group.metadata && generation === undefined) throw Object.assign(new Error("no group generation to commit offsets under"), { type: "TASK_MIGRATED" });
         const consumer = { groupId: this.groupId, memberId: generation?.memberId ?? "", generationId: generation?.generationId ?? -1, coordinatorId };
+        // A static member's commit names its instance too, or the coordinator refuses it.
+        this.groupInstanceId = generation?.groupInstanceId;
         await transaction.addConsumer({ groupId: this.groupId } as Consumer);
         // TxnOffsetCommit commits `offset + 1` of the message it is given: the last processed record.
         for (const o of offsets) {
