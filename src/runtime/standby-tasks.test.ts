@@ -132,3 +132,20 @@ test("without standbys /metrics carries no standby metric", async () => {
   metrics.standbyLagRecords("0_0", "counts", 3);
   assert.match(await metrics.text(), /weir_standby_lag_records\{application="app",task="0_0",store="counts"\} 3/);
 });
+
+test("a static member's standbys are named by its groupInstanceId, so a restart without a rebalance finds them; else by a UUID per run", (t) => {
+  const b = new StreamsBuilder();
+  b.stream("in", { key: serdes.string(), value: serdes.string() }).groupByKey().count({ store: "counts" });
+  const options = (groupInstanceId?: string) => ({
+    topology: b.build().forApplication("app"),
+    config: resolveConfig({ applicationId: "app", bootstrapServers: "127.0.0.1:1", stateDir: tempDir(t), numStandbyReplicas: 1, ...(groupInstanceId ? { groupInstanceId } : {}) }),
+    logger: createLogger("silent"),
+    metrics: new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] }),
+    admin: new FakeAdmin(new FakeCluster({})),
+    reader: new FakePartitionReader(new FakeCluster({})),
+    isActive: () => false,
+  });
+  assert.equal(new StandbyTasks(options("orders-1")).processId, "orders-1");
+  assert.match(new StandbyTasks(options()).processId, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(Object.keys(new StandbyTasks(options("orders-1")).memberInfo()).sort(), ["processId", "standbys"]);
+});
