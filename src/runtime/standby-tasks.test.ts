@@ -136,8 +136,9 @@ test("without standbys /metrics carries no standby metric", async () => {
 test("a static member's standbys are named by its groupInstanceId, so a restart without a rebalance finds them; else by a UUID per run", (t) => {
   const b = new StreamsBuilder();
   b.stream("in", { key: serdes.string(), value: serdes.string() }).groupByKey().count({ store: "counts" });
+  const topology = b.build().forApplication("app");
   const options = (groupInstanceId?: string) => ({
-    topology: b.build().forApplication("app"),
+    topology,
     config: resolveConfig({ applicationId: "app", bootstrapServers: "127.0.0.1:1", stateDir: tempDir(t), numStandbyReplicas: 1, ...(groupInstanceId ? { groupInstanceId } : {}) }),
     logger: createLogger("silent"),
     metrics: new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] }),
