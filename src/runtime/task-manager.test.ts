@@ -4,7 +4,7 @@
 // task-manager-rebalance.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FakeBatchControl, FakeCluster, fakeMessages } from "../testing/fake-kafka.ts";
+import { FakeAdmin, FakeBatchControl, FakeCluster, fakeMessages } from "../testing/fake-kafka.ts";
 import { assign, changelog, instance, outValues } from "./task-manager-fixture.ts";
 
 test("an assigned task is fenced, then fetches its input from the group's committed offset; nothing is fetched before", async (t) => {
@@ -18,6 +18,31 @@ test("an assigned task is fenced, then fetches its input from the group's commit
   assert.equal(outputs.length, 1);
   assert.equal(outputs[0]!.inits, 1, "fenced once");
   assert.deepEqual(manager.readiness(), { ready: true });
+});
+
+test("the input's log start is read only for a task with nothing committed, and is where it starts", async (t) => {
+  class LogStarts extends FakeAdmin {
+    reads = 0;
+    override async earliestOffsets(topic: string): Promise<Map<number, string>> {
+      this.reads++;
+      return new Map([...(await super.earliestOffsets(topic))].map(([p]) => [p, "7"]));
+    }
+  }
+  const committed = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  committed.committed.set("in:0", "5");
+  const committedAdmin = new LogStarts(committed);
+  const withCommit = instance(t, committed, { admin: committedAdmin });
+  assign(withCommit.manager);
+  await withCommit.control.when("resume in:0");
+  assert.ok(withCommit.control.calls.includes("seek in:0@5"));
+  const fresh = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const admin = new LogStarts(fresh);
+  const withoutCommit = instance(t, fresh, { admin });
+  assign(withoutCommit.manager);
+  await withoutCommit.control.when("resume in:0");
+  assert.ok(withoutCommit.control.calls.includes("seek in:0@7"), `starts at the log start: ${withoutCommit.control.calls.join(", ")}`);
+  assert.equal(admin.reads, 1);
+  assert.equal(committedAdmin.reads, 0, "no log start read when the offset is committed");
 });
 
 test("a batch that reaches its partition's end is committed at once: outputs, changelog records and the input offset in one commit", async (t) => {
