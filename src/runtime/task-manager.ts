@@ -12,7 +12,7 @@ import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type MemberInfo } from "./group-planner.ts";
-import { TaskCreator } from "./task-creator.ts";
+import { TaskCreator, type TaskCreatorOptions } from "./task-creator.ts";
 import { taskId } from "./task-id.ts";
 import { RecordError } from "./error-handlers.ts";
 import { warmUpBatch } from "./registry-wait.ts";
@@ -27,7 +27,8 @@ import { TaskReconciler } from "./task-reconciler.ts";
 
 export type { PartitionControl } from "./kafka-ports.ts";
 
-export interface TaskManagerOptions {
+/** `releaseStandby`: this instance's standby of a task about to open here closes first (standby-tasks.ts). */
+export interface TaskManagerOptions extends Pick<TaskCreatorOptions, "releaseStandby"> {
   readonly topology: Topology;
   readonly config: WeirConfig;
   readonly logger: Logger;
@@ -46,8 +47,6 @@ export interface TaskManagerOptions {
   readonly restoreHold?: ((task: string) => Promise<void>) | undefined;
   /** Exactly-once v2: the generation of the assignment the group consumer hands over (read in onAssignment). */
   readonly groupMetadata?: () => GroupMetadata | undefined;
-  /** Closes this instance's standby of a task about to open here (standby-tasks.ts). */
-  readonly releaseStandby?: ((taskId: string) => void) | undefined;
 }
 
 export class TaskManager {
