@@ -1,0 +1,111 @@
+// W8's traffic: a producer feeding the input at a fixed rate for the whole run, and a read_committed consumer
+// of the output noting, per input partition, the broker's append time (LogAppendTime) of every output record.
+import { inputValue } from "./records.ts";
+import { kafkaClient, type Message } from "./kafkajs.ts";
+
+export interface Feed {
+  /** Records sent so far. */
+  sent(): number;
+  /** Stops sending and waits for the sends in flight. */
+  stop(): Promise<void>;
+}
+
+/** Sends `recordsPerSecond` records (keys `key-<k>` over `keys`, key k to partition k mod `partitions`) until stopped. */
+export async function startFeed(brokers: readonly string[], topic: string, partitions: number, keys: number, recordsPerSecond: number): Promise<Feed> {
+  const producer = kafkaClient(brokers, "weir-bench-w8-feed").producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  let sent = 0;
+  let stopping = false;
+  const inFlight = new Set<Promise<unknown>>();
+  let failure: Error | undefined;
+  const started = Date.now();
+  const loop = (async () => {
+    while (!stopping && !failure) {
+      const due = Math.floor(((Date.now() - started) / 1000) * recordsPerSecond);
+      const messages: Message[] = [];
+      const now = Date.now();
+      for (; sent < due; sent++) {
+        const k = sent % keys;
+        const user = `key-${k}`;
+        messages.push({ key: user, value: inputValue(sent, user, now), partition: k % partitions });
+      }
+      if (messages.length > 0) {
+        const p: Promise<unknown> = producer
+          .send({ topic, acks: -1, messages })
+          .catch((err: unknown) => (failure = err as Error))
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    sent: () => sent,
+    stop: async () => {
+      stopping = true;
+      await loop;
+      await Promise.all(inFlight);
+      await producer.disconnect();
+      if (failure) throw new Error(`W8 feed: ${failure.message}`);
+    },
+  };
+}
+
+export interface OutputLog {
+  /** Append times (epoch ms) of the output records of each input partition, in order of arrival. */
+  readonly times: readonly number[][];
+  received(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads the output (created with message.timestamp.type=LogAppendTime) from the start, read_committed. The
+ * output key `key-<k>` names its input partition, k mod `partitions`, whatever partitioner the system used.
+ */
+export async function collectOutput(brokers: readonly string[], topic: string, partitions: number): Promise<OutputLog> {
+  const consumer = kafkaClient(brokers, "weir-bench-w8-output").consumer({ groupId: `weir-bench-w8-${Date.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 100 });
+  const times: number[][] = Array.from({ length: partitions }, () => []);
+  let received = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        received++;
+        const key = m.key?.toString("utf8") ?? "";
+        const k = Number(key.slice(key.lastIndexOf("-") + 1));
+        times[k % partitions]!.push(Number(m.timestamp));
+      }
+    },
+  });
+  await joined;
+  return { times, received: () => received, stop: () => consumer.disconnect() };
+}
+
+/**
+ * Longest gap between consecutive append times of one partition that overlaps [from, to]; a partition silent
+ * from its last record to `to` counts that silence (a stall still going on at the window's end).
+ */
+export function longestGap(times: readonly number[], from: number, to: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let longest = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (a <= to) last = Math.max(last, a);
+    if (b < from || a > to) continue;
+    longest = Math.max(longest, b - a);
+  }
+  const final = sorted[sorted.length - 1];
+  if (final !== undefined && final <= to) last = final;
+  return Number.isFinite(last) ? Math.max(longest, to - Math.max(last, from)) : to - from;
+}
+
+/** Output records appended in [from, to), per second. */
+export function ratePerSecond(times: readonly (readonly number[])[], from: number, to: number): number {
+  let n = 0;
+  for (const list of times) for (const t of list) if (t >= from && t < to) n++;
+  return (n / (to - from)) * 1000;
+}
