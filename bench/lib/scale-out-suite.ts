@@ -103,6 +103,8 @@ interface Rebalance {
   readonly keptPartitions: number;
   /** The longest output gap of a kept partition from the action to the end of the stage's hold (ms). */
   readonly keptPauseMs: number;
+  /** When that gap began, in ms after the action. */
+  readonly keptPauseAfterMs: number;
   readonly movedPauseMs: number;
   /** Assignments the instances reported between the action and the end of the hold (a follow-up rebalance shows here). */
   readonly assignmentsReported: number;
@@ -169,12 +171,14 @@ async function runScaleOut(ctx: BenchContext, system: string): Promise<ScaleOutR
     const after = ownersAt(w.after, w.end);
     const kept = [...before.keys()].filter((p) => after.get(p) === before.get(p));
     const moved = [...Array(partitions).keys()].filter((p) => !kept.includes(p));
-    const gap = (ps: number[]) => Math.max(0, ...ps.map((p) => longestGap(collector.times[p]!, w.action, w.end)));
+    const gap = (ps: number[]) => ps.map((p) => longestGap(collector.times[p]!, w.action, w.end)).reduce((x, y) => (y.ms > x.ms ? y : x), { ms: 0, from: w.action });
+    const keptGap = gap(kept);
     return {
       label: `${windows[i]!.label.split(" ")[0]}→${w.label.split(" ")[0]}`,
       keptPartitions: kept.length,
-      keptPauseMs: gap(kept),
-      movedPauseMs: gap(moved),
+      keptPauseMs: keptGap.ms,
+      keptPauseAfterMs: keptGap.from - w.action,
+      movedPauseMs: gap(moved).ms,
       assignmentsReported: all.reduce((n, inst) => n + inst.assignments().filter((a) => a.time > w.action && a.time <= w.end).length, 0),
       settleMs: w.settled - w.action,
       timedOut: w.timedOut,
@@ -200,7 +204,7 @@ export async function w8(ctx: BenchContext): Promise<WorkloadResult[]> {
   const title = `scale-out of W2 (12 partitions, ${ctx.sizes.scaleOutRate.toLocaleString("en")} records/s): 1 → 2 → 3 → 2 → 1 instances`;
   const describe = (system: string, r: ScaleOutRun) =>
     `${system}: partitions per instance ${r.stages.map((s) => s.split).join(" | ")}; per rebalance kept partitions, assignments reported, settled after: ` +
-    r.rebalances.map((b) => `${b.label} ${b.keptPartitions} kept, ${b.assignmentsReported} reported, ${(b.settleMs / 1000).toFixed(1)} s${b.timedOut ? " (timed out)" : ""}, moved partitions' longest pause ${Math.round(b.movedPauseMs)} ms`).join("; ");
+    r.rebalances.map((b) => `${b.label} ${b.keptPartitions} kept (longest pause from ${(b.keptPauseAfterMs / 1000).toFixed(1)} s after the change), ${b.assignmentsReported} reported, ${(b.settleMs / 1000).toFixed(1)} s${b.timedOut ? " (timed out)" : ""}, moved partitions' longest pause ${Math.round(b.movedPauseMs)} ms`).join("; ");
   const notes = [
     `a producer sends ${ctx.sizes.scaleOutRate.toLocaleString("en")} records/s over ${ctx.sizes.keys.toLocaleString("en")} keys to 12 partitions for the whole run; each change (start an instance, SIGTERM the newest) is followed by the group settling (every partition owned once, no new assignment for ${quietMs / 1000} s), then a ${ctx.sizes.scaleOutStageMs / 1000} s hold`,
     "a stage's records/s is the output records appended during its hold; the output topic has message.timestamp.type=LogAppendTime and is read read_committed, so a record's time is when the broker appended it, the same for both systems",

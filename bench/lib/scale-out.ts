@@ -83,24 +83,29 @@ export async function collectOutput(brokers: readonly string[], topic: string, p
   return { times, received: () => received, stop: () => consumer.disconnect() };
 }
 
+/** A pause of one partition's output: how long, and when it began (epoch ms). */
+export interface Gap {
+  readonly ms: number;
+  readonly from: number;
+}
+
 /**
  * Longest gap between consecutive append times of one partition that overlaps [from, to]; a partition silent
  * from its last record to `to` counts that silence (a stall still going on at the window's end).
  */
-export function longestGap(times: readonly number[], from: number, to: number): number {
+export function longestGap(times: readonly number[], from: number, to: number): Gap {
   const sorted = [...times].sort((a, b) => a - b);
-  let longest = 0;
-  let last = Number.NEGATIVE_INFINITY;
-  for (let i = 1; i < sorted.length; i++) {
-    const a = sorted[i - 1]!;
+  let longest: Gap = { ms: 0, from };
+  let last: number | undefined;
+  for (let i = 0; i < sorted.length; i++) {
     const b = sorted[i]!;
-    if (a <= to) last = Math.max(last, a);
-    if (b < from || a > to) continue;
-    longest = Math.max(longest, b - a);
+    if (b <= to) last = b;
+    const a = sorted[i - 1];
+    if (a === undefined || b < from || a > to) continue;
+    if (b - a > longest.ms) longest = { ms: b - a, from: a };
   }
-  const final = sorted[sorted.length - 1];
-  if (final !== undefined && final <= to) last = final;
-  return Number.isFinite(last) ? Math.max(longest, to - Math.max(last, from)) : to - from;
+  const silence = last === undefined ? { ms: to - from, from } : { ms: to - Math.max(last, from), from: Math.max(last, from) };
+  return silence.ms > longest.ms ? silence : longest;
 }
 
 /** Output records appended in [from, to), per second. */
