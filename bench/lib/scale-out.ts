@@ -90,8 +90,9 @@ export interface Gap {
 }
 
 /**
- * Longest gap between consecutive append times of one partition that overlaps [from, to]; a partition silent
- * from its last record to `to` counts that silence (a stall still going on at the window's end).
+ * Longest gap between consecutive append times of one partition that overlaps [from, to] (a gap under way at
+ * `from` counts whole); a partition silent from its last record to `to` counts that silence (a stall still
+ * going on at the window's end).
  */
 export function longestGap(times: readonly number[], from: number, to: number): Gap {
   const sorted = [...times].sort((a, b) => a - b);
@@ -104,7 +105,7 @@ export function longestGap(times: readonly number[], from: number, to: number): 
     if (a === undefined || b < from || a > to) continue;
     if (b - a > longest.ms) longest = { ms: b - a, from: a };
   }
-  const silence = last === undefined ? { ms: to - from, from } : { ms: to - Math.max(last, from), from: Math.max(last, from) };
+  const silence = last === undefined ? { ms: to - from, from } : { ms: to - last, from: last };
   return silence.ms > longest.ms ? silence : longest;
 }
 
