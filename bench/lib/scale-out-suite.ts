@@ -105,6 +105,8 @@ interface Rebalance {
   readonly keptPauseMs: number;
   /** When that gap began, in ms after the action. */
   readonly keptPauseAfterMs: number;
+  /** The same from the times the outputs reached a read_committed consumer: how long they were not visible. */
+  readonly keptVisiblePauseMs: number;
   readonly movedPauseMs: number;
   /** Assignments the instances reported between the action and the end of the hold (a follow-up rebalance shows here). */
   readonly assignmentsReported: number;
@@ -171,13 +173,14 @@ async function runScaleOut(ctx: BenchContext, system: string): Promise<ScaleOutR
     const after = ownersAt(w.after, w.end);
     const kept = [...before.keys()].filter((p) => after.get(p) === before.get(p));
     const moved = [...Array(partitions).keys()].filter((p) => !kept.includes(p));
-    const gap = (ps: number[]) => ps.map((p) => longestGap(collector.times[p]!, w.action, w.end)).reduce((x, y) => (y.ms > x.ms ? y : x), { ms: 0, from: w.action });
+    const gap = (ps: number[], times = collector.times) => ps.map((p) => longestGap(times[p]!, w.action, w.end)).reduce((x, y) => (y.ms > x.ms ? y : x), { ms: 0, from: w.action });
     const keptGap = gap(kept);
     return {
       label: `${windows[i]!.label.split(" ")[0]}→${w.label.split(" ")[0]}`,
       keptPartitions: kept.length,
       keptPauseMs: keptGap.ms,
       keptPauseAfterMs: keptGap.from - w.action,
+      keptVisiblePauseMs: gap(kept, collector.arrivals).ms,
       movedPauseMs: gap(moved).ms,
       assignmentsReported: all.reduce((n, inst) => n + inst.assignments().filter((a) => a.time > w.action && a.time <= w.end).length, 0),
       settleMs: w.settled - w.action,
@@ -209,6 +212,7 @@ export async function w8(ctx: BenchContext): Promise<WorkloadResult[]> {
     `a producer sends ${ctx.sizes.scaleOutRate.toLocaleString("en")} records/s over ${ctx.sizes.keys.toLocaleString("en")} keys to 12 partitions for the whole run; each change (start an instance, SIGTERM the newest) is followed by the group settling (every partition owned once, no new assignment for ${quietMs / 1000} s), then a ${ctx.sizes.scaleOutStageMs / 1000} s hold`,
     "a stage's records/s is the output records appended during its hold; the output topic has message.timestamp.type=LogAppendTime and is read read_committed, so a record's time is when the broker appended it, the same for both systems",
     "a rebalance's pause: for the partitions whose instance is the same before the change and at the end of the hold (Weir's \"tasks assigned\" logs; Kafka Streams' active tasks each time it enters RUNNING), the longest gap between consecutive outputs of each from the change to the end of the hold, max over them",
+    "the same pause from the times the outputs reached the read_committed consumer (fetch wait 100 ms): how long nothing of the partition became visible. Weir sends a task's outputs in its commit's transaction, so its append times are commit times; Kafka Streams sends them as it processes, within the open transaction, so its append times are processing times and its outputs become visible at the next commit",
     `session timeout ${sessionTimeoutMs / 1000} s on both, num.standby.replicas 0, Kafka Streams' default (cooperative) rebalancing and close() (a closed Kafka Streams instance does not leave the group: it is noticed at the session timeout)`,
     ...[...runs].map(([system, r]) => describe(system, r)),
   ];
@@ -232,5 +236,8 @@ export async function w8(ctx: BenchContext): Promise<WorkloadResult[]> {
     );
   for (const [i, stage] of stageLabels.entries()) results.push(row(`throughput, ${stage}`, "records/s", true, (r) => r.stages[i]?.recordsPerSecond, i === 0));
   for (const [i, label] of rebalanceLabels.entries()) results.push(row(`kept partitions' longest pause, ${label}`, "pause ms", false, (r) => r.rebalances[i]?.keptPauseMs, false));
+  for (const [i, label] of rebalanceLabels.entries()) {
+    results.push(row(`kept partitions' longest pause as seen read_committed, ${label}`, "pause ms", false, (r) => r.rebalances[i]?.keptVisiblePauseMs, false));
+  }
   return results;
 }

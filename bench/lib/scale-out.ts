@@ -54,6 +54,8 @@ export async function startFeed(brokers: readonly string[], topic: string, parti
 export interface OutputLog {
   /** Append times (epoch ms) of the output records of each input partition, in order of arrival. */
   readonly times: readonly number[][];
+  /** When each of those records reached this read_committed consumer (epoch ms): when it became visible. */
+  readonly arrivals: readonly number[][];
   received(): number;
   stop(): Promise<void>;
 }
@@ -65,22 +67,25 @@ export interface OutputLog {
 export async function collectOutput(brokers: readonly string[], topic: string, partitions: number): Promise<OutputLog> {
   const consumer = kafkaClient(brokers, "weir-bench-w8-output").consumer({ groupId: `weir-bench-w8-${Date.now()}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 100 });
   const times: number[][] = Array.from({ length: partitions }, () => []);
+  const arrivals: number[][] = Array.from({ length: partitions }, () => []);
   let received = 0;
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
     eachBatch: async ({ batch }) => {
+      const now = Date.now();
       for (const m of batch.messages) {
         received++;
         const key = m.key?.toString("utf8") ?? "";
         const k = Number(key.slice(key.lastIndexOf("-") + 1));
         times[k % partitions]!.push(Number(m.timestamp));
+        arrivals[k % partitions]!.push(now);
       }
     },
   });
   await joined;
-  return { times, received: () => received, stop: () => consumer.disconnect() };
+  return { times, arrivals, received: () => received, stop: () => consumer.disconnect() };
 }
 
 /** A pause of one partition's output: how long, and when it began (epoch ms). */
