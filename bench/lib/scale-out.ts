@@ -95,9 +95,9 @@ export interface Gap {
 }
 
 /**
- * Longest gap between consecutive append times of one partition that overlaps [from, to] (a gap under way at
- * `from` counts whole); a partition silent from its last record to `to` counts that silence (a stall still
- * going on at the window's end).
+ * Longest gap between consecutive append times of one partition that overlaps [from, to]: a gap under way at
+ * `from` counts from its start, one still open at `to` (the next change) up to `to` only, so that what the
+ * next change causes is not charged to this one.
  */
 export function longestGap(times: readonly number[], from: number, to: number): Gap {
   const sorted = [...times].sort((a, b) => a - b);
@@ -105,13 +105,13 @@ export function longestGap(times: readonly number[], from: number, to: number): 
   let last: number | undefined;
   for (let i = 0; i < sorted.length; i++) {
     const b = sorted[i]!;
-    if (b <= to) last = b;
     const a = sorted[i - 1];
-    if (a === undefined || b < from || a > to) continue;
-    if (b - a > longest.ms) longest = { ms: b - a, from: a };
+    if (a !== undefined && b >= from && a <= to && Math.min(b, to) - a > longest.ms) longest = { ms: Math.min(b, to) - a, from: a };
+    if (b <= to) last = b;
   }
-  const silence = last === undefined ? { ms: to - from, from } : { ms: to - last, from: last };
-  return silence.ms > longest.ms ? silence : longest;
+  // Nothing after the last record up to `to`, or nothing at all.
+  if (last === undefined) return { ms: to - from, from };
+  return to - last > longest.ms ? { ms: to - last, from: last } : longest;
 }
 
 /** Output records appended in [from, to), per second. */
