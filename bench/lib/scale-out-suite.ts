@@ -94,6 +94,8 @@ interface Stage {
   readonly label: string;
   /** The output rate over the stage's hold, after the group settled. */
   readonly recordsPerSecond: number;
+  /** The longest gap between consecutive outputs of any partition within the hold: the pauses of steady state. */
+  readonly steadyPauseMs: number;
   /** Partitions per instance once settled, e.g. "4+4+4". */
   readonly split: string;
 }
@@ -101,7 +103,7 @@ interface Stage {
 interface Rebalance {
   readonly label: string;
   readonly keptPartitions: number;
-  /** The longest output gap of a kept partition from the action to the end of the stage's hold (ms). */
+  /** The longest output gap of a kept partition overlapping the rebalance (from the change to the group settled), in ms. */
   readonly keptPauseMs: number;
   /** When that gap began, in ms after the action. */
   readonly keptPauseAfterMs: number;
@@ -129,16 +131,18 @@ async function runScaleOut(ctx: BenchContext, system: string): Promise<ScaleOutR
   const feed = await startFeed(ctx.brokers, input, partitions, ctx.sizes.keys, rate);
   const all: Instance[] = [];
   const live: Instance[] = [];
-  const windows: { label: string; action: number; settled: number; end: number; before: Instance[]; after: Instance[]; split: string; timedOut: boolean }[] = [];
+  const windows: { label: string; action: number; settled: number; declared: number; end: number; before: Instance[]; after: Instance[]; split: string; timedOut: boolean }[] = [];
   const step = async (stageLabel: string, act: () => void) => {
     const before = [...live];
     const action = Date.now();
     act();
     const s = await settled(live, action);
+    // The rebalance is over (settled, and quiet since): the hold, steady state, begins.
+    const declared = Date.now();
     const split = live.map((i) => i.assignments().at(-1)?.partitions.length ?? 0).join("+");
     ctx.log(`W8 ${system}: ${stageLabel}: settled ${((s.at - action) / 1000).toFixed(1)} s after the change${s.timedOut ? " (timed out)" : ""}, partitions per instance ${split}`);
     await new Promise((r) => setTimeout(r, holdMs));
-    windows.push({ label: stageLabel, action, settled: Math.max(s.at, action), end: Date.now(), before, after: [...live], split, timedOut: s.timedOut });
+    windows.push({ label: stageLabel, action, settled: Math.max(s.at, action), declared, end: Date.now(), before, after: [...live], split, timedOut: s.timedOut });
   };
   const start = (n: number) => () => {
     const instance = startInstance(ctx, system, appId, input, output, `instance ${n}`);
@@ -167,21 +171,27 @@ async function runScaleOut(ctx: BenchContext, system: string): Promise<ScaleOutR
     await Promise.all(all.map((i) => i.run.stop()));
     for (const i of all) i.cleanup();
   }
-  const stages = windows.map((w) => ({ label: w.label, recordsPerSecond: ratePerSecond(collector.times, w.settled, w.end), split: w.split }));
+  const stages = windows.map((w) => ({
+    label: w.label,
+    recordsPerSecond: ratePerSecond(collector.times, w.declared, w.end),
+    steadyPauseMs: Math.max(...collector.times.map((t) => longestGap(t.filter((x) => x >= w.declared), w.declared, w.end).ms)),
+    split: w.split,
+  }));
   const rebalances = windows.slice(1).map((w, i): Rebalance => {
     const before = ownersAt(w.before, w.action);
     const after = ownersAt(w.after, w.end);
     const kept = [...before.keys()].filter((p) => after.get(p) === before.get(p));
     const moved = [...Array(partitions).keys()].filter((p) => !kept.includes(p));
-    const gap = (ps: number[], times = collector.times) => ps.map((p) => longestGap(times[p]!, w.action, w.end)).reduce((x, y) => (y.ms > x.ms ? y : x), { ms: 0, from: w.action });
-    const keptGap = gap(kept);
+    // Kept partitions: gaps overlapping the rebalance, [change, settled and quiet]; moved ones: up to the hold's end.
+    const gap = (ps: number[], to: number, times = collector.times) => ps.map((p) => longestGap(times[p]!, w.action, to, w.end)).reduce((x, y) => (y.ms > x.ms ? y : x), { ms: 0, from: w.action });
+    const keptGap = gap(kept, w.declared);
     return {
       label: `${windows[i]!.label.split(" ")[0]}→${w.label.split(" ")[0]}`,
       keptPartitions: kept.length,
       keptPauseMs: keptGap.ms,
       keptPauseAfterMs: keptGap.from - w.action,
-      keptVisiblePauseMs: gap(kept, collector.arrivals).ms,
-      movedPauseMs: gap(moved).ms,
+      keptVisiblePauseMs: gap(kept, w.declared, collector.arrivals).ms,
+      movedPauseMs: gap(moved, w.end).ms,
       assignmentsReported: all.reduce((n, inst) => n + inst.assignments().filter((a) => a.time > w.action && a.time <= w.end).length, 0),
       settleMs: w.settled - w.action,
       timedOut: w.timedOut,
@@ -211,7 +221,7 @@ export async function w8(ctx: BenchContext): Promise<WorkloadResult[]> {
   const notes = [
     `a producer sends ${ctx.sizes.scaleOutRate.toLocaleString("en")} records/s over ${ctx.sizes.keys.toLocaleString("en")} keys to 12 partitions for the whole run; each change (start an instance, SIGTERM the newest) is followed by the group settling (every partition owned once, no new assignment for ${quietMs / 1000} s), then a ${ctx.sizes.scaleOutStageMs / 1000} s hold`,
     "a stage's records/s is the output records appended during its hold; the output topic has message.timestamp.type=LogAppendTime and is read read_committed, so a record's time is when the broker appended it, the same for both systems",
-    "a rebalance's pause: for the partitions whose instance is the same before the change and at the end of the hold (Weir's \"tasks assigned\" logs; Kafka Streams' active tasks each time it enters RUNNING), the longest gap between consecutive outputs of each from the change to the end of the hold, max over them",
+    `a rebalance's pause: for the partitions whose instance is the same before the change and at the end of the hold (Weir's "tasks assigned" logs; Kafka Streams' active tasks each time it enters RUNNING), the longest gap between consecutive outputs of each that overlaps the rebalance (from the change until the group settled and stayed quiet ${quietMs / 1000} s), counted whole from its start but not past the hold's end, max over them; compare it with the steady state's longest pause, the longest gap of any partition within a hold`,
     "the same pause from the times the outputs reached the read_committed consumer (fetch wait 100 ms): how long nothing of the partition became visible. Weir sends a task's outputs in its commit's transaction, so its append times are commit times; Kafka Streams sends them as it processes, within the open transaction, so its append times are processing times and its outputs become visible at the next commit",
     `session timeout ${sessionTimeoutMs / 1000} s on both, num.standby.replicas 0, Kafka Streams' default (cooperative) rebalancing and close() (a closed Kafka Streams instance does not leave the group: it is noticed at the session timeout)`,
     ...[...runs].map(([system, r]) => describe(system, r)),
@@ -235,6 +245,7 @@ export async function w8(ctx: BenchContext): Promise<WorkloadResult[]> {
       withNotes ? notes : [],
     );
   for (const [i, stage] of stageLabels.entries()) results.push(row(`throughput, ${stage}`, "records/s", true, (r) => r.stages[i]?.recordsPerSecond, i === 0));
+  for (const [i, stage] of stageLabels.entries()) results.push(row(`steady state's longest pause (any partition), ${stage}`, "pause ms", false, (r) => r.stages[i]?.steadyPauseMs, false));
   for (const [i, label] of rebalanceLabels.entries()) results.push(row(`kept partitions' longest pause, ${label}`, "pause ms", false, (r) => r.rebalances[i]?.keptPauseMs, false));
   for (const [i, label] of rebalanceLabels.entries()) {
     results.push(row(`kept partitions' longest pause as seen read_committed, ${label}`, "pause ms", false, (r) => r.rebalances[i]?.keptVisiblePauseMs, false));

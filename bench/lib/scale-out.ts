@@ -95,23 +95,21 @@ export interface Gap {
 }
 
 /**
- * Longest gap between consecutive append times of one partition that overlaps [from, to]: a gap under way at
- * `from` counts from its start, one still open at `to` (the next change) up to `to` only, so that what the
- * next change causes is not charged to this one.
+ * Longest gap between consecutive append times of one partition that overlaps [from, to], counted whole (from
+ * its start, even before `from`) but up to `cap` at most (the next change: what that one causes is not charged
+ * here); a partition with no record after its last one up to `cap` counts that silence.
  */
-export function longestGap(times: readonly number[], from: number, to: number): Gap {
+export function longestGap(times: readonly number[], from: number, to: number, cap = to): Gap {
   const sorted = [...times].sort((a, b) => a - b);
   let longest: Gap = { ms: 0, from };
-  let last: number | undefined;
-  for (let i = 0; i < sorted.length; i++) {
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
     const b = sorted[i]!;
-    const a = sorted[i - 1];
-    if (a !== undefined && b >= from && a <= to && Math.min(b, to) - a > longest.ms) longest = { ms: Math.min(b, to) - a, from: a };
-    if (b <= to) last = b;
+    if (b >= from && a <= to && Math.min(b, cap) - a > longest.ms) longest = { ms: Math.min(b, cap) - a, from: a };
   }
-  // Nothing after the last record up to `to`, or nothing at all.
-  if (last === undefined) return { ms: to - from, from };
-  return to - last > longest.ms ? { ms: to - last, from: last } : longest;
+  const last = sorted.at(-1);
+  if (last === undefined) return { ms: cap - from, from };
+  return last <= to && cap - last > longest.ms ? { ms: cap - last, from: last } : longest;
 }
 
 /** Output records appended in [from, to), per second. */
