@@ -22,13 +22,17 @@ export function statestoreCacheMaxBytes(): string | undefined {
 }
 
 export interface KafkaStreamsOptions {
-  readonly workload: "w1" | "w2" | "w3" | "w4";
+  readonly workload: "w1" | "w2" | "w3" | "w4" | "w8";
   readonly guarantee: "exactly_once" | "at_least_once";
   readonly brokers: readonly string[];
   readonly appId: string;
   readonly input: string;
   readonly output: string;
   readonly continuous?: boolean;
+  /** The consumer's session.timeout.ms (W8 sets Weir's to the same); Kafka Streams' default when unset. */
+  readonly sessionTimeoutMs?: number;
+  /** num.standby.replicas; Kafka Streams' default (0) when unset. */
+  readonly standbyReplicas?: number;
 }
 
 export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun; cleanup: () => void } {
@@ -48,6 +52,8 @@ export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun
     `output=${options.output}`,
     `stateDir=${stateDir}`,
     `mode=${options.continuous ? "continuous" : "bounded"}`,
+    ...(options.sessionTimeoutMs === undefined ? [] : [`sessionTimeoutMs=${options.sessionTimeoutMs}`]),
+    ...(options.standbyReplicas === undefined ? [] : [`standbyReplicas=${options.standbyReplicas}`]),
     // The record cache as Weir's (statestoreCacheMaxBytes, inherited by Weir's children): one setting for both.
     ...(statestoreCacheMaxBytes() === undefined ? [] : [`cacheMaxBytes=${statestoreCacheMaxBytes()}`]),
   ]);

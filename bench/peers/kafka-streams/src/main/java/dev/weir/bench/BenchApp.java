@@ -1,7 +1,9 @@
 // Weir's benchmark workloads (bench/README.md) written as a Kafka Streams app, run by bench/run.ts.
-// Arguments are key=value: workload (w1 | w2 | w3 | w4), guarantee (exactly_once | at_least_once),
+// Arguments are key=value: workload (w1 | w2 | w3 | w4 | w8), guarantee (exactly_once | at_least_once),
 // bootstrap, input, output, appId, stateDir, mode (bounded | continuous), and optionally cacheMaxBytes
-// (statestore.cache.max.bytes; Kafka Streams' default, 10 MiB, when absent).
+// (statestore.cache.max.bytes; Kafka Streams' default, 10 MiB, when absent), sessionTimeoutMs and
+// standbyReplicas (num.standby.replicas). W8 (scale-out) is W2's count run continuously by several instances;
+// every instance prints {"event":"tasks","time","active"} each time it enters RUNNING, with its active tasks.
 // Bounded: runs until the group's committed offsets reach the input's end offsets noted at start,
 // then prints one JSON line {"startMs","endMs",...} and exits. Continuous (W5): prints {"event":"running"}
 // once running and stops at SIGTERM. W4 prints the restore's figures once every store is restored.
@@ -91,6 +93,12 @@ public final class BenchApp {
     // default 30 s, so that the bounded run sees its last offsets committed soon after processing them.
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, guarantee.equals("exactly_once") ? 100 : 1000);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    if (args.containsKey("sessionTimeoutMs")) {
+      props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), Integer.parseInt(args.get("sessionTimeoutMs")));
+    }
+    if (args.containsKey("standbyReplicas")) {
+      props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, Integer.parseInt(args.get("standbyReplicas")));
+    }
     if (args.containsKey("cacheMaxBytes")) {
       props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.parseLong(args.get("cacheMaxBytes")));
     }
@@ -109,7 +117,7 @@ public final class BenchApp {
             return (JsonNode) out;
           })
           .to(output, Produced.with(Serdes.String(), json));
-      case "w2", "w4" -> builder.stream(input, Consumed.with(Serdes.String(), Serdes.Bytes()))
+      case "w2", "w4", "w8" -> builder.stream(input, Consumed.with(Serdes.String(), Serdes.Bytes()))
           .groupByKey()
           .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts"))
           .toStream()
@@ -131,6 +139,7 @@ public final class BenchApp {
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
       if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) running.countDown();
+      if (now == KafkaStreams.State.RUNNING && workload.equals("w8")) printTasks(streams);
     });
     RestoreTimes restore = new RestoreTimes();
     streams.setGlobalStateRestoreListener(restore);
@@ -176,6 +185,17 @@ public final class BenchApp {
       System.out.flush();
     }
     System.exit(0);
+  }
+
+  /** W8: this instance's active tasks now ("0_3": sub-topology 0, partition 3), for the runner to tell kept partitions. */
+  static void printTasks(KafkaStreams streams) {
+    String active = streams.metadataForLocalThreads().stream()
+        .flatMap(t -> t.activeTasks().stream())
+        .map(t -> "\"" + t.taskId() + "\"")
+        .sorted()
+        .collect(Collectors.joining(","));
+    System.out.printf("{\"event\":\"tasks\",\"time\":%d,\"active\":[%s]}%n", System.currentTimeMillis(), active);
+    System.out.flush();
   }
 
   /** The first restore's start and the last one's end, over every store partition. */
