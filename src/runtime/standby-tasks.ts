@@ -3,7 +3,7 @@
 // partition reader (read_committed, without the group), and closes them when revoked or promoted. Their files
 // stay on disk: a task made active here opens the same file and restores only what the standby had not applied.
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { stateFilePath } from "../state/state-file.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BatchMessage, KafkaClient, PartitionBatch, PartitionRange } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
@@ -247,7 +247,7 @@ export class StandbyTasks {
           subTopology: topology.subTopologies[ref.subTopology]!,
           partition: ref.partition,
           applicationId: config.applicationId,
-          statePath: join(config.stateDir, config.applicationId, `${id}.sqlite`),
+          statePath: stateFilePath(config.stateDir, config.applicationId, id),
           cacheMaxBytes: config.cacheMaxBytes,
           pageCacheBytes: config.statePageCacheBytes,
           metrics,

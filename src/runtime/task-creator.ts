@@ -3,7 +3,7 @@
 // the changelogs cannot grow behind our back (kafkajs; on exactly-once v2 the output's init is a no-op and the
 // restore waits for the previous owner instead: docs/architecture.md, "Exactly-once, per client"). TaskManager
 // commits each task through the output kept here.
-import { join } from "node:path";
+import { stateFilePath } from "../state/state-file.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import { RecordCacheBudget, type TaskRecordCache } from "../state/record-cache.ts";
 import type { Topology } from "../topology/topology.ts";
@@ -72,7 +72,7 @@ export class TaskCreator {
       subTopology: topology.subTopologies[ref.subTopology]!,
       partition: ref.partition,
       applicationId: config.applicationId,
-      statePath: join(config.stateDir, config.applicationId, `${id}.sqlite`),
+      statePath: stateFilePath(config.stateDir, config.applicationId, id),
       cacheMaxBytes: config.cacheMaxBytes,
       pageCacheBytes: config.statePageCacheBytes,
       commitIntervalMs: config.commitIntervalMs,
