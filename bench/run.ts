@@ -1,7 +1,7 @@
 // `make bench`: every workload of issue 9 against the broker in KAFKA_BOOTSTRAP_SERVERS, Weir on each of its
 // Kafka clients (@platformatic/kafka, kafkajs), with the baselines measured in the same run; prints a table and
 // writes bench/results/latest.{json,md}.
-//   node bench/run.ts [--quick] [--only K,W1,W2,W3,W4,W5,W6,W8] [--records N] [--reps N] [--out DIR]
+//   node bench/run.ts [--quick] [--only K,W1,W2,W3,W4,W5,W6,W8,W9] [--records N] [--reps N] [--out DIR]
 //                     [--shared-with "who else used the machine"]   (or BENCH_SHARED_WITH)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,6 +13,7 @@ import type { WorkloadResult } from "./lib/results.ts";
 import { sizesFor, type Sizes } from "./lib/sizes.ts";
 import { w5 } from "./lib/latency-suite.ts";
 import { w8 } from "./lib/scale-out-suite.ts";
+import { w9 } from "./lib/partitions-suite.ts";
 import { w4, w6 } from "./lib/state-suite.ts";
 import { brokerCeiling, loadInputs, w1, w2, w3 } from "./lib/throughput-suite.ts";
 import { kafkaStreamsAvailable, kafkaStreamsBuildDir } from "./baselines/kafka-streams.ts";
@@ -39,8 +40,8 @@ const overrides: Partial<Sizes> = {
   ...(args.reps ? { reps: Number(args.reps) } : {}),
 };
 const sizes = sizesFor(args.quick, overrides);
-// W8 (scale-out, ~6 minutes of fixed-rate traffic) is left out of QUICK unless asked for.
-const only = new Set((args.only ?? (args.quick ? "K,W1,W2,W3,W4,W5,W6" : "K,W1,W2,W3,W4,W5,W6,W8")).split(",").map((s) => s.trim().toUpperCase()));
+// W8 (scale-out, ~6 minutes of fixed-rate traffic) and W9 (three input sizes, ~18 runs) are left out of QUICK unless asked for.
+const only = new Set((args.only ?? (args.quick ? "K,W1,W2,W3,W4,W5,W6" : "K,W1,W2,W3,W4,W5,W6,W8,W9")).split(",").map((s) => s.trim().toUpperCase()));
 const ctx = new BenchContext(bootstrap.split(","), sizes);
 const machine = machineInfo();
 const started = Date.now();
@@ -79,6 +80,7 @@ try {
   }
   if (inputs && only.has("W6")) await measure(() => w6(ctx, inputs.warmup ?? inputs.main));
   if (only.has("W8")) await measureAll(() => w8(ctx));
+  if (only.has("W9")) await measureAll(() => w9(ctx));
 } finally {
   await ctx.dropTopics().catch((err: unknown) => ctx.log(`could not delete the benchmark's topics: ${(err as Error).message}`));
 }

@@ -68,7 +68,7 @@ export async function runKafkaStreams(options: KafkaStreamsOptions, timeoutMs: n
     const line = run.stdout.find((l) => l.startsWith("{\"launchedMs\""));
     if (code !== 0 || !line) throw new Error(`Kafka Streams exited with ${code}:\n${tailOf(run)}`);
     const r = JSON.parse(line) as { startMs: number; endMs: number; records: number };
-    return { records: r.records, ms: r.endMs - r.startMs, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
+    return { records: r.records, ms: r.endMs - r.startMs, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs(), peakSockets: run.peakSockets() };
   } finally {
     cleanup();
   }

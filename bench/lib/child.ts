@@ -1,7 +1,7 @@
 // A benchmark child process (weir, the kafkajs loop, Kafka Streams, Kafka's perf tools): its output lines,
 // its peak resident memory (VmHWM, sampled from /proc while it runs) and its exit, with a deadline.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ChildRun {
   readonly child: ChildProcess;
@@ -12,6 +12,8 @@ export interface ChildRun {
   peakRss(): number;
   /** CPU time (user + system) in ms the process had used at the last sample (every 200 ms, and at exit). */
   cpuMs(): number;
+  /** The most sockets (TCP connections, listeners) the process had open at once, sampled every second. */
+  peakSockets(): number;
   /** Resolves when a line of stdout or stderr matches, or rejects when the child exits first. */
   waitForLine(test: (line: string) => boolean, timeoutMs: number): Promise<string>;
   /** Resolves with the exit code once the child exits; kills it (SIGKILL) and rejects after `timeoutMs`. */
@@ -45,6 +47,23 @@ function cpuTicks(pid: number): number {
   }
 }
 
+// Open file descriptors that are sockets, from /proc/<pid>/fd.
+function openSockets(pid: number): number {
+  try {
+    let count = 0;
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) count++;
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return count;
+  } catch {
+    return 0;
+  }
+}
+
 export function startChild(command: string, args: readonly string[], env: Record<string, string> = {}, cwd?: string): ChildRun {
   const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   running.add(child);
@@ -72,9 +91,12 @@ export function startChild(command: string, args: readonly string[], env: Record
   child.stderr.setEncoding("utf8").on("data", collect(stderr));
   let peak = 0;
   let ticks = 0;
+  let sockets = 0;
+  let samples = 0;
   const sample = () => {
     peak = Math.max(peak, vmHwm(child.pid ?? 0));
     ticks = Math.max(ticks, cpuTicks(child.pid ?? 0));
+    if (samples++ % 5 === 0) sockets = Math.max(sockets, openSockets(child.pid ?? 0));
   };
   const sampler = setInterval(sample, 200);
   // Best effort: by "exit" the process is usually reaped already, so the figures are those of the last tick.
@@ -93,6 +115,7 @@ export function startChild(command: string, args: readonly string[], env: Record
     stderr,
     peakRss: () => Math.max(peak, child.exitCode === null ? vmHwm(child.pid ?? 0) : 0),
     cpuMs: () => ticks * 10,
+    peakSockets: () => sockets,
     waitForLine: (test, timeoutMs) =>
       new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${command} ${args.join(" ")}: no expected line within ${timeoutMs} ms:\n${tail()}`)), timeoutMs);

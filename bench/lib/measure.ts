@@ -8,6 +8,10 @@ export interface Measurement {
   readonly peakRssBytes?: number;
   /** CPU time (user + system) of the whole process, startup included: steadier than wall time on a shared machine. */
   readonly cpuMs?: number;
+  /** The most sockets the process had open at once, when sampled. */
+  readonly peakSockets?: number;
+  /** Further figures of the run by name (W9: "peak sockets", "commit markers/s"), summarized like records/s. */
+  readonly extra?: Readonly<Record<string, number>>;
 }
 
 export function perSecond(m: Measurement): number {

@@ -110,6 +110,11 @@ export async function runThroughput(spec: ThroughputSpec, log: (line: string) =>
       metrics: {
         "records/s": summarize(measured.map(perSecond)),
         ...(measured.every((m) => m.cpuMs !== undefined) ? { "CPU µs/record": summarize(measured.map(cpuPerRecord)) } : {}),
+        ...Object.fromEntries(
+          Object.keys(measured[0]!.extra ?? {})
+            .filter((name) => measured.every((m) => m.extra?.[name] !== undefined))
+            .map((name) => [name, summarize(measured.map((m) => m.extra![name]!))]),
+        ),
       },
       peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
     };

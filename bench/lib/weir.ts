@@ -91,7 +91,7 @@ export async function runWeirBounded(options: WeirRunOptions, records: number, t
     const start = logs.find((l) => l.msg === "task running")?.time;
     const end = logs.find((l) => l.msg === "bounded run reached the end offsets noted at start")?.time;
     if (start === undefined || end === undefined) throw new Error(`weir did not log its start and end:\n${tailOf(run)}`);
-    return { records, ms: end - start, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs() };
+    return { records, ms: end - start, peakRssBytes: run.peakRss(), cpuMs: run.cpuMs(), peakSockets: run.peakSockets() };
   } finally {
     cleanup();
   }
