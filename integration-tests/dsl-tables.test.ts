@@ -80,18 +80,19 @@ test("table.groupBy().count() through weir run: moves and deletes subtract from 
   assert.equal(await run2.exited(30_000), 0, `clean exit${why2()}`);
 });
 
-test("cogroup().aggregate() through weir run: clicks and purchases of each customer in one aggregate, continued across two bounded runs", { timeout: 300_000 }, async () => {
+test("cogroup().aggregate() through weir run: clicks and purchases of each customer in one aggregate, continued across two bounded runs, the second restored from the changelog", { timeout: 300_000 }, async () => {
   const clicks = await topics.create("cogroup-clicks", 2);
   const purchases = await topics.create("cogroup-purchases", 2);
   const output = await topics.create("cogroup-activity", 2);
   const applicationId = uniqueName("cogroup");
   topics.adopt(`${applicationId}-activity-changelog`);
   const env = { COGROUP_CLICKS_TOPIC: clicks, COGROUP_PURCHASES_TOPIC: purchases, COGROUP_OUTPUT_TOPIC: output, WEIR_APPLICATION_ID: applicationId };
-  const stateDir = stateDirs.create();
   const expected = new Map<string, { clicks: number; spent: number }>();
+  // Each run on a fresh state dir: the second finds no local store and restores "activity" from its changelog.
   const runUntilEnd = async () => {
-    const p = startWeir(["run", "integration-tests/apps/cogroup-activity.ts", "--until-end"], env, { stateDir });
+    const p = startWeir(["run", "integration-tests/apps/cogroup-activity.ts", "--until-end"], env, { stateDir: stateDirs.create() });
     assert.equal(await p.exited(120_000), 0, `weir run --until-end exits 0; stderr ends:\n${p.stderr().slice(-4000)}`);
+    return p;
   };
   const writeRound = async (round: number) => {
     const c = Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 7}`, value: `/page-${round}-${i}` }));
@@ -104,7 +105,9 @@ test("cogroup().aggregate() through weir run: clicks and purchases of each custo
   await writeRound(1);
   await runUntilEnd();
   await writeRound(2); // the second run goes on from the aggregates the first committed
-  await runUntilEnd();
+  const run2 = await runUntilEnd();
+  const restored = restoresLogged(run2).filter((r) => r.store === "activity");
+  assert.ok(restored.reduce((n, r) => n + r.restored, 0) > 0, `the second run restored the cogroup's store "activity" from its changelog; stderr ends:\n${run2.stderr().slice(-3000)}`);
   const records = await readSettled(output, 100, 60_000);
   assert.equal(records.length, 100, "one update per input record");
   const last = lastValues(records, (b) => JSON.parse(b.toString()) as unknown);

@@ -50,7 +50,7 @@ test("weir run transforms each of 10,000 page views exactly as the topology says
   assert.equal(await app.exited(30_000), 0, "SIGTERM stops the app cleanly");
 });
 
-test("weir run fails fast, naming the input topic, when it does not exist", async () => {
+test("weir run fails fast, naming the input topic and the command that creates it, when it does not exist", async () => {
   const output = await topics.create("pageviews-clean", 1);
   const missing = uniqueName("no-such-topic");
   const app = startWeir(["run", "topologies/pageviews"], {
@@ -60,4 +60,6 @@ test("weir run fails fast, naming the input topic, when it does not exist", asyn
   });
   assert.equal(await app.exited(30_000), 3, "exit code 3 means a topic is missing");
   assert.match(app.stderr(), new RegExp(`WEIR_TOPIC_MISSING: source topic "${missing}" does not exist`));
+  // …and saying how to create it.
+  assert.match(app.stderr(), new RegExp(`\`weir topics create ${missing}\` creates it, or \`weir topics create --for <module>\` every topic the topology reads or writes`));
 });

@@ -21,8 +21,6 @@
 # Environment:
 #   WEIR_CACHE_DIR       cache root (default <repo>/.cache)
 #   WEIR_DEBIAN_MIRROR   Debian mirror for debootstrap (default http://deb.debian.org/debian)
-#   WEIR_IMAGES_PULL=1   pull the official images (node, apache/kafka, apicurio, prom/prometheus) instead of
-#                        building them, on a machine that reaches Docker Hub; weir:local is still built
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

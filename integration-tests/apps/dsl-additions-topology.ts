@@ -1,8 +1,9 @@
 // Issue 15's DSL additions on the broker: KStream.toTable (also after a key change, through a repartition
 // topic), a stream–table join and a table–table left join on derived tables (filter, mapValues), a windowed
-// count with EmitStrategy.onWindowClose (final results from the window store, no suppress buffer). One input
+// count and a sliding-window count with EmitStrategy.onWindowClose (final results from the window store, no
+// suppress buffer). One input
 // topic, so the broker run and the TopologyTestDriver see the records in the same order.
-import { EmitStrategy, StreamsBuilder, TimeWindows, serdes, type Topology } from "weir-streams";
+import { EmitStrategy, SlidingWindows, StreamsBuilder, TimeWindows, serdes, type Topology } from "weir-streams";
 
 export const topicEnv = {
   events: "DSL_ADDITIONS_EVENTS_TOPIC",
@@ -10,6 +11,7 @@ export const topicEnv = {
   offers: "DSL_ADDITIONS_OFFERS_TOPIC",
   latest: "DSL_ADDITIONS_LATEST_TOPIC",
   closed: "DSL_ADDITIONS_CLOSED_TOPIC",
+  closedSliding: "DSL_ADDITIONS_CLOSED_SLIDING_TOPIC",
 } as const;
 
 export type DslAdditionsTopics = Readonly<Record<keyof typeof topicEnv, string>>;
@@ -51,5 +53,13 @@ export function buildDslAdditionsTopology(topics: DslAdditionsTopics): Topology 
     .count({ store: "events-per-minute" })
     .toStream()
     .to(topics.closed, { key: serdes.windowed(serdes.string()), value: serdes.int64() });
+  // Events per product within 30 s of each other (sliding windows), each window's count once, when it closes.
+  events
+    .groupByKey()
+    .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace("30s", "5s"))
+    .emitStrategy(EmitStrategy.onWindowClose())
+    .count({ store: "events-sliding" })
+    .toStream()
+    .to(topics.closedSliding, { key: serdes.windowed(serdes.string()), value: serdes.int64() });
   return b.build();
 }

@@ -32,10 +32,20 @@ export interface ExampleSpec {
   readonly whileRunning?: (app: WeirProcess, topics: Readonly<Record<string, string>>) => Promise<void>;
   /** How long the broker run may take to produce every expected record; default 120 s. */
   readonly timeoutMs?: number;
+  /**
+   * A second `weir run` after the first stopped, on a fresh state directory (so every store is restored from
+   * its changelog), with more input: the outputs must then equal the driver's on all the input, first and
+   * second, so a result emitted twice or lost across the restart fails the comparison.
+   */
+  readonly restart?: {
+    readonly inputs: readonly { readonly topic: string; readonly records: readonly RecordToWrite[] }[];
+    /** Called while the second run is still running, after every output arrived (e.g. its restore logs). */
+    readonly whileRunning?: (app: WeirProcess, topics: Readonly<Record<string, string>>) => Promise<void>;
+  };
 }
 
 export interface ExampleResult {
-  /** Per logical output topic, the records the driver wrote (what the broker run matched). */
+  /** Per logical output topic, the records the driver wrote (what the broker run matched), for all the input. */
   readonly driver: ReadonlyMap<string, readonly OutputRecord[]>;
   readonly topics: Readonly<Record<string, string>>;
 }
@@ -53,21 +63,38 @@ export async function expectBrokerMatchesDriver(spec: ExampleSpec, created: stri
   await createTopics(connection(), Object.values(topics).map((name) => ({ name, partitions: 1, config: { "retention.ms": "-1" } })));
   created.push(...Object.values(topics));
 
-  const expected = runDriver(spec, topics);
+  const expected = runDriver(spec, topics, spec.inputs);
   const total = [...expected.values()].reduce((n, records) => n + records.length, 0);
   assert.ok(total > 0, `the driver produced no output for ${spec.example}: the input exercises nothing`);
-
-  const writer = new TopicWriter(connection());
-  await writer.connect();
-  try {
-    for (const input of spec.inputs) await writer.write(topics[input.topic]!, input.records);
-  } finally {
-    await writer.close();
-  }
 
   const applicationId = uniqueName(`${spec.example}-it`);
   const env: Record<string, string> = { WEIR_APPLICATION_ID: applicationId, WEIR_COMMIT_INTERVAL_MS: "200", ...spec.env };
   for (const [logical, { env: variable }] of Object.entries(spec.topics)) env[variable] = topics[logical]!;
+  await runOnBroker(spec, topics, env, spec.inputs, expected, spec.whileRunning);
+  if (!spec.restart) return { driver: expected, topics };
+
+  // startWeir gives each run a fresh state directory: the second restores every store from its changelog.
+  const all = runDriver(spec, topics, [...spec.inputs, ...spec.restart.inputs]);
+  await runOnBroker(spec, topics, env, spec.restart.inputs, all, spec.restart.whileRunning);
+  return { driver: all, topics };
+}
+
+/** Writes `inputs`, runs the app until every output topic holds what `expected` says, then stops it. */
+async function runOnBroker(
+  spec: ExampleSpec,
+  topics: Readonly<Record<string, string>>,
+  env: Record<string, string>,
+  inputs: ExampleSpec["inputs"],
+  expected: ReadonlyMap<string, readonly OutputRecord[]>,
+  whileRunning: ExampleSpec["whileRunning"],
+): Promise<void> {
+  const writer = new TopicWriter(connection());
+  await writer.connect();
+  try {
+    for (const input of inputs) await writer.write(topics[input.topic]!, input.records);
+  } finally {
+    await writer.close();
+  }
   const app = startWeir(["run", spec.module ?? `topologies/${spec.example}`], env);
   try {
     for (const logical of spec.outputs) {
@@ -79,18 +106,17 @@ export async function expectBrokerMatchesDriver(spec: ExampleSpec, created: stri
         `${spec.example}: output topic "${logical}" differs from the TopologyTestDriver's (${actual.length} records vs ${want.length}); app stderr tail:\n${app.stderr().slice(-2000)}`,
       );
     }
-    if (spec.whileRunning) await spec.whileRunning(app, topics);
+    if (whileRunning) await whileRunning(app, topics);
   } finally {
     app.child.kill("SIGTERM");
     await app.exited(30_000).catch(() => app.child.kill("SIGKILL"));
   }
-  return { driver: expected, topics };
 }
 
-function runDriver(spec: ExampleSpec, topics: Readonly<Record<string, string>>): Map<string, OutputRecord[]> {
+function runDriver(spec: ExampleSpec, topics: Readonly<Record<string, string>>, inputs: ExampleSpec["inputs"]): Map<string, OutputRecord[]> {
   const driver = new TopologyTestDriver(spec.topology(topics), { applicationId: `${spec.example}-driver` });
   try {
-    for (const input of spec.inputs) {
+    for (const input of inputs) {
       const pipe = driver.createInputTopic(topics[input.topic]!, serdes.bytes(), serdes.bytes());
       for (const r of input.records) pipe.pipeInput(bytes(r.key), bytes(r.value), r.timestamp, headersOf(r));
     }

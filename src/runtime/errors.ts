@@ -21,3 +21,15 @@ export class WeirError extends Error {
     this.name = "WeirError";
   }
 }
+
+/**
+ * How every WEIR_TOPIC_MISSING of a running app ends: Weir creates only its own internal topics, so the message
+ * names the `weir topics create` command (src/cli/topic-commands.ts) that creates the missing ones.
+ * `namedByTopology`: the topics are the topology's own (sources, sinks, global tables), which
+ * `weir topics create --for <module>` creates too; a topic chooser's picks are not.
+ */
+export function createTopicsFirst(missing: readonly string[], namedByTopology: boolean): string {
+  const them = missing.length === 1 ? "it" : "them";
+  const forModule = namedByTopology ? `, or \`weir topics create --for <module>\` every topic the topology reads or writes` : "";
+  return `create ${them} first (Weir creates only its own internal topics): \`weir topics create ${missing.join(" ")}\` creates ${them}${forModule}`;
+}

@@ -3,7 +3,7 @@
 import type { GlobalConsumer, KafkaClient, TopicAdmin } from "../kafka/index.ts";
 import type { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
-import { WeirError } from "./errors.ts";
+import { createTopicsFirst, WeirError } from "./errors.ts";
 import { GlobalStores, globalStatePath } from "./global-store.ts";
 import type { Logger } from "./logger.ts";
 
@@ -45,7 +45,7 @@ export class GlobalUpdater {
     const counts = await admin.partitionCounts(topics);
     const missing = topics.filter((t) => !counts.has(t));
     if (missing.length > 0) {
-      throw new WeirError("WEIR_TOPIC_MISSING", `global table topic${missing.length === 1 ? "" : "s"} ${missing.map((t) => `"${t}"`).join(", ")} not found on ${config.brokers.join(",")}; create ${missing.length === 1 ? "it" : "them"} first`);
+      throw new WeirError("WEIR_TOPIC_MISSING", `global table topic${missing.length === 1 ? "" : "s"} ${missing.map((t) => `"${t}"`).join(", ")} not found on ${config.brokers.join(",")}; ${createTopicsFirst(missing, true)}`);
     }
     const ends = new Map<string, string>();
     for (const topic of topics) for (const [partition, end] of await admin.endOffsets(topic)) ends.set(`${topic}:${partition}`, end);

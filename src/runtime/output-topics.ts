@@ -4,7 +4,7 @@
 // stops naming it if it does not exist (rather than letting the producer retry a missing topic until the
 // commit fails).
 import type { Topology } from "../topology/topology.ts";
-import { WeirError } from "./errors.ts";
+import { createTopicsFirst, WeirError } from "./errors.ts";
 import type { TaskAdminPort } from "./kafka-ports.ts";
 import type { StreamTask } from "./stream-task.ts";
 
@@ -33,7 +33,7 @@ export class OutputTopics {
     if (missing.length === 0) return undefined;
     return new WeirError(
       "WEIR_TOPIC_MISSING",
-      `task ${task.id}: a topic chooser picked ${missing.map((t) => `"${t}"`).join(", ")}, which ${missing.length === 1 ? "does" : "do"} not exist; create ${missing.length === 1 ? "it" : "them"} first (Weir creates only its own internal topics)`,
+      `task ${task.id}: a topic chooser picked ${missing.map((t) => `"${t}"`).join(", ")}, which ${missing.length === 1 ? "does" : "do"} not exist; ${createTopicsFirst(missing, false)}`,
     );
   }
 

@@ -7,7 +7,7 @@ import type { StoreDefinition } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
 import { usesDeadLetter } from "./error-handlers.ts";
-import { WeirError } from "./errors.ts";
+import { createTopicsFirst, WeirError } from "./errors.ts";
 
 export interface PreparedTopics {
   /** The partition count of each source topic (repartition topics included). */
@@ -31,10 +31,9 @@ export async function prepareTopics(admin: TopicAdmin, topology: Topology, confi
   const counts = await admin.partitionCounts([...sources, ...sinks]);
   const missing = [...sources.map((t) => ["source", t] as const), ...sinks.map((t) => ["sink", t] as const)].filter(([, t]) => !counts.has(t));
   if (missing.length > 0) {
-    const one = missing.length === 1;
     throw new WeirError(
       "WEIR_TOPIC_MISSING",
-      `${missing.map(([role, t]) => `${role} topic "${t}"`).join(", ")} ${one ? "does" : "do"} not exist on ${brokers.join(",")}; create ${one ? "it" : "them"} first (Weir creates only its own internal topics)`,
+      `${missing.map(([role, t]) => `${role} topic "${t}"`).join(", ")} ${missing.length === 1 ? "does" : "do"} not exist on ${brokers.join(",")}; ${createTopicsFirst(missing.map(([, t]) => t), true)}`,
     );
   }
   let repartitions: Map<string, number>;

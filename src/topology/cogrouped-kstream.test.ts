@@ -48,6 +48,28 @@ test("cogroup().aggregate(): two grouped streams fold into one aggregate per key
   }
 });
 
+test("cogroup().aggregate() stamps each result with the largest timestamp of the records that made it (KStreamAggregate), not the triggering record's", () => {
+  const b = new StreamsBuilder();
+  twoInputs(b).aggregate(none, { store: "activity", value: activity }).toStream().to("out", { key: serdes.string(), value: activity });
+  const driver = new TopologyTestDriver(b.build());
+  try {
+    const purchases = driver.createInputTopic("purchases", serdes.string(), serdes.float64());
+    purchases.pipeInput("a", 5, 2000);
+    purchases.pipeInput("a", 7, 1000); // out of order: the sum still carries 2000
+    driver.createInputTopic("clicks", serdes.string(), serdes.string()).pipeInput("a", "/home", 1500); // the other input too
+    assert.deepEqual(
+      driver.createOutputTopic("out", serdes.string(), activity).readRecordsToList().map((r) => [r.key, r.value, r.timestamp]),
+      [
+        ["a", { clicks: 0, spent: 5 }, 2000],
+        ["a", { clicks: 0, spent: 12 }, 2000],
+        ["a", { clicks: 1, spent: 12 }, 2000],
+      ],
+    );
+  } finally {
+    driver.close();
+  }
+});
+
 test("cogroup() of a re-keyed stream (through its repartition topic) and a stream grouped by key", () => {
   const b = new StreamsBuilder();
   const clicks = b.stream("clicks", { key: serdes.string(), value: serdes.string() }).groupByKey();
