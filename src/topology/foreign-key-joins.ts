@@ -55,7 +55,7 @@ export function addForeignKeyJoin(
   if (graph !== right.graph) throw new TopologyError("a join needs both inputs from the same StreamsBuilder");
   const what = `table.${kind === "inner" ? "join" : "leftJoin"}(table, foreignKeyExtractor)`;
   const materialized = (side: ForeignKeyTableSide) =>
-    need(side.getter, `${what} needs materialized tables (builder.table(), an aggregation, or a joined table with { store, value }); ${side.nodeName} has no store`);
+    need(side.getter, `${what} needs tables whose rows it can read (builder.table(), an aggregation, or a table derived from one by mapValues, filter or a join; not a suppress result); ${side.nodeName} has none`);
   const leftGetter = materialized(left);
   const rightGetter = materialized(right);
   const leftKey = need(left.keySerde, `${what} needs the key serde of ${left.nodeName}`);
