@@ -1,8 +1,9 @@
-// Interactive queries during failover (docs/architecture.md, "Interactive queries during failover"): two instances
-// with numStandbyReplicas 1, each running one task and keeping a standby of the other's. SIGKILL one: the survivor
-// takes its task over from its standby's file, and that task's restore is held (restore-hold.ts) so that it is
-// moving for as long as the test looks. Meanwhile a query for its keys answers 503 with Retry-After, and with
-// ?stale=true the copy's value, equal to the committed one, marked stale.
+// Interactive queries during failover (docs/architecture.md, "Interactive queries during failover"): instances
+// with numStandbyReplicas 1, each running one task and keeping a standby of another's. SIGKILL one: the instance
+// with its task's standby takes the task over from the standby's file, and that restore is held (restore-hold.ts)
+// so that the task is moving for as long as the test looks. Meanwhile a query for its keys answers 503 with
+// Retry-After, and with ?stale=true the copy's value, equal to the committed one, marked stale: asked of the new
+// owner itself (two instances), or of the third instance, which has no copy and forwards (three).
 import { after, test } from "node:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -51,8 +52,11 @@ async function localTasks(i: Instance): Promise<LocalTasks | undefined> {
   return response?.ok ? ((await response.json()) as LocalTasks) : undefined;
 }
 
-test("while a SIGKILLed instance's task moves, its keys answer 503 with Retry-After, and with ?stale=true the standby's copy", async () => {
-  const partitions = 2;
+test("while a SIGKILLed instance's task moves, its keys answer 503 with Retry-After, and with ?stale=true the standby's copy", () => failover(2));
+test("the same asked of an instance without a copy: it forwards the stale read to the task's new owner", () => failover(3));
+
+async function failover(count: number): Promise<void> {
+  const partitions = count;
   const input = await topics.create("stale-payments", partitions);
   const output = await topics.create("stale-totals", partitions);
   const applicationId = uniqueName("stale");
@@ -74,30 +78,34 @@ test("while a SIGKILLed instance's task moves, its keys answer 503 with Retry-Af
     };
     return { name, process: startWeir(["run", "integration-tests/apps/count-and-sum.ts"], env, { stateDir: stateDirs.create() }), base: `http://127.0.0.1:${port}` };
   };
-  const a = await start("a");
-  const b = await start("b");
-  const tails = () => [a, b].map((i) => `--- ${i.name} stderr ends:\n${i.process.stderr().slice(-3000)}`).join("\n");
+  const instances: Instance[] = [];
+  for (const name of ["a", "b", "c"].slice(0, count)) instances.push(await start(name));
+  const a = instances[0]!;
+  const tails = () => instances.map((i) => `--- ${i.name} stderr ends:\n${i.process.stderr().slice(-3000)}`).join("\n");
 
   const written = payments({ count: 3_000, keys: 200, seed: 23 });
   await writePayments(input, written);
   await readSettled(output, written.length, 120_000);
   const expected = new Map([...amountsByKey(written)].map(([key, amounts]) => [key, { count: amounts.length, sum: amounts.reduce((s, x) => s + x, 0) }]));
 
-  // Each instance runs one task and has a standby of the other's that has applied the whole changelog.
+  // Each instance runs one task, and every task has a standby on another instance that has applied the whole changelog.
   const views = new Map<string, LocalTasks>();
-  await eventually("each instance running one task, with a caught-up standby of the other's", 120_000, async () => {
-    for (const i of [a, b]) {
+  await eventually("each instance running one task, and every task a caught-up standby elsewhere", 120_000, async () => {
+    for (const i of instances) {
       assert.ok(i.process.running(), `${i.name} exited:\n${tails()}`);
       const view = await localTasks(i);
       if (!view || view.tasks.length !== 1 || view.tasks[0]!.status !== "running") return false;
-      if (view.standbys?.length !== 1 || view.standbys[0]!.lag !== 0 || view.standbys[0]!.id === view.tasks[0]!.id) return false;
       views.set(i.name, view);
     }
-    return true;
+    const caughtUp = new Set([...views.values()].flatMap((v) => (v.standbys ?? []).filter((s) => s.lag === 0).map((s) => s.id)));
+    return caughtUp.size === partitions;
   });
   const moving = views.get("a")!.tasks[0]!.id;
   const keyOfMoving = [...expected.keys()].find((k) => `0_${partitionForKey(Buffer.from(k), partitions)}` === moving)!;
-  const url = (stale: boolean) => `${b.base}/stores/totals/keys/${keyOfMoving}${stale ? "?stale=true" : ""}`;
+  // The new owner: the instance keeping the moving task's standby (the assignor prefers it). Asked: another one, if any.
+  const owner = instances.find((i) => views.get(i.name)!.standbys?.some((s) => s.id === moving))!;
+  const asked = instances.find((i) => i !== a && i !== owner) ?? owner;
+  const url = (stale: boolean) => `${asked.base}/stores/totals/keys/${keyOfMoving}${stale ? "?stale=true" : ""}`;
 
   // Before the kill: a fresh answer (forwarded to a), marked not stale when stale reads were allowed.
   const fresh = await get(url(true));
@@ -108,9 +116,9 @@ test("while a SIGKILLed instance's task moves, its keys answer 503 with Retry-Af
   writeFileSync(hold, "");
   a.process.child.kill("SIGKILL");
   await a.process.exited(10_000);
-  await eventually(`b's take-over of ${moving} held in its restore`, 60_000, () => {
-    assert.ok(b.process.running(), `b exited:\n${tails()}`);
-    return b.process.logs("restore held (test hook): waiting for the file to be deleted").some((l) => l.task === moving);
+  await eventually(`${owner.name}'s take-over of ${moving} held in its restore`, 60_000, () => {
+    for (const i of instances) assert.ok(i === a || i.process.running(), `${i.name} exited:\n${tails()}`);
+    return owner.process.logs("restore held (test hook): waiting for the file to be deleted").some((l) => l.task === moving);
   });
 
   const refused = await get(url(false));
@@ -123,23 +131,24 @@ test("while a SIGKILLed instance's task moves, its keys answer 503 with Retry-Af
   assert.equal(stale.headers.get("x-weir-stale"), "true");
   assert.match(stale.headers.get("x-weir-stale-lag") ?? "", /^\d+$/);
 
-  // A scan: b's own task answers fresh, the moving one from the copy; every key has its committed totals.
-  assert.equal((await get(`${b.base}/stores/totals/all?limit=10000`)).status, 503);
-  const all = await get(`${b.base}/stores/totals/all?limit=10000&stale=true`);
+  // A scan: the other tasks answer fresh, the moving one from the copy; every key has its committed totals.
+  assert.equal((await get(`${asked.base}/stores/totals/all?limit=10000`)).status, 503);
+  const all = await get(`${asked.base}/stores/totals/all?limit=10000&stale=true`);
   assert.equal(all.status, 200, JSON.stringify(all.body));
   const entries = all.body.entries as { key: string; value: Totals }[];
   assert.equal(entries.length, expected.size);
   for (const e of entries) assert.deepEqual(e.value, expected.get(e.key), e.key);
   assert.equal(all.headers.get("x-weir-stale"), "true");
 
-  // Released: the task runs on b, and answers fresh again.
+  // Released: the task runs on its new owner, and answers fresh again.
   rmSync(hold);
-  await eventually(`b running ${moving}`, 60_000, async () => (await localTasks(b))?.tasks.some((t) => t.id === moving && t.status === "running") === true);
+  await eventually(`${owner.name} running ${moving}`, 60_000, async () => (await localTasks(owner))?.tasks.some((t) => t.id === moving && t.status === "running") === true);
   const after = await get(url(false));
   assert.equal(after.status, 200, JSON.stringify(after.body));
   assert.deepEqual(after.body.value, expected.get(keyOfMoving));
   assert.equal(after.headers.get("x-weir-stale"), null);
 
-  b.process.child.kill("SIGTERM");
-  assert.equal(await b.process.exited(30_000), 0, b.process.stderr().slice(-2000));
-});
+  const survivors = instances.filter((i) => i !== a);
+  for (const i of survivors) i.process.child.kill("SIGTERM");
+  for (const i of survivors) assert.equal(await i.process.exited(30_000), 0, i.process.stderr().slice(-2000));
+}
