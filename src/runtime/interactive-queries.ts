@@ -121,7 +121,8 @@ export class InteractiveQueries {
     let lag: number | undefined;
     for (const task of tasks) {
       let part: Part | undefined;
-      if (tried === undefined || tried !== self) part = await this.local(target, query, [task], true);
+      // Asked already when this instance is the owner: its local read looked at its copies too.
+      if (tried !== self) part = await this.local(target, query, [task], true);
       for (const server of map?.standbyServersOf(task) ?? []) {
         if (part?.ok) break;
         if (server !== self && server !== tried) part = await this.forward(server, query, [task], true);
