@@ -21,7 +21,7 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
-import { StandbyTasks } from "./standby-tasks.ts";
+import { StandbyTasks, type StaleCopy } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
 import { randomUUID } from "node:crypto";
 import { restoreHoldFromEnv, standbyHoldFromEnv } from "./restore-hold.ts";
@@ -145,7 +145,9 @@ export class App {
       host: {
         applicationServer: () => this.applicationServer(),
         instanceMap: () => this.directory.current(),
+        lastInstanceMap: () => this.directory.lastKnown(),
         task: (id) => this.tasks.task(id),
+        staleCopy: (id) => this.staleCopy(id),
       },
     });
   }
@@ -292,6 +294,17 @@ export class App {
   /** The port the HTTP server listens on, when it runs. */
   get httpPort(): number | undefined {
     return this.http?.port;
+  }
+
+  /**
+   * The copy of a task here that may answer a stale read (docs/architecture.md, "Interactive queries during
+   * failover"): its caught-up standby, or its active task while it restores from a standby that was caught up.
+   */
+  private staleCopy(id: string): StaleCopy | undefined {
+    const task = this.tasks.task(id);
+    if (!task) return this.standbys?.staleCopy(id);
+    const lag = task.status === "restoring" ? this.standbys?.promotedLag(id) : undefined;
+    return lag === undefined ? undefined : { lag, readCommitted: (read) => task.readCommitted(read) };
   }
 
   /** Where other instances reach this one: `applicationServer`, else the HTTP server's own address; null without either. */

@@ -78,7 +78,8 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         const standbyLog = standbys.size > 0 ? { standbys: Object.fromEntries(standbyMembers.map((m) => [m.memberId, standbyPlan.get(m.memberId) ?? []])) } : {};
         logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan), ...standbyLog }, "assigned tasks as group leader");
       }
-      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values(), standbys).encode() };
+      const processServers = new Map(standbyMembers.filter((m) => standbys.has(m.process!)).map((m) => [m.process!, m.server]));
+      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values(), standbys, processServers).encode() };
     },
   };
 }

@@ -11,6 +11,8 @@ export class InstanceDirectory {
   private readonly logger: Logger;
   private readonly retryMs: number;
   private map: InstanceMap | undefined;
+  /** The last map read, kept while the group rebalances: where stale reads look for standbys meanwhile. */
+  private last: InstanceMap | undefined;
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -26,6 +28,11 @@ export class InstanceDirectory {
   /** The current map; undefined while the group rebalances. */
   current(): InstanceMap | undefined {
     return this.map;
+  }
+
+  /** The last map read, even while the group rebalances (stale reads only: its owners may have moved). */
+  lastKnown(): InstanceMap | undefined {
+    return this.map ?? this.last;
   }
 
   /** A new assignment arrived: forget the old map and read the new one. Resolves once read (or superseded). */
@@ -54,6 +61,7 @@ export class InstanceDirectory {
         if (generation !== this.generation || this.closed) return;
         if (stable) {
           this.map = InstanceMap.decode(userData);
+          if (this.map) this.last = this.map;
           if (this.map) this.logger.info({ instances: this.map.servers() }, "task owners known");
           else this.logger.warn("the group's assignment carries no task owners (a member of another Weir version leads?): queries cannot be forwarded");
           return;

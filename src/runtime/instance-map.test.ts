@@ -77,3 +77,20 @@ test("a map from a leader without standbys decodes with none, and a subscription
   assert.deepEqual(InstanceMap.decode(old)!.standbysOf("p1"), []);
   assert.deepEqual(parseUserData(Buffer.from('{"owned":["0_0"],"withState":[],"server":null}')), { owned: ["0_0"], withState: [], server: null, process: null, standbys: [] });
 });
+
+test("the leader's map says where each task's standbys are: the applicationServer of the members keeping them", () => {
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test", numStandbyReplicas: 1 });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => [], applicationServer: () => null, processId: "p0", standbys: () => [] });
+  const member = (memberId: string, process: string, server: string | null, owned: string[]) => ({ memberId, userData: Buffer.from(JSON.stringify({ owned, withState: [], server, process, standbys: [] })) });
+  const plan = planner.assign([member("m1", "p1", "h1:80", ["0_0"]), member("m2", "p2", "h2:80", ["0_1"]), member("m3", "p3", null, [])], (t) => (t === "payments" || t.endsWith("-changelog") ? 2 : 0));
+  const map = InstanceMap.decode(plan.userData)!;
+  const serverOf = new Map([["p1", "h1:80"], ["p2", "h2:80"]]);
+  for (const task of ["0_0", "0_1"]) {
+    const expected = ["p1", "p2", "p3"].filter((p) => map.standbysOf(p).includes(task) && serverOf.has(p)).map((p) => serverOf.get(p)!);
+    assert.deepEqual(map.standbyServersOf(task), expected, task);
+    assert.ok(!map.standbyServersOf(task).includes(map.ownerOf(task)!), `${task}: never its owner`);
+  }
+  assert.ok(map.standbyServersOf("0_0").length + map.standbyServersOf("0_1").length + map.standbysOf("p3").length === 2, "one standby per task");
+});

@@ -16,6 +16,8 @@ interface InstanceMapData {
    * a map without it (from a leader of an older version, or with no standbys) still decodes.
    */
   readonly standbys?: Record<string, readonly string[]>;
+  /** Process id → its `applicationServer`, for the processes in `standbys`: where a stale read finds a standby. Optional too. */
+  readonly processServers?: Record<string, string | null>;
 }
 
 export class InstanceMap {
@@ -23,16 +25,19 @@ export class InstanceMap {
   private readonly owners: ReadonlyMap<string, string | null>;
   private readonly members: readonly string[];
   private readonly standbys: ReadonlyMap<string, readonly string[]>;
+  private readonly processServers: ReadonlyMap<string, string | null>;
 
   constructor(
     partitions: ReadonlyMap<number, number>,
     owners: ReadonlyMap<string, string | null>,
     servers: Iterable<string | null> = [],
     standbys: ReadonlyMap<string, readonly string[]> = new Map(),
+    processServers: ReadonlyMap<string, string | null> = new Map(),
   ) {
     this.partitions = partitions;
     this.owners = owners;
     this.standbys = standbys;
+    this.processServers = processServers;
     const all = new Set<string>();
     for (const s of [...servers, ...owners.values()]) if (s !== null) all.add(s);
     this.members = [...all].sort();
@@ -63,6 +68,19 @@ export class InstanceMap {
     return this.standbys.get(processId) ?? [];
   }
 
+  /**
+   * The addresses of the instances keeping a standby of the task (Kafka Streams' KeyQueryMetadata.standbyHosts),
+   * sorted; those that advertised no applicationServer are left out.
+   */
+  standbyServersOf(task: string): string[] {
+    const found = new Set<string>();
+    for (const [process, tasks] of this.standbys) {
+      const server = this.processServers.get(process);
+      if (server && tasks.includes(task)) found.add(server);
+    }
+    return [...found].sort();
+  }
+
   encode(): Buffer {
     const data: InstanceMapData = {
       version: 1,
@@ -70,6 +88,7 @@ export class InstanceMap {
       owners: Object.fromEntries(this.owners),
       servers: [...this.members],
       ...(this.standbys.size > 0 ? { standbys: Object.fromEntries(this.standbys) } : {}),
+      ...(this.processServers.size > 0 ? { processServers: Object.fromEntries(this.processServers) } : {}),
     };
     return Buffer.from(JSON.stringify(data), "utf8");
   }
@@ -93,6 +112,10 @@ export class InstanceMap {
     if (typeof data.standbys === "object" && data.standbys !== null) {
       for (const [process, tasks] of Object.entries(data.standbys)) if (Array.isArray(tasks)) standbys.set(process, tasks.filter((t): t is string => typeof t === "string"));
     }
-    return new InstanceMap(partitions, owners, servers, standbys);
+    const processServers = new Map<string, string | null>();
+    if (typeof data.processServers === "object" && data.processServers !== null) {
+      for (const [process, server] of Object.entries(data.processServers)) if (typeof server === "string" || server === null) processServers.set(process, server);
+    }
+    return new InstanceMap(partitions, owners, servers, standbys, processServers);
   }
 }

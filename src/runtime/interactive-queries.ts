@@ -2,6 +2,9 @@
 // on this instance or on the instances that own them (found in the group's task → instance map), and
 // the rows of every task are merged in key order. A query that names one key goes to its partition's
 // task only (Kafka's default partitioner on the serialized key); a scan asks every task of the store.
+// With `?stale=true`, a task whose active copy cannot answer (restoring, moving, its instance gone) is read
+// from a caught-up standby's copy instead, here or on an instance the map names as keeping one
+// (docs/architecture.md, "Interactive queries during failover").
 import { partitionForKey } from "../kafka/index.ts";
 import { queryPath, type QueryAnswer, type QueryRequest, type StoreQuery } from "../server/queries.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
@@ -9,6 +12,7 @@ import { StateError } from "../state/errors.ts";
 import type { StoreDefinition, SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { InstanceMap } from "./instance-map.ts";
+import type { StaleCopy } from "./standby-tasks.ts";
 import { QueryKeyError } from "./query-keys.ts";
 import { kindOf, storeKinds, type QueryRow, type QueryRows, type StoreKind } from "./store-queries.ts";
 import type { TaskStatus } from "./stream-task.ts";
@@ -22,6 +26,10 @@ export interface QueryHost {
   instanceMap(): InstanceMap | undefined;
   /** The task with this id, if this instance runs it. */
   task(id: string): { readonly status: TaskStatus; readCommitted<T>(read: (view: CommittedView) => T): Promise<T> } | undefined;
+  /** The last map known, kept while the group rebalances: where a stale read looks for standbys meanwhile. */
+  lastInstanceMap?(): InstanceMap | undefined;
+  /** A copy of the task here that may answer a stale read (its caught-up standby, or its active task restoring from one). */
+  staleCopy?(id: string): StaleCopy | undefined;
 }
 
 /** Asks another instance; resolves with its answer (a failure to reach it is an answer too: 502 or 504). */
@@ -43,9 +51,15 @@ interface Target {
   readonly topic: string;
 }
 
-type Part = { readonly ok: true; readonly rows: QueryRows } | { readonly ok: false; readonly answer: QueryAnswer };
+/** Rows of some tasks; `lag` when a stale copy gave some of them: the largest such copy's lag (changelog records). */
+type Part = { readonly ok: true; readonly rows: QueryRows; readonly lag?: number | undefined } | { readonly ok: false; readonly answer: QueryAnswer };
 
-const fail = (status: number, code: string, reason: string): { ok: false; answer: QueryAnswer } => ({ ok: false, answer: { status, body: { code, reason } } });
+/** What a stale read may try another copy after: the task is restoring or moving, or its instance is not reachable. */
+const unavailable = (status: number) => status === 502 || status === 503 || status === 504;
+
+type Failure = { readonly ok: false; readonly answer: QueryAnswer };
+
+const fail = (status: number, code: string, reason: string): Failure => ({ ok: false, answer: { status, body: { code, reason } } });
 
 export class InteractiveQueries {
   private readonly options: InteractiveQueriesOptions;
@@ -58,31 +72,67 @@ export class InteractiveQueries {
 
   async query(request: QueryRequest): Promise<QueryAnswer> {
     const { query } = request;
+    const stale = request.stale === true;
     const target = this.target(query);
     if (!target.ok) return target.answer;
     if (request.tasks) {
       // Forwarded by another instance: our tasks' rows, raw, for it to merge.
-      const part = await this.local(target.value, query, request.tasks);
+      const part = await this.local(target.value, query, request.tasks, stale);
       if (!part.ok) return part.answer;
-      return { status: 200, body: { rows: part.rows.rows.map((r) => ({ sortKey: r.sortKey.toString("base64"), entry: r.entry })), truncated: part.rows.truncated } };
+      const rows = part.rows.rows.map((r) => ({ sortKey: r.sortKey.toString("base64"), entry: r.entry }));
+      return { status: 200, body: { rows, truncated: part.rows.truncated, ...(part.lag === undefined ? {} : { lag: part.lag }) } };
     }
-    const plan = this.plan(target.value, query);
+    const { host } = this.options;
+    const map = host.instanceMap() ?? (stale ? host.lastInstanceMap?.() : undefined);
+    const plan = this.plan(target.value, query, map, stale);
     if (!plan.ok) return plan.answer;
-    const self = this.options.host.applicationServer();
+    const self = host.applicationServer();
     const parts = await Promise.all(
-      [...plan.byOwner].map(([owner, tasks]) => (owner === self ? this.local(target.value, query, tasks) : this.forward(owner, query, tasks))),
+      [...plan.byOwner].map(async ([owner, tasks]) => {
+        const part = owner === undefined ? plan.ownerless : owner === self ? await this.local(target.value, query, tasks, stale) : await this.forward(owner, query, tasks, stale);
+        if (part.ok || !stale || !unavailable(part.answer.status)) return part;
+        return this.fromStaleCopies(target.value, query, tasks, map, owner, part);
+      }),
     );
     const failed = parts.find((p) => !p.ok);
     if (failed && !failed.ok) return failed.answer;
+    const lags = parts.flatMap((p) => (p.ok && p.lag !== undefined ? [p.lag] : []));
+    // Whether a stale copy answered, and the largest lag of those that did.
+    const headers: Record<string, string> | undefined = !stale ? undefined : lags.length === 0 ? { "X-Weir-Stale": "false" } : { "X-Weir-Stale": "true", "X-Weir-Stale-Lag": String(Math.max(...lags)) };
     const limit = query.kind === "key" ? 1 : query.limit;
     const rows = parts.flatMap((p) => (p.ok ? p.rows.rows : [])).sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
     const truncated = rows.length > limit || parts.some((p) => p.ok && p.rows.truncated);
     if (query.kind === "key") {
       const row = rows[0];
-      if (!row) return { status: 404, body: { code: "WEIR_KEY_NOT_FOUND", store: query.store, key: query.key, reason: `store ${query.store} has no value for key ${JSON.stringify(query.key)}` } };
-      return { status: 200, body: { store: query.store, ...row.entry } };
+      if (!row) return { status: 404, body: { code: "WEIR_KEY_NOT_FOUND", store: query.store, key: query.key, reason: `store ${query.store} has no value for key ${JSON.stringify(query.key)}` }, ...(headers ? { headers } : {}) };
+      return { status: 200, body: { store: query.store, ...row.entry }, ...(headers ? { headers } : {}) };
     }
-    return { status: 200, body: { store: query.store, entries: rows.slice(0, limit).map((r) => r.entry), truncated } };
+    return { status: 200, body: { store: query.store, entries: rows.slice(0, limit).map((r) => r.entry), truncated }, ...(headers ? { headers } : {}) };
+  }
+
+  /**
+   * A stale read of `tasks`, whose owner (if any) could not answer with `failure`: each task from this instance's
+   * copy, else from each instance the map names as keeping a standby of it, in turn; `failure` if none answers.
+   */
+  private async fromStaleCopies(target: Target, query: StoreQuery, tasks: readonly string[], map: InstanceMap | undefined, tried: string | undefined, failure: Part): Promise<Part> {
+    const self = this.options.host.applicationServer();
+    const rows: QueryRow[] = [];
+    let truncated = false;
+    let lag: number | undefined;
+    for (const task of tasks) {
+      let part: Part | undefined;
+      // Asked already when this instance is the owner: its local read looked at its copies too.
+      if (tried !== self) part = await this.local(target, query, [task], true);
+      for (const server of map?.standbyServersOf(task) ?? []) {
+        if (part?.ok) break;
+        if (server !== self && server !== tried) part = await this.forward(server, query, [task], true);
+      }
+      if (!part?.ok) return failure;
+      rows.push(...part.rows.rows);
+      truncated ||= part.rows.truncated;
+      if (part.lag !== undefined) lag = Math.max(lag ?? 0, part.lag);
+    }
+    return { ok: true, rows: { rows, truncated }, lag };
   }
 
   private target(query: StoreQuery): { ok: true; value: Target } | { ok: false; answer: QueryAnswer } {
@@ -101,11 +151,19 @@ export class InteractiveQueries {
     return fail(404, "WEIR_STORE_UNKNOWN", `no store named ${query.store}; the topology's stores: ${names.join(", ") || "none"}`);
   }
 
-  /** Which instance answers for which tasks. */
-  private plan(target: Target, query: StoreQuery): { ok: true; byOwner: Map<string, string[]> } | { ok: false; answer: QueryAnswer } {
-    const map = this.options.host.instanceMap();
+  /**
+   * Which instance answers for which tasks. A stale read does not stop at a task without a reachable owner: it
+   * goes under `undefined`, with the answer it would have had (`ownerless`), for its stale copies to answer.
+   */
+  private plan(
+    target: Target,
+    query: StoreQuery,
+    map: InstanceMap | undefined,
+    stale: boolean,
+  ): { ok: true; byOwner: Map<string | undefined, string[]>; ownerless: Part } | { ok: false; answer: QueryAnswer } {
     const count = map?.partitionCount(target.sub.id);
-    if (!map || count === undefined) return fail(503, "WEIR_QUERY_REBALANCING", "the group is rebalancing: which instance owns which task is not known yet");
+    const hint = stale ? "" : "; add ?stale=true to read a standby's copy meanwhile";
+    if (!map || count === undefined) return fail(503, "WEIR_QUERY_REBALANCING", `the group is rebalancing: which instance owns which task is not known yet${hint}`);
     let routing: Buffer | undefined;
     try {
       routing = target.kind.routingKey(target.store, query, target.topic);
@@ -114,30 +172,42 @@ export class InteractiveQueries {
       throw err;
     }
     const tasks = routing ? [taskId(target.sub.id, partitionForKey(routing, count))] : Array.from({ length: count }, (_, p) => taskId(target.sub.id, p));
-    const byOwner = new Map<string, string[]>();
+    const byOwner = new Map<string | undefined, string[]>();
+    let ownerless: Part = fail(503, "WEIR_QUERY_REBALANCING", "no copy of the task could answer");
     for (const task of tasks) {
       const owner = map.ownerOf(task);
-      if (owner === undefined) return fail(503, "WEIR_QUERY_REBALANCING", `task ${task} is not in the group's assignment yet (rebalancing)`);
-      if (owner === null) return fail(503, "WEIR_QUERY_OWNER_UNREACHABLE", `task ${task} runs on an instance that advertises no applicationServer`);
-      let list = byOwner.get(owner);
-      if (!list) byOwner.set(owner, (list = []));
+      let failure: Failure | undefined;
+      if (owner === undefined) failure = fail(503, "WEIR_QUERY_REBALANCING", `task ${task} is not in the group's assignment yet (rebalancing)${hint}`);
+      if (owner === null) failure = fail(503, "WEIR_QUERY_OWNER_UNREACHABLE", `task ${task} runs on an instance that advertises no applicationServer${hint}`);
+      if (failure && !stale) return failure;
+      if (failure) ownerless = failure;
+      const key = owner ?? undefined;
+      let list = byOwner.get(key);
+      if (!list) byOwner.set(key, (list = []));
       list.push(task);
     }
-    return { ok: true, byOwner };
+    return { ok: true, byOwner, ownerless };
   }
 
-  /** Reads the committed state of these local tasks. */
-  private async local(target: Target, query: StoreQuery, tasks: readonly string[]): Promise<Part> {
+  /** Reads the committed state of these local tasks: their running active tasks, else (`stale`) their stale copies here. */
+  private async local(target: Target, query: StoreQuery, tasks: readonly string[], stale: boolean): Promise<Part> {
     const rows: QueryRow[] = [];
     let truncated = false;
+    let lag: number | undefined;
+    const hint = stale ? ", and this instance keeps no caught-up standby of it" : "; add ?stale=true to read a standby's copy meanwhile";
     for (const id of tasks) {
       const task = this.options.host.task(id);
-      if (!task || task.status === "closed") return fail(503, "WEIR_QUERY_REBALANCING", `task ${id} does not run on this instance (now); the group is probably rebalancing`);
-      if (task.status === "restoring") return fail(503, "WEIR_QUERY_RESTORING", `task ${id} is restoring its stores from the changelog`);
+      const copy = task?.status === "running" || !stale ? undefined : this.options.host.staleCopy?.(id);
+      const source = task?.status === "running" ? task : copy;
+      if (!source) {
+        if (!task || task.status === "closed") return fail(503, "WEIR_QUERY_REBALANCING", `task ${id} does not run on this instance (now); the group is probably rebalancing${hint}`);
+        return fail(503, "WEIR_QUERY_RESTORING", `task ${id} is restoring its stores from the changelog${hint}`);
+      }
+      if (copy) lag = Math.max(lag ?? 0, copy.lag);
       let part: QueryRows;
       try {
         part = await withTimeout(
-          task.readCommitted((view) => target.kind.read(view, target.store, query, target.topic)),
+          source.readCommitted((view) => target.kind.read(view, target.store, query, target.topic)),
           this.options.timeoutMs,
           `task ${id} did not finish its commit within ${this.options.timeoutMs} ms`,
         );
@@ -150,16 +220,16 @@ export class InteractiveQueries {
       rows.push(...part.rows);
       truncated ||= part.truncated;
     }
-    return { ok: true, rows: { rows, truncated } };
+    return { ok: true, rows: { rows, truncated }, lag };
   }
 
-  private async forward(server: string, query: StoreQuery, tasks: readonly string[]): Promise<Part> {
-    const answer = await this.remote(server, queryPath(query, tasks), this.options.timeoutMs);
+  private async forward(server: string, query: StoreQuery, tasks: readonly string[], stale: boolean): Promise<Part> {
+    const answer = await this.remote(server, queryPath(query, tasks, stale), this.options.timeoutMs);
     if (answer.status !== 200) return { ok: false, answer };
-    const body = answer.body as { rows?: { sortKey?: unknown; entry?: unknown }[]; truncated?: unknown };
+    const body = answer.body as { rows?: { sortKey?: unknown; entry?: unknown }[]; truncated?: unknown; lag?: unknown };
     if (!Array.isArray(body.rows)) return fail(502, "WEIR_QUERY_FORWARD_FAILED", `instance ${server} answered without rows`);
     const rows = body.rows.map((r) => ({ sortKey: Buffer.from(String(r.sortKey), "base64"), entry: r.entry as Record<string, unknown> }));
-    return { ok: true, rows: { rows, truncated: body.truncated === true } };
+    return { ok: true, rows: { rows, truncated: body.truncated === true }, lag: typeof body.lag === "number" ? body.lag : undefined };
   }
 }
 

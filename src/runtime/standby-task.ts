@@ -3,6 +3,7 @@
 // checkpoint in the same transaction. It never processes, produces or commits offsets: StandbyTasks feeds it.
 import type { BatchMessage } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { CommittedView } from "../state/committed-reads.ts";
 import { StateFile } from "../state/state-file.ts";
 import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
@@ -116,6 +117,11 @@ export class StandbyTask {
       total += lag;
     }
     return total;
+  }
+
+  /** Runs `read` on the copy's committed state (stale reads); see StateFile.readCommitted. */
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T> {
+    return this.state.readCommitted(read);
   }
 
   /** Closes the file (kept on disk: a promotion, or a later standby, starts from it). */

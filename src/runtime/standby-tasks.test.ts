@@ -15,7 +15,7 @@ import { StandbyTasks } from "./standby-tasks.ts";
 import { StandbyTask } from "./standby-task.ts";
 import { assign, changelog, instance } from "./task-manager-fixture.ts";
 
-function standbyOn(t: TestContext, cluster: FakeCluster, stateDir: string, isActive: (id: string) => boolean = () => false) {
+function standbyOn(t: TestContext, cluster: FakeCluster, stateDir: string, isActive: (id: string) => boolean = () => false, held?: () => boolean) {
   const b = new StreamsBuilder();
   b.stream("in", { key: serdes.string(), value: serdes.string() }).groupByKey().count({ store: "counts" }).toStream().to("out", { key: serdes.string(), value: serdes.int64() });
   const metrics = new WeirMetrics("app", { tasksOwned: () => 0, stores: () => [] });
@@ -29,6 +29,7 @@ function standbyOn(t: TestContext, cluster: FakeCluster, stateDir: string, isAct
     reader,
     isActive,
     intervalMs: 5,
+    held,
   });
   t.after(() => standbys.stop());
   return { standbys, reader, metrics };
@@ -73,6 +74,31 @@ test("a standby applies its task's changelog with its checkpoint, and a task pro
   await promoted.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(6, [["a", "w"], ["b", "w"], ["c", "w"]]), highWatermark: "9" }, new FakeBatchControl());
   const out = promoted.outputs[0]!.commits.flatMap((c) => c.records.filter((r) => r.topic === "out").map((r) => `${r.key!.toString()}=${r.value!.readBigInt64BE()}`));
   assert.deepEqual(out, ["a=4", "b=2", "c=2"], "the counts go on from the standby's copy");
+});
+
+test("a standby answers stale reads once it has caught up, and its lag goes with its task when made active here", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  const active = instance(t, cluster);
+  assign(active.manager);
+  await active.control.when("resume in:0");
+  await active.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["a", "x"], ["b", "y"], ["a", "z"]]), highWatermark: "3" }, new FakeBatchControl());
+  let held = true;
+  const { standbys } = standbyOn(t, cluster, tempDir(t), () => false, () => held);
+  standbys.assign(["0_0"]);
+  await standbys.whenRoundDone();
+  assert.deepEqual(standbys.ids(), ["0_0"], "open, but held: it has read nothing");
+  assert.equal(standbys.staleCopy("0_0"), undefined, "not caught up: no stale reads from it");
+  held = false;
+  await standbys.whenRoundDone();
+  await standbys.whenRoundDone();
+  const copy = standbys.staleCopy("0_0");
+  assert.equal(copy?.lag, 0);
+  assert.equal(await copy.readCommitted((view) => view.keyValue("counts").range(undefined, undefined, 10).length), 2, "a and b");
+  standbys.release("0_0");
+  assert.equal(standbys.staleCopy("0_0"), undefined);
+  assert.equal(standbys.promotedLag("0_0"), 0, "the promoted task restores from a copy that was caught up");
+  standbys.assign(["0_0"]);
+  assert.equal(standbys.promotedLag("0_0"), undefined, "a standby again");
 });
 
 test("a standby closes when its task becomes active here, and does not open again while the task is active", async (t) => {

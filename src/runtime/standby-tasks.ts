@@ -7,6 +7,7 @@ import { stateFilePath } from "../state/state-file.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BatchMessage, KafkaClient, PartitionBatch, PartitionRange } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { CommittedView } from "../state/committed-reads.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import type { Topology } from "../topology/topology.ts";
 import type { WeirConfig } from "./config.ts";
@@ -29,6 +30,15 @@ export interface StandbySnapshot {
   readonly lag: number | null;
   /** Its checkpoint: the next changelog offset to apply, per changelog partition (`topic:partition`). */
   readonly checkpoint: Record<string, string>;
+}
+
+/**
+ * A copy of a task's stores that may answer a stale read (docs/architecture.md, "Interactive queries during
+ * failover"): its committed state, and how many changelog records it was behind the changelog's end when last measured.
+ */
+export interface StaleCopy {
+  readonly lag: number;
+  readCommitted<T>(read: (view: CommittedView) => T): Promise<T>;
 }
 
 export interface StandbyTasksOptions {
@@ -64,6 +74,10 @@ export class StandbyTasks {
   private wanted: ReadonlySet<string> = new Set();
   private readonly tasks = new Map<string, StandbyTask>();
   private readonly lags = new Map<string, number>();
+  /** The standbys that have applied their changelogs up to the end at least once since they opened. */
+  private readonly caughtUp = new Set<string>();
+  /** Tasks made active here from a caught-up standby → that standby's last lag (their file is its copy). */
+  private readonly promoted = new Map<string, number>();
   private readonly beyondRounds = new Map<string, number>();
   private round: AbortController | undefined;
   private wake: AbortController = new AbortController();
@@ -106,6 +120,7 @@ export class StandbyTasks {
     if (this.stopped) return;
     const stateful = new Set(this.options.topology.subTopologies.filter((s) => s.stores.length > 0).map((s) => s.id));
     this.wanted = new Set(ids.filter((id) => stateful.has(parseTaskId(id).subTopology)));
+    for (const id of this.wanted) this.promoted.delete(id);
     for (const id of [...this.tasks.keys()]) if (!this.wanted.has(id)) this.closeTask(id, "standby closed: no longer assigned");
     if (this.wanted.size > 0 || this.tasks.size > 0) this.options.logger.info({ standbys: [...this.wanted] }, "standby tasks assigned");
     this.loop ??= this.run();
@@ -117,7 +132,28 @@ export class StandbyTasks {
    * task opens the same file, and stays closed while the task is active.
    */
   release(id: string): void {
+    const lag = this.lags.get(id);
+    if (this.caughtUp.has(id) && lag !== undefined) this.promoted.set(id, lag);
     this.closeTask(id, "standby closed: the task is active here now");
+  }
+
+  /**
+   * The standby of the task, if this process keeps one that has caught up once (applied its changelogs up to
+   * their end at least once since it opened; Kafka Streams serves any standby, Weir not one still catching up).
+   */
+  staleCopy(id: string): StaleCopy | undefined {
+    const task = this.tasks.get(id);
+    const lag = this.lags.get(id);
+    if (!task || task.isClosed || !this.caughtUp.has(id) || lag === undefined) return undefined;
+    return { lag, readCommitted: (read) => task.readCommitted(read) };
+  }
+
+  /**
+   * The lag its standby had when the task was made active here (StandbyTasks.release), if that standby was caught
+   * up: while the active task restores from that copy, a stale read may read it. Undefined otherwise.
+   */
+  promotedLag(id: string): number | undefined {
+    return this.promoted.get(id);
   }
 
   /** Resolves once the next round of reading has ended (for tests: wait on it, never on time). */
@@ -154,6 +190,7 @@ export class StandbyTasks {
     if (!task) return;
     this.tasks.delete(id);
     this.lags.delete(id);
+    this.caughtUp.delete(id);
     task.close();
     // The round under way reads its partitions: start the next without them.
     this.round?.abort();
@@ -190,7 +227,7 @@ export class StandbyTasks {
     const ranges: PartitionRange[] = [];
     const pending = new Map<string, PendingApply>();
     for (const task of this.tasks.values()) {
-      this.lags.set(task.id, task.noteLag(ends));
+      this.noteLag(task, ends);
       for (const key of task.changelogs.keys()) {
         const from = task.position(key);
         const to = ends.get(key) ?? "0";
@@ -227,7 +264,13 @@ export class StandbyTasks {
       for (const p of pending.values()) if (!p.task.isClosed && this.tasks.get(p.task.id) === p.task) this.apply(p);
       if (this.round === round) this.round = undefined;
     }
-    for (const task of this.tasks.values()) this.lags.set(task.id, task.noteLag(ends));
+    for (const task of this.tasks.values()) this.noteLag(task, ends);
+  }
+
+  private noteLag(task: StandbyTask, ends: ReadonlyMap<string, string>): void {
+    const lag = task.noteLag(ends);
+    this.lags.set(task.id, lag);
+    if (lag === 0) this.caughtUp.add(task.id);
   }
 
   private apply(p: PendingApply): void {

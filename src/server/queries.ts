@@ -1,6 +1,7 @@
 // The interactive-query endpoints: HTTP requests become StoreQuery values and answers go back as JSON.
 // Which instance answers and how is the runtime's business (runtime/interactive-queries.ts); this file
-// only parses, validates and builds the URLs (a forwarding instance calls the owner with the same paths).
+// only parses, validates and builds the URLs (a forwarding instance calls the owner with the same paths),
+// and puts Retry-After on every 503 (docs/architecture.md, "Interactive queries during failover").
 import type { FastifyInstance } from "fastify";
 
 export type StoreQuery =
@@ -17,17 +18,29 @@ export interface QueryRequest {
    * and reply with the raw rows for the forwarding instance to merge.
    */
   readonly tasks?: readonly string[];
+  /**
+   * `?stale=true`: when a task's active copy cannot answer (restoring, moving, its instance gone), a caught-up
+   * standby's copy may (Kafka Streams' StoreQueryParameters.enableStaleStores()); the answer says so in headers.
+   */
+  readonly stale?: boolean;
 }
 
 export interface QueryAnswer {
   readonly status: number;
   readonly body: unknown;
+  /** Response headers (X-Weir-Stale, X-Weir-Stale-Lag). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type QueryHandler = (request: QueryRequest) => Promise<QueryAnswer>;
 
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
+/**
+ * The Retry-After of a 503 (seconds): a task restoring or moving, or owners unknown while the group rebalances.
+ * How long that lasts is not known here; a second is about a rebalance's pace, and a client may back off further.
+ */
+export const QUERY_RETRY_AFTER_SECONDS = 1;
 
 interface QueryString {
   /** A versioned store's key query: the version valid at this time (epoch ms). */
@@ -36,6 +49,7 @@ interface QueryString {
   to?: string;
   limit?: string;
   tasks?: string;
+  stale?: string;
 }
 
 export function registerQueryRoutes(app: FastifyInstance, handle: QueryHandler): void {
@@ -43,7 +57,12 @@ export function registerQueryRoutes(app: FastifyInstance, handle: QueryHandler):
     if (typeof query === "string") return reply.code(400).send({ code: "WEIR_QUERY_INVALID", reason: query });
     const tasks = parseTasks(qs.tasks);
     if (typeof tasks === "string") return reply.code(400).send({ code: "WEIR_QUERY_INVALID", reason: tasks });
-    const result = await handle(tasks === undefined ? { query } : { query, tasks });
+    if (qs.stale !== undefined && qs.stale !== "true" && qs.stale !== "false") {
+      return reply.code(400).send({ code: "WEIR_QUERY_INVALID", reason: `stale must be true or false, got ${JSON.stringify(qs.stale)}` });
+    }
+    const result = await handle({ query, ...(tasks === undefined ? {} : { tasks }), ...(qs.stale === "true" ? { stale: true } : {}) });
+    if (result.headers) reply.headers(result.headers);
+    if (result.status === 503) reply.header("Retry-After", String(QUERY_RETRY_AFTER_SECONDS));
     return reply.code(result.status).send(result.body);
   };
   type Route = { Params: { store: string; key?: string; prefix?: string }; Querystring: QueryString };
@@ -64,8 +83,8 @@ export function registerQueryRoutes(app: FastifyInstance, handle: QueryHandler):
   );
 }
 
-/** The path and query string of `query`, for a forwarded request answered from `tasks`. */
-export function queryPath(query: StoreQuery, tasks: readonly string[]): string {
+/** The path and query string of `query`, for a forwarded request answered from `tasks` (from stale copies too when `stale`). */
+export function queryPath(query: StoreQuery, tasks: readonly string[], stale = false): string {
   const store = encodeURIComponent(query.store);
   const params = new URLSearchParams();
   let path: string;
@@ -93,6 +112,7 @@ export function queryPath(query: StoreQuery, tasks: readonly string[]): string {
   }
   if (query.kind !== "key") params.set("limit", String(query.limit));
   params.set("tasks", tasks.join(","));
+  if (stale) params.set("stale", "true");
   return `${path}?${params.toString()}`;
 }
 
