@@ -1,5 +1,6 @@
 // Weir's restore alone, repeated on one changelog (a development loop for W4/W6; `bench/run.ts` is the benchmark):
 //   node bench/restore-loop.ts --keys 1000000 --reps 3 [--client platformatic] [--cpu-prof /tmp/prof]
+// (RESTORE_LOOP_NODE_FLAGS: more node flags for the weir process, e.g. "--import ./sample-memory.mjs")
 // Needs KAFKA_BOOTSTRAP_SERVERS. Loads `<app>-counts-changelog` (the W4 bytes) once, then restores it into an
 // empty state dir per repetition and prints records/s, CPU and peak RSS.
 import { parseArgs } from "node:util";

@@ -10,6 +10,13 @@ export const restoreBatchRecords = 50_000;
 /** Key and value bytes held per changelog partition before they are applied. */
 export const restoreBatchBytes = 16 * 1024 * 1024;
 
+/**
+ * The most bytes of records one changelog fetch brings, all its partitions together. A fetch's records are
+ * decoded at once and live until every partition of it is handled: with a 1 MiB share for each of many
+ * partitions, a restore kept hundreds of MB of them on the V8 heap (bench/README.md).
+ */
+export const changelogFetchMaxBytes = 1024 * 1024;
+
 export class PendingChangelog {
   readonly batch = new ChangelogBatch();
   /** The offset after the last record read (records without a key included); undefined once applied. */

@@ -15,7 +15,7 @@ import type { InstanceMap } from "./instance-map.ts";
 import type { ChangelogReaderPort, TaskAdminPort } from "./kafka-ports.ts";
 import type { Logger } from "./logger.ts";
 import { StandbyTask } from "./standby-task.ts";
-import { PendingChangelog } from "./pending-changelog.ts";
+import { changelogFetchMaxBytes, PendingChangelog } from "./pending-changelog.ts";
 import { deleteStateFile } from "./task-restorer.ts";
 
 /** The pause between two rounds of reading the standbys' changelogs. */
@@ -81,7 +81,7 @@ export class StandbyTasks {
   static create(options: Omit<StandbyTasksOptions, "reader"> & { readonly kafka: KafkaClient }): StandbyTasks | undefined {
     const { config } = options;
     if (config.numStandbyReplicas === 0) return undefined;
-    const readerOptions = { groupPrefix: `${config.applicationId}-standby`, maxBytesPerPartition: config.maxBytesPerPartition, maxWaitTimeMs: config.fetchMaxWaitMs };
+    const readerOptions = { groupPrefix: `${config.applicationId}-standby`, maxBytesPerPartition: config.maxBytesPerPartition, maxBytes: changelogFetchMaxBytes, maxWaitTimeMs: config.fetchMaxWaitMs };
     return new StandbyTasks({ ...options, reader: options.kafka.partitionReader(readerOptions, options.logger) });
   }
 
