@@ -191,6 +191,11 @@ export interface PartitionReaderOptions {
   /** Prefix of any throwaway group id the client needs (kafkajs): `<prefix>-<uuid>`. */
   readonly groupPrefix: string;
   readonly maxBytesPerPartition: number;
+  /**
+   * The most bytes of records one fetch response holds, all partitions together (Kafka's fetch.max.bytes; a
+   * first record batch larger than it still comes whole): bounds how many fetched records are decoded at once.
+   */
+  readonly maxBytes: number;
   readonly maxWaitTimeMs: number;
 }
 

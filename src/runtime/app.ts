@@ -29,6 +29,7 @@ import { GlobalUpdater } from "./global-updater.ts";
 import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
 import { waitForBroker } from "./broker-wait.ts";
+import { changelogFetchMaxBytes } from "./pending-changelog.ts";
 
 const appBrand = Symbol.for("weir.app");
 /** The longest an interactive query waits for a task's commit or another instance's answer. */
@@ -122,7 +123,12 @@ export class App {
       admin: this.admin,
       outputFor: (taskId) => this.outputFor(taskId),
       changelogReader: this.kafka.partitionReader(
-        { groupPrefix: `${this.config.applicationId}-restore`, maxBytesPerPartition: this.config.maxBytesPerPartition, maxWaitTimeMs: this.config.fetchMaxWaitMs },
+        {
+          groupPrefix: `${this.config.applicationId}-restore`,
+          maxBytesPerPartition: this.config.maxBytesPerPartition,
+          maxBytes: changelogFetchMaxBytes,
+          maxWaitTimeMs: this.config.fetchMaxWaitMs,
+        },
         this.logger,
       ),
       fail: (error) => this.fail(error),

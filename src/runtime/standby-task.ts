@@ -1,11 +1,11 @@
 // One standby task (Kafka Streams' StandbyTask): a copy of an active task's stores on another instance, kept by
 // applying the task's changelog records to the same SQLite file an active task of it would open here, with the
 // checkpoint in the same transaction. It never processes, produces or commits offsets: StandbyTasks feeds it.
-import type { BatchMessage } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { ChangelogBatch } from "../state/changelog-batch.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
 import { StateFile } from "../state/state-file.ts";
-import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
+import { changelogPartitionKey, type Checkpoint } from "../state/types.ts";
 import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import { openStore } from "./open-store.ts";
@@ -78,23 +78,20 @@ export class StandbyTask {
   }
 
   /**
-   * Applies changelog records (read read_committed: only committed ones) and the checkpoint after the last of
-   * them, in one SQLite transaction. Returns how many were applied.
+   * Applies changelog records (read read_committed: only committed ones) read up to `next` (the offset after the
+   * last of them) and that checkpoint, in one SQLite transaction. Returns how many were applied.
    */
-  apply(topic: string, messages: readonly BatchMessage[]): number {
-    if (this.closed || messages.length === 0) return 0;
+  apply(topic: string, batch: ChangelogBatch, next: bigint): number {
+    if (this.closed) return 0;
     const key = changelogPartitionKey(topic, this.partition);
     const store = this.changelogs.get(key);
     if (store === undefined) return 0;
-    const records: RestoreRecord[] = [];
-    for (const m of messages) if (m.key !== null) records.push({ key: m.key, value: m.value, offset: m.offset });
-    const next = BigInt(messages[messages.length - 1]!.offset) + 1n;
     if (next <= BigInt(this.position(key))) return 0;
     // The file first: the checkpoint kept in memory must never claim records the file does not hold.
-    this.state.restore(store, records, new Map([[key, next.toString()]]));
+    this.state.restore(store, batch, new Map([[key, next.toString()]]));
     this.checkpoint.set(key, next.toString());
-    this.metrics.standbyRecordsApplied(store, records.length);
-    return records.length;
+    this.metrics.standbyRecordsApplied(store, batch.length);
+    return batch.length;
   }
 
   /**

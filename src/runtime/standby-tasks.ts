@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { stateFilePath } from "../state/state-file.ts";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { BatchMessage, KafkaClient, PartitionBatch, PartitionRange } from "../kafka/index.ts";
+import type { KafkaClient, PartitionBatch, PartitionRange } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
@@ -16,7 +16,8 @@ import type { InstanceMap } from "./instance-map.ts";
 import type { ChangelogReaderPort, TaskAdminPort } from "./kafka-ports.ts";
 import type { Logger } from "./logger.ts";
 import { StandbyTask } from "./standby-task.ts";
-import { deleteStateFile, restoreBatchBytes, restoreBatchRecords } from "./task-restorer.ts";
+import { changelogFetchMaxBytes, PendingChangelog } from "./pending-changelog.ts";
+import { deleteStateFile } from "./task-restorer.ts";
 
 /** The pause between two rounds of reading the standbys' changelogs. */
 export const standbyRoundIntervalMs = 250;
@@ -59,8 +60,7 @@ export interface StandbyTasksOptions {
 interface PendingApply {
   readonly task: StandbyTask;
   readonly topic: string;
-  messages: BatchMessage[];
-  bytes: number;
+  readonly records: PendingChangelog;
 }
 
 export class StandbyTasks {
@@ -95,7 +95,7 @@ export class StandbyTasks {
   static create(options: Omit<StandbyTasksOptions, "reader"> & { readonly kafka: KafkaClient }): StandbyTasks | undefined {
     const { config } = options;
     if (config.numStandbyReplicas === 0) return undefined;
-    const readerOptions = { groupPrefix: `${config.applicationId}-standby`, maxBytesPerPartition: config.maxBytesPerPartition, maxWaitTimeMs: config.fetchMaxWaitMs };
+    const readerOptions = { groupPrefix: `${config.applicationId}-standby`, maxBytesPerPartition: config.maxBytesPerPartition, maxBytes: changelogFetchMaxBytes, maxWaitTimeMs: config.fetchMaxWaitMs };
     return new StandbyTasks({ ...options, reader: options.kafka.partitionReader(readerOptions, options.logger) });
   }
 
@@ -234,7 +234,7 @@ export class StandbyTasks {
         if (BigInt(from) >= BigInt(to)) continue;
         const topic = topicOfPartitionKey(key);
         ranges.push({ topic, partition: task.partition, from, to });
-        pending.set(key, { task, topic, messages: [], bytes: 0 });
+        pending.set(key, { task, topic, records: new PendingChangelog() });
       }
     }
     if (ranges.length === 0) return;
@@ -244,11 +244,7 @@ export class StandbyTasks {
     const onBatch = (batch: PartitionBatch): void => {
       const p = pending.get(changelogPartitionKey(batch.topic, batch.partition));
       if (!p || !current(p.task)) return;
-      for (const m of batch.messages) {
-        p.messages.push(m);
-        p.bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
-      }
-      if (p.messages.length >= restoreBatchRecords || p.bytes >= restoreBatchBytes) this.apply(p);
+      if (p.records.add(batch.messages)) this.apply(p);
     };
     const onEnd = (topic: string, partition: number): void => {
       const key = changelogPartitionKey(topic, partition);
@@ -274,10 +270,7 @@ export class StandbyTasks {
   }
 
   private apply(p: PendingApply): void {
-    const messages = p.messages;
-    p.messages = [];
-    p.bytes = 0;
-    p.task.apply(p.topic, messages);
+    p.records.applyWith((batch, next) => p.task.apply(p.topic, batch, next));
   }
 
   private openWanted(): void {

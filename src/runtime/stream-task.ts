@@ -6,6 +6,7 @@
 // DESIGN.md's "Exactly-once, step by step".
 import { existsSync } from "node:fs";
 import type { BatchMessage, PartitionBatch, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
+import type { ChangelogBatch } from "../state/changelog-batch.ts";
 import { StateFile } from "../state/state-file.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
 import type { SubTopology } from "../topology/graph.ts";
@@ -153,8 +154,8 @@ export class StreamTask {
   }
 
   /** Applies a fetched batch of a changelog partition in one SQLite transaction with its checkpoint. */
-  restoreBatch(topic: string, messages: readonly BatchMessage[]): void {
-    if (this.stores.restoreBatch(topic, messages)) this.graph.stateReset();
+  restoreBatch(topic: string, batch: ChangelogBatch, next: bigint): void {
+    if (this.stores.restoreBatch(topic, batch, next)) this.graph.stateReset();
   }
 
   /** Fetching the changelog partition got past `lastOffset` (markers included); true once all are restored. */

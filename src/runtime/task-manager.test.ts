@@ -157,9 +157,9 @@ test("restore applies a changelog partition's records across fetches in one stor
   const task = second.manager.task("0_0")!;
   const applied: number[] = [];
   const restoreBatch = task.restoreBatch.bind(task);
-  task.restoreBatch = (topic, messages) => {
-    applied.push(messages.length);
-    restoreBatch(topic, messages);
+  task.restoreBatch = (topic, batch, next) => {
+    applied.push(batch.length);
+    restoreBatch(topic, batch, next);
   };
   release();
   await second.control.when("resume in:0");

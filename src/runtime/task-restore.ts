@@ -1,10 +1,10 @@
 // Step 2 of DESIGN.md for one task: each store's changelog partition is replayed into the task's SQLite file
 // from the file's checkpoint to the changelog's end read after fencing, one SQLite transaction (with its
 // checkpoint) per fetched batch. StreamTask owns the task's status; this owns the replay's progress.
-import type { BatchMessage } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { ChangelogBatch } from "../state/changelog-batch.ts";
 import type { StateFile } from "../state/state-file.ts";
-import { changelogPartitionKey, type Checkpoint, type RestoreRecord } from "../state/types.ts";
+import { changelogPartitionKey, type Checkpoint } from "../state/types.ts";
 import type { Logger } from "./logger.ts";
 
 /** One store's changelog partition being replayed into the task's file. */
@@ -64,23 +64,22 @@ export class TaskRestore {
   }
 
   /**
-   * Applies a fetched batch of a changelog partition in one SQLite transaction with its checkpoint, and moves
-   * `checkpoint` (the task's in-memory copy) with it. Returns false when there was nothing to apply.
+   * Applies the records of a changelog partition read up to `next` (the offset after the last of them) in one
+   * SQLite transaction with its checkpoint, and moves `checkpoint` (the task's in-memory copy) with it.
+   * Returns false when there was nothing to apply.
    */
-  apply(checkpoint: Checkpoint, topic: string, messages: readonly BatchMessage[]): boolean {
+  apply(checkpoint: Checkpoint, topic: string, batch: ChangelogBatch, next: bigint): boolean {
     const { task, partition, state, metrics } = this.options;
     const key = changelogPartitionKey(topic, partition);
     const restore = this.restores.get(key);
-    if (!restore || messages.length === 0) return false;
-    const records: RestoreRecord[] = [];
-    for (const m of messages) if (m.key !== null) records.push({ key: m.key, value: m.value, offset: m.offset });
-    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+    if (!restore) return false;
+    const offset = next.toString();
     // The file first: the checkpoint kept in memory must never claim records the file does not hold.
-    state.restore(restore.store, records, new Map([[key, next]]));
-    checkpoint.set(key, next);
-    restore.restored += records.length;
-    restore.position = BigInt(next);
-    metrics.restoredRecords(restore.store, records.length);
+    state.restore(restore.store, batch, new Map([[key, offset]]));
+    checkpoint.set(key, offset);
+    restore.restored += batch.length;
+    restore.position = next;
+    metrics.restoredRecords(restore.store, batch.length);
     metrics.restoreRemainingRecords(task, restore.store, Number(restore.end - restore.position));
     return true;
   }

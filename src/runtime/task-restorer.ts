@@ -6,11 +6,12 @@
 // with nothing to replay, runs (run(): its inputs sought to where its state is and resumed).
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { BatchMessage, PartitionBatch, PartitionRange } from "../kafka/index.ts";
+import type { PartitionBatch, PartitionRange } from "../kafka/index.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { WeirError } from "./errors.ts";
 import type { ChangelogReaderPort, TaskAdminPort, PartitionControl } from "./kafka-ports.ts";
 import type { Logger } from "./logger.ts";
+import { PendingChangelog } from "./pending-changelog.ts";
 import { checkpointStillBeyond } from "./stable-ends.ts";
 import type { StreamTask } from "./stream-task.ts";
 
@@ -18,13 +19,6 @@ import type { StreamTask } from "./stream-task.ts";
 const stableEndWaitMs = 250;
 const stableEndAttempts = 40;
 
-/**
- * A changelog partition's records are applied in one SQLite transaction per this many records (or bytes),
- * across fetches: the state layer restores ~240k records/s at 50k-record batches, far fewer alone per
- * ~8k-record fetch (docs/architecture.md, "Restore").
- */
-export const restoreBatchRecords = 50_000;
-export const restoreBatchBytes = 32 * 1024 * 1024;
 /** A failing changelog read is retried this often, for this long, before the app stops. */
 const readRetryMs = 1_000;
 const maxReadFailingMs = 120_000;
@@ -37,8 +31,7 @@ interface PendingRestore {
   readonly to: bigint;
   /** The offset after the last record read. */
   next: bigint;
-  messages: BatchMessage[];
-  bytes: number;
+  readonly records: PendingChangelog;
 }
 
 /** One read of the changelog partitions of the tasks one restore() started. */
@@ -153,7 +146,7 @@ export class TaskRestorer {
     const pending = new Map<string, PendingRestore>();
     for (const range of ranges) {
       const task = tasks.find((t) => t.partition === range.partition && t.changelogs.has(changelogPartitionKey(range.topic, range.partition)))!;
-      pending.set(changelogPartitionKey(range.topic, range.partition), { task, topic: range.topic, to: BigInt(range.to), next: BigInt(range.from), messages: [], bytes: 0 });
+      pending.set(changelogPartitionKey(range.topic, range.partition), { task, topic: range.topic, to: BigInt(range.to), next: BigInt(range.from), records: new PendingChangelog() });
     }
     const abort = new AbortController();
     const wanted = (task: StreamTask): boolean => {
@@ -164,12 +157,9 @@ export class TaskRestorer {
       const restore = pending.get(changelogPartitionKey(batch.topic, batch.partition));
       if (!restore || !wanted(restore.task)) return;
       if (batch.messages.length === 0) return;
-      for (const m of batch.messages) {
-        restore.messages.push(m);
-        restore.bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
-      }
-      restore.next = BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n;
-      if (restore.messages.length >= restoreBatchRecords || restore.bytes >= restoreBatchBytes) this.apply(restore, abort);
+      const full = restore.records.add(batch.messages);
+      restore.next = restore.records.next!;
+      if (full) this.apply(restore, abort);
     };
     const onEnd = (topic: string, partition: number): void => {
       const key = changelogPartitionKey(topic, partition);
@@ -229,12 +219,9 @@ export class TaskRestorer {
 
   /** Applies a changelog partition's records read so far in one SQLite transaction; false when that failed. */
   private apply(restore: PendingRestore, abort: AbortController): boolean {
-    if (restore.messages.length === 0) return true;
-    const { task, topic, messages } = restore;
-    restore.messages = [];
-    restore.bytes = 0;
+    const { task, topic, records } = restore;
     try {
-      task.restoreBatch(topic, messages);
+      records.applyWith((batch, next) => task.restoreBatch(topic, batch, next));
       return true;
     } catch (err) {
       abort.abort();

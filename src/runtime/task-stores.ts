@@ -4,6 +4,7 @@
 // itself: task-restore.ts).
 import type { ProducedRecord } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
+import type { ChangelogBatch } from "../state/changelog-batch.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
 import type { StateFile } from "../state/state-file.ts";
 import { changelogPartitionKey, type Checkpoint } from "../state/types.ts";
@@ -11,7 +12,6 @@ import type { SubTopology } from "../topology/graph.ts";
 import { Topology } from "../topology/topology.ts";
 import type { Logger } from "./logger.ts";
 import { openStore, storedStreamTimeMs } from "./open-store.ts";
-import type { BatchMessage } from "../kafka/index.ts";
 import { TaskRestore } from "./task-restore.ts";
 
 export interface TaskStoresOptions {
@@ -74,8 +74,8 @@ export class TaskStores {
   }
 
   /** Applies a fetched changelog batch with its checkpoint; false when there was nothing to apply. */
-  restoreBatch(topic: string, messages: readonly BatchMessage[]): boolean {
-    return this.restore.apply(this.checkpoint, topic, messages);
+  restoreBatch(topic: string, batch: ChangelogBatch, next: bigint): boolean {
+    return this.restore.apply(this.checkpoint, topic, batch, next);
   }
 
   /** Fetching of a changelog partition got past `lastOffset`; true once every store is restored. */

@@ -16,6 +16,7 @@ import { WindowedTable } from "./windowed-table.ts";
 import { SqliteVersionedKeyValueStore, type VersionedKeyValueStore, type VersionedKeyValueStoreOptions } from "./versioned-store.ts";
 import { VersionedTable } from "./versioned-table.ts";
 import { openDatabase, openInMemory } from "./open-database.ts";
+import { ChangelogBatch } from "./changelog-batch.ts";
 import { restoreBatch } from "./restore.ts";
 import { StateTransaction, type CachedStore, type StateFileStatus } from "./transaction.ts";
 import type {
@@ -243,17 +244,18 @@ export class StateFile {
    * key wins) and the checkpoint in one transaction of their own, committed before returning. Only
    * while `idle`: a batch mixed into uncommitted processing writes would be rolled back with them.
    */
-  restore(storeName: string, records: readonly RestoreRecord[], checkpoint: Checkpoint): void {
+  restore(storeName: string, records: ChangelogBatch | readonly RestoreRecord[], checkpoint: Checkpoint): void {
     this.tx.assertReadable("restore");
     const store = this.stores.get(storeName);
     if (!store) {
       throw new StateError("WEIR_STATE_STORE_INVALID", `restore of unknown store ${storeName} in ${this.path}: open it with keyValueStore() first`);
     }
     const rows = checkpointRows(checkpoint);
+    const batch = records instanceof ChangelogBatch ? records : ChangelogBatch.of(records);
     const table = store.table;
     const storeRows = store.rows;
     this.tx.runAlone("restore", () => {
-      restoreBatch(table, records);
+      if (batch.length > 0) restoreBatch(table, batch);
       this.checkpoints.write(rows);
     });
     // The table changed behind the caches (whose entries are all clean while idle).

@@ -39,6 +39,7 @@ export class KafkajsPartitionReader implements PartitionReader {
       // Changelogs: records of aborted transactions never reach a store.
       readUncommitted: false,
       maxBytesPerPartition: this.options.maxBytesPerPartition,
+      maxBytes: this.options.maxBytes,
       maxWaitTimeInMs: this.options.maxWaitTimeMs,
       allowAutoTopicCreation: false,
     });

@@ -78,7 +78,13 @@ export class PlatformaticRangeReader implements PartitionReader {
     const consumer = new Consumer({ ...baseOptions(this.settings, "-restore"), groupId: `${this.options.groupPrefix}-unjoined`, autocommit: false });
     const fetcher = new PartitionFetcher(
       consumer,
-      { maxWaitTimeMs: this.options.maxWaitTimeMs, maxBytesPerPartition: this.options.maxBytesPerPartition, readCommitted: true, partitionsConsumedConcurrently: 1 },
+      {
+        maxWaitTimeMs: this.options.maxWaitTimeMs,
+        maxBytesPerPartition: this.options.maxBytesPerPartition,
+        maxBytes: this.options.maxBytes,
+        readCommitted: true,
+        partitionsConsumedConcurrently: 1,
+      },
       this.logger,
     );
     const ends = new Map<string, bigint>();

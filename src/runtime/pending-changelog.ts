@@ -1,0 +1,50 @@
+// The records of one changelog partition read but not yet applied, for restore (task-restorer.ts) and
+// standby tasks (standby-tasks.ts) alike: copied out of each fetched batch into a compact ChangelogBatch, so
+// that the fetched records are garbage at once, and applied in one SQLite transaction per this many records
+// or bytes, across fetches (docs/architecture.md, "Restore").
+import type { BatchMessage } from "../kafka/index.ts";
+import { ChangelogBatch } from "../state/changelog-batch.ts";
+
+/** The state layer applies ~240k records/s at 50k-record batches, far fewer alone per ~8k-record fetch. */
+export const restoreBatchRecords = 50_000;
+/** Key and value bytes held per changelog partition before they are applied. */
+export const restoreBatchBytes = 16 * 1024 * 1024;
+
+/**
+ * The most bytes of records one changelog fetch brings, all its partitions together. A fetch's records are
+ * decoded at once and live until every partition of it is handled: with a 1 MiB share for each of many
+ * partitions, a restore kept hundreds of MB of them on the V8 heap (bench/README.md).
+ */
+export const changelogFetchMaxBytes = 1024 * 1024;
+
+export class PendingChangelog {
+  readonly batch = new ChangelogBatch();
+  /** The offset after the last record read (records without a key included); undefined once applied. */
+  next: bigint | undefined;
+
+  /** Copies the records with a key in (null-key records only move `next`); true once the batch is full. */
+  add(messages: readonly BatchMessage[]): boolean {
+    if (messages.length === 0) return false;
+    const batch = this.batch;
+    for (const m of messages) if (m.key !== null) batch.add(m.key, m.value);
+    this.next = BigInt(messages[messages.length - 1]!.offset) + 1n;
+    return batch.length >= restoreBatchRecords || batch.bytes >= restoreBatchBytes;
+  }
+
+  /** Whether records were read since the last apply. */
+  get unapplied(): boolean {
+    return this.next !== undefined;
+  }
+
+  /** Hands the batch and the offset after it to `apply`, then empties it (also when `apply` throws). */
+  applyWith<T>(apply: (batch: ChangelogBatch, next: bigint) => T): T | undefined {
+    const next = this.next;
+    if (next === undefined) return undefined;
+    try {
+      return apply(this.batch, next);
+    } finally {
+      this.batch.clear();
+      this.next = undefined;
+    }
+  }
+}

@@ -1,0 +1,180 @@
+// Changelog records read for restore (and by standby tasks), held compactly until they are applied in one
+// SQLite transaction: their key and value bytes copied into one growing buffer, with a fixed-size entry per
+// record. Holding the fetched records themselves kept every fetch's decoded objects (and the response buffers
+// their bytes are views of) alive until the batch was applied: hundreds of MB of V8 heap during a large
+// restore, promoted to the old generation and collected there (docs/architecture.md, "Restore").
+import type { RestoreRecord } from "./types.ts";
+
+/** Per record: where its key starts in `data`, the key's length, the value's length (-1: a tombstone). */
+const FIELDS = 3;
+const TOMBSTONE = -1;
+/** packedOrder() keeps a record's index in 16 bits. */
+const MAX_PACKED_RECORDS = 1 << 16;
+/** The 32-bit halves of a 64-bit element, in the platform's byte order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HIGH = LITTLE_ENDIAN ? 1 : 0;
+const LOW = LITTLE_ENDIAN ? 0 : 1;
+
+export class ChangelogBatch {
+  private data: Buffer;
+  private entries: Int32Array;
+  private used = 0;
+  private count = 0;
+
+  constructor(initialBytes = 4096, initialRecords = 128) {
+    this.data = Buffer.allocUnsafe(initialBytes);
+    this.entries = new Int32Array(initialRecords * FIELDS);
+  }
+
+  /** A batch holding `records` in their order. */
+  static of(records: Iterable<RestoreRecord>): ChangelogBatch {
+    const batch = new ChangelogBatch();
+    for (const r of records) batch.add(r.key, r.value);
+    return batch;
+  }
+
+  /** Records added since the last clear(). */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Key and value bytes held. */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** Copies the record's bytes in (the caller's buffers are not kept). `value` null: a tombstone. */
+  add(key: Buffer, value: Buffer | null): void {
+    const size = key.length + (value === null ? 0 : value.length);
+    if (this.used + size > this.data.length) this.growData(this.used + size);
+    if ((this.count + 1) * FIELDS > this.entries.length) this.growEntries();
+    const at = this.count * FIELDS;
+    this.entries[at] = this.used;
+    this.entries[at + 1] = key.length;
+    this.used += key.copy(this.data, this.used);
+    if (value === null) {
+      this.entries[at + 2] = TOMBSTONE;
+    } else {
+      this.entries[at + 2] = value.length;
+      this.used += value.copy(this.data, this.used);
+    }
+    this.count += 1;
+  }
+
+  /** Forgets the records; the memory is kept for the next batch. */
+  clear(): void {
+    this.used = 0;
+    this.count = 0;
+  }
+
+  /** The key of record `i`: a view of the batch's bytes, valid until clear() or the next add(). */
+  key(i: number): Buffer {
+    const start = this.entries[i * FIELDS]!;
+    return this.data.subarray(start, start + this.entries[i * FIELDS + 1]!);
+  }
+
+  /** The value of record `i` (null: a tombstone): a view, as key(). */
+  value(i: number): Buffer | null {
+    const at = i * FIELDS;
+    const length = this.entries[at + 2]!;
+    if (length === TOMBSTONE) return null;
+    const start = this.entries[at]! + this.entries[at + 1]!;
+    return this.data.subarray(start, start + length);
+  }
+
+  isTombstone(i: number): boolean {
+    return this.entries[i * FIELDS + 2] === TOMBSTONE;
+  }
+
+  /**
+   * The records that decide each key's state, in key order (unsigned bytes, as the stores order keys): for
+   * each key, the last record of it in the batch.
+   */
+  latestInKeyOrder(): Uint32Array {
+    const n = this.count;
+    const order = n <= MAX_PACKED_RECORDS ? this.packedOrder() : this.comparedOrder(new Uint32Array(n).map((_, i) => i));
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      if (i + 1 < n && this.sameKey(order[i]!, order[i + 1]!)) continue;
+      order[kept++] = order[i]!;
+    }
+    return order.subarray(0, kept);
+  }
+
+  /**
+   * Record indices in key order, ties by arrival. Sorting was the largest cost of applying a batch in JS
+   * (bench/README.md), so the records are first sorted natively as 64-bit numbers: the 6 bytes after the prefix
+   * all keys share, then the index; only records whose 6 bytes tie are then compared byte by byte.
+   */
+  private packedOrder(): Uint32Array {
+    const n = this.count;
+    const { data, entries } = this;
+    let common = n > 0 ? entries[1]! : 0;
+    const first = entries[0]!;
+    for (let i = 1; i < n && common > 0; i++) {
+      const start = entries[i * FIELDS]!;
+      const length = Math.min(common, entries[i * FIELDS + 1]!);
+      let k = 0;
+      while (k < length && data[start + k] === data[first + k]) k++;
+      common = k;
+    }
+    const packed = new BigUint64Array(n);
+    const words = new Uint32Array(packed.buffer);
+    for (let i = 0; i < n; i++) {
+      const start = entries[i * FIELDS]! + common;
+      const length = entries[i * FIELDS + 1]! - common;
+      // Bytes past a key's end count as 0: a shorter key then ties with (never sorts after) a longer one.
+      const b = (k: number) => (k < length ? data[start + k]! : 0);
+      words[2 * i + HIGH] = ((b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3)) >>> 0;
+      words[2 * i + LOW] = ((b(4) << 24) | (b(5) << 16) | i) >>> 0;
+    }
+    packed.sort();
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = words[2 * i + LOW]! & 0xffff;
+    for (let i = 0; i < n; ) {
+      let end = i + 1;
+      while (end < n && words[2 * end + HIGH] === words[2 * i + HIGH] && words[2 * end + LOW]! >>> 16 === words[2 * i + LOW]! >>> 16) end++;
+      if (end - i > 1) this.comparedOrder(order.subarray(i, end));
+      i = end;
+    }
+    return order;
+  }
+
+  /** Sorts `order` (record indices) by key bytes, ties by index. */
+  private comparedOrder(order: Uint32Array): Uint32Array {
+    const { data, entries } = this;
+    return order.sort((a, b) => {
+      let x = entries[a * FIELDS]!;
+      let y = entries[b * FIELDS]!;
+      const xEnd = x + entries[a * FIELDS + 1]!;
+      const yEnd = y + entries[b * FIELDS + 1]!;
+      for (; x < xEnd && y < yEnd; x++, y++) {
+        const d = data[x]! - data[y]!;
+        if (d !== 0) return d;
+      }
+      return xEnd - x - (yEnd - y) || a - b;
+    });
+  }
+
+  private sameKey(a: number, b: number): boolean {
+    const { data, entries } = this;
+    const length = entries[a * FIELDS + 1]!;
+    if (length !== entries[b * FIELDS + 1]) return false;
+    const x = entries[a * FIELDS]!;
+    const y = entries[b * FIELDS]!;
+    for (let k = 0; k < length; k++) if (data[x + k] !== data[y + k]) return false;
+    return true;
+  }
+
+  private growData(needed: number): void {
+    const next = Buffer.allocUnsafe(Math.max(needed, this.data.length * 2));
+    this.data.copy(next, 0, 0, this.used);
+    this.data = next;
+  }
+
+  private growEntries(): void {
+    const next = new Int32Array(this.entries.length * 2);
+    next.set(this.entries);
+    this.entries = next;
+  }
+}
