@@ -3,6 +3,9 @@
 // replica, catches up its copy); after a steady hold the active's instance is SIGKILLed. The figure is the time
 // from the kill to the first output of the task that a read_committed consumer receives with a broker append
 // time after the kill: the first committed output on the new owner.
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { kafkaStreamsAvailable } from "../baselines/kafka-streams.ts";
 import type { BenchContext } from "./context.ts";
 import { startKafkaStreamsInstance, startWeirInstance, type FailoverInstance, type FailoverSettings } from "./failover.ts";
@@ -56,9 +59,10 @@ async function runFailover(ctx: BenchContext, system: string, standbys: number):
   const output = await ctx.topic(`w7-${label}-out`, { partitions: 1, config: { "message.timestamp.type": "LogAppendTime" } });
   const appId = `bench-w7-${label}-${ctx.runId}`;
   const keys = ctx.sizes.failoverKeys;
-  // The store's changelog written beforehand (as W4's): A restores it at start, B's standby reads it.
+  // The store's changelog written beforehand (W4's records): A restores it at start, B's standby reads it. Its
+  // keys (`stored-<i>`) are none of the input's (`key-<k>`), so that processing never reads a preloaded value.
   const changelog = await ctx.createTopic(`${appId}-counts-changelog`, { partitions: 1, config: { "cleanup.policy": "compact" } });
-  const loaded = await loadTopic(ctx.brokers, changelog, keys, (i) => countChangelogRecord(i, 1));
+  const loaded = await loadTopic(ctx.brokers, changelog, keys, (i) => ({ ...countChangelogRecord(i, 1), key: Buffer.from(`stored-${i}`) }));
   ctx.log(`W7 ${system}, ${standbys} standby: ${keys} changelog records loaded in ${Math.round(loaded.ms)} ms`);
   const settings: FailoverSettings = { brokers: ctx.brokers, appId, input, output, sessionTimeoutMs, standbys };
   const start = system === "Kafka Streams" ? (name: string) => Promise.resolve(startKafkaStreamsInstance(settings)(name)) : (name: string) => startWeirInstance(settings, name);
@@ -106,6 +110,10 @@ async function runFailover(ctx: BenchContext, system: string, standbys: number):
     };
     ctx.log(`W7 ${system}, ${standbys} standby: ${JSON.stringify(result)}`);
     return result;
+  } catch (err) {
+    // The instances' whole output, for the cause (the error carries only their last lines).
+    for (const i of instances) writeFileSync(join(tmpdir(), `${appId}-${i.name}.log`), [...i.run.stderr, ...i.run.stdout].join("\n"));
+    throw new Error(`(the instances' output: ${join(tmpdir(), `${appId}-<A|B>.log`)}) ${(err as Error).message}`, { cause: err });
   } finally {
     await feed?.stop().catch((err: unknown) => ctx.log(`W7 ${system}: ${(err as Error).message}`));
     await collector.stop();

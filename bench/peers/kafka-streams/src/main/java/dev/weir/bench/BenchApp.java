@@ -144,6 +144,8 @@ public final class BenchApp {
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
       if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) running.countDown();
+      // A client in ERROR processes nothing more: a continuous run ends rather than wait for a SIGTERM.
+      if (now == KafkaStreams.State.ERROR && continuous) new Thread(() -> System.exit(1)).start();
       if (now == KafkaStreams.State.RUNNING && (workload.equals("w7") || workload.equals("w8"))) printTasks(streams);
     });
     RestoreTimes restore = new RestoreTimes(workload.equals("w7"));
