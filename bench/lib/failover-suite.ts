@@ -31,6 +31,8 @@ interface Failover {
   readonly resumeMs: number;
   /** Kill → that record's broker append time: when the new owner produced it (its transaction still open). */
   readonly appendedMs: number;
+  /** Kill → the new owner's first sight of the rebalance (Weir: its "tasks assigned" log; Kafka Streams: REBALANCING). */
+  readonly rebalanceMs: number | undefined;
   /** Kill → the task running on the new owner (Weir: "task running"; Kafka Streams: RUNNING with the task active). */
   readonly runningMs: number | undefined;
   /** Changelog records the new owner restored into the task after the kill. */
@@ -100,9 +102,11 @@ async function runFailover(ctx: BenchContext, system: string, standbys: number):
       return i >= 0 ? i : undefined;
     });
     const running = survivor.taskRunningSince(kill);
+    const rebalance = survivor.rebalanceSince(kill);
     const result: Failover = {
       resumeMs: collector.arrivals[0]![index]! - kill,
       appendedMs: collector.times[0]![index]! - kill,
+      rebalanceMs: rebalance === undefined ? undefined : rebalance - kill,
       runningMs: running === undefined ? undefined : running - kill,
       restored: survivor.restoredSince(kill),
       killed: victim.name,
@@ -153,9 +157,9 @@ export async function w7(ctx: BenchContext): Promise<WorkloadResult[]> {
     }
     const notes = [
       `one input partition (one task, W2's count, exactly-once, commit interval 100 ms), its store's changelog loaded with ${ctx.sizes.failoverKeys.toLocaleString("en")} keys beforehand; a producer sends ${ctx.sizes.failoverRate.toLocaleString("en")} records/s (new keys) from A's task running to the end; instance B is started once A outputs, and once B joined (with a standby: its standby within ${caughtUpLag.toLocaleString("en")} records of the changelog's end) both run ${holdMs / 1000} s before the active's instance gets SIGKILL`,
-      `resume ms = the time a read_committed consumer (fetch wait 100 ms) received the first output record of the task whose broker append time (LogAppendTime) is after the kill, minus the kill; "appended ms" is that record's append time minus the kill (the new owner produced it; visible once its transaction committed)`,
+      `resume ms = the time a read_committed consumer (fetch wait 100 ms) received the first output record of the task whose broker append time (LogAppendTime) is after the kill, minus the kill; "appended ms" is that record's append time minus the kill (the new owner produced it; visible once its transaction committed); "rebalance seen ms": the new owner's first "tasks assigned" log line after the kill (Weir) or its first transition to REBALANCING (Kafka Streams); "task running ms": its "task running" log line (Weir) or RUNNING with the task active (Kafka Streams)`,
       `session timeout ${sessionTimeoutMs / 1000} s and heartbeat 3 s on both (Weir's sessionTimeoutMs; Kafka Streams' session.timeout.ms), transaction timeout 10 s on both, no static membership; the killed instance's open transaction holds the output's last stable offset until the broker aborts it (transaction timeout, checked every 10 s by default)`,
-      ...[...runs].map(([system, r]) => `${system}, ${standbys} standby: killed ${r.killed}; B ready ${(r.readyMs / 1000).toFixed(1)} s after its start; after the kill: task running ${r.runningMs === undefined ? "–" : `${(r.runningMs / 1000).toFixed(1)} s`}, first output appended ${(r.appendedMs / 1000).toFixed(1)} s, received ${(r.resumeMs / 1000).toFixed(1)} s; ${r.restored.toLocaleString("en")} records restored by the new owner`),
+      ...[...runs].map(([system, r]) => `${system}, ${standbys} standby: killed ${r.killed}; B ready ${(r.readyMs / 1000).toFixed(1)} s after its start; after the kill: rebalance seen ${r.rebalanceMs === undefined ? "–" : `${(r.rebalanceMs / 1000).toFixed(1)} s`}, task running ${r.runningMs === undefined ? "–" : `${(r.runningMs / 1000).toFixed(1)} s`}, first output appended ${(r.appendedMs / 1000).toFixed(1)} s, received ${(r.resumeMs / 1000).toFixed(1)} s; ${r.restored.toLocaleString("en")} records restored by the new owner`),
     ];
     results.push(
       finish(
@@ -173,6 +177,7 @@ export async function w7(ctx: BenchContext): Promise<WorkloadResult[]> {
             metrics: {
               "resume ms": summarize([r.resumeMs]),
               "appended ms": summarize([r.appendedMs]),
+              ...(r.rebalanceMs === undefined ? {} : { "rebalance seen ms": summarize([r.rebalanceMs]) }),
               ...(r.runningMs === undefined ? {} : { "task running ms": summarize([r.runningMs]) }),
               "restored records": summarize([r.restored]),
             },

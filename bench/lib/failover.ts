@@ -15,6 +15,8 @@ export interface FailoverInstance {
   joined(): boolean;
   /** Its standby's lag in records (changelog end − its position), undefined while it has none. */
   standbyLag(): Promise<number | undefined>;
+  /** The first time (epoch ms) at or after `since` a rebalance reached the instance (Weir: "tasks assigned"; Kafka Streams: REBALANCING). */
+  rebalanceSince(since: number): number | undefined;
   /** The first time (epoch ms) at or after `since` the task ran here: restored and processing. */
   taskRunningSince(since: number): number | undefined;
   /** Changelog records restored into the active task here at or after `since` (a standby's own reading excluded). */
@@ -81,6 +83,7 @@ export async function startWeirInstance(settings: FailoverSettings, name: string
         return undefined;
       }
     },
+    rebalanceSince: (since) => lines().find((l) => l.msg === "tasks assigned" && (l.time ?? 0) >= since)?.time,
     taskRunningSince: (since) => lines().find((l) => l.msg === "task running" && (l.time ?? 0) >= since)?.time,
     restoredSince: (since) => lines().filter((l) => l.msg === "restore done" && (l.time ?? 0) >= since).reduce((n, l) => n + (l.restored ?? 0), 0),
     cleanup,
@@ -101,7 +104,7 @@ export function startKafkaStreamsInstance(settings: FailoverSettings): (name: st
       standbyReplicas: settings.standbys,
     });
     // BenchApp.java (w7): {"event":"tasks","time","active","standby"} at each RUNNING, {"event":"standby","time","lag"}
-    // as its standby reads, {"event":"restored","time","records"} at each restore's end.
+    // as its standby reads, {"event":"restored","time","records"} at each restore's end, {"event":"rebalancing","time"}.
     type Event = { event: string; time: number; active?: string[]; standby?: string[]; lag?: number; records?: number };
     const events = () => run.stdout.filter((l) => l.startsWith('{"event":')).map((l) => JSON.parse(l) as Event);
     const tasks = () => events().filter((e) => e.event === "tasks");
@@ -117,6 +120,7 @@ export function startKafkaStreamsInstance(settings: FailoverSettings): (name: st
         const lag = events().filter((e) => e.event === "standby" && e.time >= Date.now() - 2000).at(-1)?.lag;
         return Promise.resolve(lag);
       },
+      rebalanceSince: (since) => events().find((e) => e.event === "rebalancing" && e.time >= since)?.time,
       taskRunningSince: (since) => tasks().find((e) => e.time >= since && (e.active?.length ?? 0) > 0)?.time,
       restoredSince: (since) => events().filter((e) => e.event === "restored" && e.time >= since).reduce((n, e) => n + (e.records ?? 0), 0),
       cleanup,

@@ -6,7 +6,8 @@
 // every instance prints {"event":"tasks","time","active","standby"} each time it enters RUNNING, with its tasks.
 // W7 (failover) is the same count with standby replicas: besides the tasks it prints {"event":"standby","time",
 // "lag"} as its standby catches up (changelog end − position after each batch, StandbyUpdateListener), and
-// {"event":"restored","time","records"} at each restore's end (how much the new owner replayed).
+// {"event":"restored","time","records"} at each restore's end (how much the new owner replayed), and
+// {"event":"rebalancing","time"} each time the client enters REBALANCING.
 // Bounded: runs until the group's committed offsets reach the input's end offsets noted at start,
 // then prints one JSON line {"startMs","endMs",...} and exits. Continuous (W5): prints {"event":"running"}
 // once running and stops at SIGTERM. W4 prints the restore's figures once every store is restored.
@@ -146,6 +147,10 @@ public final class BenchApp {
       if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) running.countDown();
       // A client in ERROR processes nothing more: a continuous run ends rather than wait for a SIGTERM.
       if (now == KafkaStreams.State.ERROR && continuous) new Thread(() -> System.exit(1)).start();
+      if (now == KafkaStreams.State.REBALANCING && workload.equals("w7")) {
+        System.out.printf("{\"event\":\"rebalancing\",\"time\":%d}%n", System.currentTimeMillis());
+        System.out.flush();
+      }
       if (now == KafkaStreams.State.RUNNING && (workload.equals("w7") || workload.equals("w8"))) printTasks(streams);
     });
     RestoreTimes restore = new RestoreTimes(workload.equals("w7"));
