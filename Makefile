@@ -45,7 +45,7 @@ help:
 	@echo "make containers - Docker engine + local images, core tests on testcontainers, the compose stack for real (SKIPPED without an engine)"
 	@echo "make k8s-check - validate deploy/kubernetes/ offline (schemas of kubernetes-models, agreement with Weir's config)"
 	@echo "make compat - the core integration tests and the chaos test on Kafka 3.9.2, 4.1.2, 4.4.0 x Node 22, 24 (long; not in make test)"
-	@echo "make bench  - install everything, start Kafka, run the benchmarks (Weir on both clients) and their baselines, W8 scale-out included (QUICK=1: under 6 minutes, without W8)"
+	@echo "make bench  - install everything, start Kafka, run the benchmarks (Weir on both clients) and their baselines, W7 failover and W8 scale-out included (QUICK=1: under 6 minutes, without W7 and W8)"
 	@echo "make bench-profile - the CPU split (client / Weir / SQLite / other) of W1 and W2 on both clients"
 
 node_modules/.package-lock.json: package.json package-lock.json

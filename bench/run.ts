@@ -1,7 +1,7 @@
 // `make bench`: every workload of issue 9 against the broker in KAFKA_BOOTSTRAP_SERVERS, Weir on each of its
 // Kafka clients (@platformatic/kafka, kafkajs), with the baselines measured in the same run; prints a table and
 // writes bench/results/latest.{json,md}.
-//   node bench/run.ts [--quick] [--only K,W1,W2,W3,W4,W5,W6,W8,W9] [--records N] [--reps N] [--out DIR]
+//   node bench/run.ts [--quick] [--only K,W1,W2,W3,W4,W5,W6,W7,W8,W9] [--records N] [--reps N] [--out DIR]
 //                     [--shared-with "who else used the machine"]   (or BENCH_SHARED_WITH)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,6 +11,7 @@ import { MachineLoad } from "./lib/machine-load.ts";
 import { printTable, writeReport } from "./lib/report.ts";
 import type { WorkloadResult } from "./lib/results.ts";
 import { sizesFor, type Sizes } from "./lib/sizes.ts";
+import { w7 } from "./lib/failover-suite.ts";
 import { w5 } from "./lib/latency-suite.ts";
 import { w8 } from "./lib/scale-out-suite.ts";
 import { w9 } from "./lib/partitions-suite.ts";
@@ -40,8 +41,9 @@ const overrides: Partial<Sizes> = {
   ...(args.reps ? { reps: Number(args.reps) } : {}),
 };
 const sizes = sizesFor(args.quick, overrides);
-// W8 (scale-out, ~6 minutes of fixed-rate traffic) and W9 (three input sizes, ~18 runs) are left out of QUICK unless asked for.
-const only = new Set((args.only ?? (args.quick ? "K,W1,W2,W3,W4,W5,W6" : "K,W1,W2,W3,W4,W5,W6,W8,W9")).split(",").map((s) => s.trim().toUpperCase()));
+// W7 (failover, four runs of a minute or more), W8 (scale-out, ~6 minutes of fixed-rate traffic) and W9 (three
+// input sizes, ~18 runs) are left out of QUICK unless asked for (`--quick --only W7` runs W7 at its QUICK size).
+const only = new Set((args.only ?? (args.quick ? "K,W1,W2,W3,W4,W5,W6" : "K,W1,W2,W3,W4,W5,W6,W7,W8,W9")).split(",").map((s) => s.trim().toUpperCase()));
 const ctx = new BenchContext(bootstrap.split(","), sizes);
 const machine = machineInfo();
 const started = Date.now();
@@ -56,7 +58,7 @@ const measure = async (run: () => Promise<WorkloadResult>): Promise<void> => {
   const result = await run();
   workloads.push({ ...result, load: since() });
 };
-/** The same for a workload reported as several results (W8: one per stage and rebalance). */
+/** The same for a workload reported as several results (W7: one per standby count; W8: one per stage and rebalance). */
 const measureAll = async (run: () => Promise<WorkloadResult[]>): Promise<void> => {
   const since = load.mark();
   const results = await run();
@@ -64,7 +66,7 @@ const measureAll = async (run: () => Promise<WorkloadResult[]>): Promise<void> =
   for (const result of results) workloads.push({ ...result, load: during });
 };
 try {
-  // The loaded input topics of K, W1–W3 and W6 (W4, W5 and W8 make their own).
+  // The loaded input topics of K, W1–W3 and W6 (W4, W5, W7 and W8 make their own).
   const inputs = ["K", "W1", "W2", "W3", "W6"].some((w) => only.has(w)) ? await loadInputs(ctx) : undefined;
   if (inputs && only.has("K")) await measure(() => brokerCeiling(ctx, inputs));
   if (inputs && only.has("W1")) {
@@ -79,6 +81,7 @@ try {
     await measure(() => w5(ctx, "at_least_once"));
   }
   if (inputs && only.has("W6")) await measure(() => w6(ctx, inputs.warmup ?? inputs.main));
+  if (only.has("W7")) await measureAll(() => w7(ctx));
   if (only.has("W8")) await measureAll(() => w8(ctx));
   if (only.has("W9")) await measureAll(() => w9(ctx));
 } finally {

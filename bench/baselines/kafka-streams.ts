@@ -22,14 +22,14 @@ export function statestoreCacheMaxBytes(): string | undefined {
 }
 
 export interface KafkaStreamsOptions {
-  readonly workload: "w1" | "w2" | "w3" | "w4" | "w8";
+  readonly workload: "w1" | "w2" | "w3" | "w4" | "w7" | "w8";
   readonly guarantee: "exactly_once" | "at_least_once";
   readonly brokers: readonly string[];
   readonly appId: string;
   readonly input: string;
   readonly output: string;
   readonly continuous?: boolean;
-  /** The consumer's session.timeout.ms (W8 sets Weir's to the same); Kafka Streams' default when unset. */
+  /** The consumer's session.timeout.ms (W7 and W8 set Weir's to the same); Kafka Streams' default when unset. */
   readonly sessionTimeoutMs?: number;
   /** num.standby.replicas; Kafka Streams' default (0) when unset. */
   readonly standbyReplicas?: number;

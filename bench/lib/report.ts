@@ -136,7 +136,7 @@ export function markdown(report: Report): string {
     `Versions: ${Object.entries(machine.versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
     `Sizes: ${sizes.records.toLocaleString("en")} input records of ~200 bytes in 6 partitions, ${sizes.keys.toLocaleString("en")} keys; ` +
       `${sizes.warmupRecords > 0 ? `a warm-up run of ${sizes.warmupRecords.toLocaleString("en")} records per system, then ` : "no warm-up, "}` +
-      `${sizes.reps} measured repetitions (W5: ${sizes.latencyReps} of ${sizes.latencyMs / 1000} s); W4 ${sizes.restoreKeys.toLocaleString("en")} keys, W6 ${sizes.memoryKeys.toLocaleString("en")} keys; W8 ${(sizes.scaleOutRate ?? 0).toLocaleString("en")} records/s into 12 partitions, each stage held ${(sizes.scaleOutStageMs ?? 0) / 1000} s.`,
+      `${sizes.reps} measured repetitions (W5: ${sizes.latencyReps} of ${sizes.latencyMs / 1000} s); W4 ${sizes.restoreKeys.toLocaleString("en")} keys, W6 ${sizes.memoryKeys.toLocaleString("en")} keys; W8 ${(sizes.scaleOutRate ?? 0).toLocaleString("en")} records/s into 12 partitions, each stage held ${(sizes.scaleOutStageMs ?? 0) / 1000} s; W7 a ${(sizes.failoverKeys ?? 0).toLocaleString("en")}-key store, ${(sizes.failoverRate ?? 0).toLocaleString("en")} records/s into 1 partition.`,
     "",
     "## Summary",
     "",

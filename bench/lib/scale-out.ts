@@ -1,4 +1,4 @@
-// W8's traffic: a producer feeding the input at a fixed rate for the whole run, and a read_committed consumer
+// W8's (and W7's) traffic: a producer feeding the input at a fixed rate for the whole run, and a read_committed consumer
 // of the output noting, per input partition, the broker's append time (LogAppendTime) of every output record.
 import { inputValue } from "./records.ts";
 import { kafkaClient, type Message } from "./kafkajs.ts";
@@ -46,7 +46,7 @@ export async function startFeed(brokers: readonly string[], topic: string, parti
       await loop;
       await Promise.all(inFlight);
       await producer.disconnect();
-      if (failure) throw new Error(`W8 feed: ${failure.message}`);
+      if (failure) throw new Error(`feed of ${topic}: ${failure.message}`);
     },
   };
 }

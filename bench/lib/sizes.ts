@@ -19,11 +19,14 @@ export interface Sizes {
   /** W8: how long each stage is held once the group settled, and the input rate of the whole run. */
   readonly scaleOutStageMs: number;
   readonly scaleOutRate: number;
+  /** W7: keys of the failing-over task's store, and the input rate into its one partition. */
+  readonly failoverKeys: number;
+  readonly failoverRate: number;
 }
 
 export function sizesFor(quick: boolean, overrides: Partial<Sizes> = {}): Sizes {
   const base: Sizes = quick
-    ? { quick, records: 100_000, warmupRecords: 0, reps: 2, keys: 100_000, restoreKeys: 200_000, latencyMs: 8_000, latencyReps: 1, latencyRate: 5_000, memoryKeys: 1_000_000, scaleOutStageMs: 10_000, scaleOutRate: 2_000 }
-    : { quick, records: 1_000_000, warmupRecords: 100_000, reps: 3, keys: 100_000, restoreKeys: 1_000_000, latencyMs: 30_000, latencyReps: 3, latencyRate: 5_000, memoryKeys: 10_000_000, scaleOutStageMs: 20_000, scaleOutRate: 2_000 };
+    ? { quick, records: 100_000, warmupRecords: 0, reps: 2, keys: 100_000, restoreKeys: 200_000, latencyMs: 8_000, latencyReps: 1, latencyRate: 5_000, memoryKeys: 1_000_000, scaleOutStageMs: 10_000, scaleOutRate: 2_000, failoverKeys: 100_000, failoverRate: 1_000 }
+    : { quick, records: 1_000_000, warmupRecords: 100_000, reps: 3, keys: 100_000, restoreKeys: 1_000_000, latencyMs: 30_000, latencyReps: 3, latencyRate: 5_000, memoryKeys: 10_000_000, scaleOutStageMs: 20_000, scaleOutRate: 2_000, failoverKeys: 1_000_000, failoverRate: 1_000 };
   return { ...base, ...overrides };
 }

@@ -1,9 +1,13 @@
 // Weir's benchmark workloads (bench/README.md) written as a Kafka Streams app, run by bench/run.ts.
-// Arguments are key=value: workload (w1 | w2 | w3 | w4 | w8), guarantee (exactly_once | at_least_once),
+// Arguments are key=value: workload (w1 | w2 | w3 | w4 | w7 | w8), guarantee (exactly_once | at_least_once),
 // bootstrap, input, output, appId, stateDir, mode (bounded | continuous), and optionally cacheMaxBytes
 // (statestore.cache.max.bytes; Kafka Streams' default, 10 MiB, when absent), sessionTimeoutMs and
 // standbyReplicas (num.standby.replicas). W8 (scale-out) is W2's count run continuously by several instances;
-// every instance prints {"event":"tasks","time","active"} each time it enters RUNNING, with its active tasks.
+// every instance prints {"event":"tasks","time","active","standby"} each time it enters RUNNING, with its tasks.
+// W7 (failover) is the same count with standby replicas: besides the tasks it prints {"event":"standby","time",
+// "lag"} as its standby catches up (changelog end − position after each batch, StandbyUpdateListener), and
+// {"event":"restored","time","records"} at each restore's end (how much the new owner replayed), and
+// {"event":"rebalancing","time"} each time the client enters REBALANCING.
 // Bounded: runs until the group's committed offsets reach the input's end offsets noted at start,
 // then prints one JSON line {"startMs","endMs",...} and exits. Continuous (W5): prints {"event":"running"}
 // once running and stops at SIGTERM. W4 prints the restore's figures once every store is restored.
@@ -38,7 +42,9 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -117,7 +123,7 @@ public final class BenchApp {
             return (JsonNode) out;
           })
           .to(output, Produced.with(Serdes.String(), json));
-      case "w2", "w4", "w8" -> builder.stream(input, Consumed.with(Serdes.String(), Serdes.Bytes()))
+      case "w2", "w4", "w7", "w8" -> builder.stream(input, Consumed.with(Serdes.String(), Serdes.Bytes()))
           .groupByKey()
           .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts"))
           .toStream()
@@ -139,10 +145,17 @@ public final class BenchApp {
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
       if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.currentTimeMillis())) running.countDown();
-      if (now == KafkaStreams.State.RUNNING && workload.equals("w8")) printTasks(streams);
+      // A client in ERROR processes nothing more: a continuous run ends rather than wait for a SIGTERM.
+      if (now == KafkaStreams.State.ERROR && continuous) new Thread(() -> System.exit(1)).start();
+      if (now == KafkaStreams.State.REBALANCING && workload.equals("w7")) {
+        System.out.printf("{\"event\":\"rebalancing\",\"time\":%d}%n", System.currentTimeMillis());
+        System.out.flush();
+      }
+      if (now == KafkaStreams.State.RUNNING && (workload.equals("w7") || workload.equals("w8"))) printTasks(streams);
     });
-    RestoreTimes restore = new RestoreTimes();
+    RestoreTimes restore = new RestoreTimes(workload.equals("w7"));
     streams.setGlobalStateRestoreListener(restore);
+    if (workload.equals("w7")) streams.setStandbyUpdateListener(new StandbyLag());
     long launchedAt = System.currentTimeMillis();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(30))));
     streams.start();
@@ -194,8 +207,31 @@ public final class BenchApp {
         .map(t -> "\"" + t.taskId() + "\"")
         .sorted()
         .collect(Collectors.joining(","));
-    System.out.printf("{\"event\":\"tasks\",\"time\":%d,\"active\":[%s]}%n", System.currentTimeMillis(), active);
+    String standby = streams.metadataForLocalThreads().stream()
+        .flatMap(t -> t.standbyTasks().stream())
+        .map(t -> "\"" + t.taskId() + "\"")
+        .sorted()
+        .collect(Collectors.joining(","));
+    System.out.printf("{\"event\":\"tasks\",\"time\":%d,\"active\":[%s],\"standby\":[%s]}%n", System.currentTimeMillis(), active, standby);
     System.out.flush();
+  }
+
+  /** W7: a standby's lag (changelog end − its position) after each batch it applied, at most every 500 ms. */
+  static final class StandbyLag implements StandbyUpdateListener {
+    private final AtomicLong printedAt = new AtomicLong();
+
+    public void onUpdateStart(TopicPartition tp, String store, long startingOffset) {}
+
+    public void onBatchLoaded(TopicPartition tp, String store, TaskId task, long batchEndOffset, long batchSize, long currentEndOffset) {
+      long now = System.currentTimeMillis();
+      if (now - printedAt.get() < 500) return;
+      printedAt.set(now);
+      // batchEndOffset is the offset of the batch's last record: the next to apply is one past it.
+      System.out.printf("{\"event\":\"standby\",\"time\":%d,\"lag\":%d}%n", now, Math.max(0, currentEndOffset - batchEndOffset - 1));
+      System.out.flush();
+    }
+
+    public void onUpdateSuspended(TopicPartition tp, String store, long storeOffset, long currentEndOffset, SuspendReason reason) {}
   }
 
   /** The first restore's start and the last one's end, over every store partition. */
@@ -203,6 +239,11 @@ public final class BenchApp {
     final AtomicLong first = new AtomicLong();
     final AtomicLong last = new AtomicLong();
     final AtomicLong total = new AtomicLong();
+    private final boolean print;
+
+    RestoreTimes(boolean print) {
+      this.print = print;
+    }
 
     public void onRestoreStart(TopicPartition tp, String store, long start, long end) {
       first.compareAndSet(0, System.currentTimeMillis());
@@ -214,6 +255,10 @@ public final class BenchApp {
 
     public void onRestoreEnd(TopicPartition tp, String store, long totalRestored) {
       last.set(System.currentTimeMillis());
+      if (print) {
+        System.out.printf("{\"event\":\"restored\",\"time\":%d,\"records\":%d}%n", last.get(), totalRestored);
+        System.out.flush();
+      }
     }
   }
 }
