@@ -23,3 +23,18 @@ test("a topic that also fits a longer application id with an existing group is l
 test("without a group of the longer id, a look-alike topic is the application's", () => {
   assert.deepEqual(internalTopics("pay", ["pay-eu-totals-changelog"], ["pay", "payments"]).mine, ["pay-eu-totals-changelog"]);
 });
+
+test("--state-dir also finds the state of each worker of weir run --workers: <stateDir>/worker-<i>/<applicationId>", async () => {
+  const { mkdtempSync, mkdirSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { workerStateDirs } = await import("./reset.ts");
+  const dir = mkdtempSync(join(tmpdir(), "weir-reset-"));
+  try {
+    for (const d of ["worker-0/pay", "worker-1/pay", "worker-2/other", "workers/pay", "pay"]) mkdirSync(join(dir, d), { recursive: true });
+    assert.deepEqual(workerStateDirs(dir, "pay"), [join(dir, "worker-0/pay"), join(dir, "worker-1/pay")]);
+    assert.deepEqual(workerStateDirs(join(dir, "missing"), "pay"), []);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
