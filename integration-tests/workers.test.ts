@@ -124,3 +124,15 @@ test("weir run --workers 2: one HTTP port for two members, a killed worker resta
   assert.equal(await weir.exited(60_000), 0, tail());
   assert.deepEqual(pids.filter(alive), [], "no worker process is left");
 });
+
+test("a worker that exits 3 (an input topic is missing) is not restarted: the service stops the others and exits 3", { timeout: 120_000 }, async () => {
+  const output = await topics.create("workers-missing-totals", 2);
+  const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts", "--workers", "2"], {
+    COUNT_INPUT_TOPIC: uniqueName("workers-no-such-topic"),
+    COUNT_OUTPUT_TOPIC: output,
+    WEIR_APPLICATION_ID: uniqueName("workers-missing"),
+  });
+  assert.equal(await weir.exited(60_000), 3, weir.stderr().slice(-4000));
+  assert.equal(weir.logs("worker exited: restarting it").length, 0, "no restart");
+  assert.deepEqual([...workerPids(weir).values()].filter(alive), [], "no worker process is left");
+});
