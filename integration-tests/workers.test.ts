@@ -75,7 +75,7 @@ test("weir run --workers 2: one HTTP port for two members, a killed worker resta
   type Tasks = { instances: { instance: string; applicationServer: string | null; tasks: string[] }[] };
   await eventually("/tasks lists two instances, each with tasks", 60_000, async () => {
     assert.ok(weir.running(), `the service exited with ${weir.child.exitCode}:\n${tail()}`);
-    const { body } = await getJson<Tasks>(`${base}/tasks`).catch(() => ({ body: { instances: [] } as Tasks }));
+    const { body } = await getJson<Tasks>(`${base}/tasks`).catch(() => ({ body: { instances: [] } }));
     return body.instances.length === 2 && body.instances.every((i) => i.tasks.length > 0);
   });
   const { body: tasks } = await getJson<Tasks>(`${base}/tasks`);
@@ -114,7 +114,7 @@ test("weir run --workers 2: one HTTP port for two members, a killed worker resta
   assert.equal(weir.logs("worker exited: restarting it").length, 1, tail());
   await exact("after worker 1 was killed and restarted");
   await eventually("the restarted worker holds tasks again", 60_000, async () => {
-    const { body } = await getJson<Tasks>(`${base}/tasks`).catch(() => ({ body: { instances: [] } as Tasks }));
+    const { body } = await getJson<Tasks>(`${base}/tasks`).catch(() => ({ body: { instances: [] } }));
     return body.instances.length === 2 && body.instances.every((i) => i.tasks.length > 0);
   });
 

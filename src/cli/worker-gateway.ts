@@ -29,7 +29,7 @@ export interface WorkerDirectory {
  * aggregator (the event-loop lag percentiles are averaged, process_start_time_seconds omitted, version info taken once).
  */
 export async function aggregateMetrics(perWorker: readonly (readonly MetricObjectWithValues<MetricValue<string>>[])[]): Promise<{ text: string; contentType: string }> {
-  const registry = AggregatorRegistry.aggregate(perWorker.map((m) => [...m]) as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+  const registry = AggregatorRegistry.aggregate(perWorker.map((m) => [...m]));
   return { text: await registry.metrics(), contentType: registry.contentType };
 }
 
