@@ -136,3 +136,25 @@ test("a worker that exits 3 (an input topic is missing) is not restarted: the se
   assert.equal(weir.logs("worker exited: restarting it").length, 0, "no restart");
   assert.deepEqual([...workerPids(weir).values()].filter(alive), [], "no worker process is left");
 });
+
+test("weir run --until-end --workers 2 stops once the group has committed every input partition up to its end, exit 0", { timeout: 180_000 }, async () => {
+  const input = await topics.create("workers-bounded-payments", 4);
+  const output = await topics.create("workers-bounded-totals", 4);
+  const applicationId = uniqueName("workers-bounded");
+  topics.adopt(`${applicationId}-totals-changelog`);
+  const written = payments({ count: 10_000, keys, seed: 23 });
+  await writePayments(input, written);
+  const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts", "--workers", "2", "--until-end"], {
+    COUNT_INPUT_TOPIC: input,
+    COUNT_OUTPUT_TOPIC: output,
+    WEIR_APPLICATION_ID: applicationId,
+  });
+  assert.equal(await weir.exited(150_000), 0, weir.stderr().slice(-4000));
+  assert.equal(weir.logs("bounded run reached the end offsets noted at start").length, 1);
+  // Both workers ran (neither was started bounded on its own) and the output is exact.
+  assert.deepEqual([...workerPids(weir).keys()].sort(), [0, 1]);
+  const settled = await readSettled(output, written.length, 30_000);
+  const report = verifyCounts(amountsByKey(written), settled);
+  assert.ok(report.ok, describeReport(report));
+  assert.equal(report.outputRecords, written.length);
+});

@@ -48,13 +48,7 @@ program
     const workers = workerCount(workersFlag as string | undefined, process.env);
     const index = workerIndex(process.env);
     if (index === undefined && workers > 1) {
-      if (untilEnd === true) {
-        throw new WeirError(
-          "WEIR_CONFIG_INVALID",
-          "--until-end with --workers > 1: a bounded run ends when its own tasks reach the end offsets, and a worker that ends first leaves its tasks to the others; run --until-end with one worker",
-        );
-      }
-      await supervise(modulePath, overrides, workers);
+      await supervise(modulePath, overrides, workers, untilEnd === true);
       return;
     }
     // Handled from the first moment: a signal at any point of start-up ends the process cleanly (exit 0), and
@@ -95,11 +89,25 @@ program
   });
 
 /** `--workers n` (n > 1): this process supervises n workers, each this command again (worker-supervisor.ts). */
-async function supervise(modulePath: string, overrides: Record<string, unknown>, workers: number): Promise<void> {
+async function supervise(modulePath: string, overrides: Record<string, unknown>, workers: number, untilEnd: boolean): Promise<void> {
   // Loaded here too, so that a bad module or configuration fails once (exit 2) before any worker starts.
-  const config = resolveAppConfig(await loadApp(modulePath), overrides);
+  const definition = await loadApp(modulePath);
+  const config = resolveAppConfig(definition, overrides);
+  const topology = definition.topology.forApplication(config.applicationId);
+  if (untilEnd && topology.repartitionTopics.length > 0) {
+    throw new WeirError("WEIR_CONFIG_INVALID", `--until-end does not support topologies with repartition topics yet (${topology.repartitionTopics.map((r) => r.name).join(", ")})`);
+  }
   const logger = createLogger(config.logLevel, { app: config.applicationId, supervisor: true });
-  const supervisor = new WorkerSupervisor({ workers, script: process.argv[1]!, args: process.argv.slice(2), config, logger });
+  // --until-end is the supervisor's: each worker runs unbounded, and the service stops when the group is at the end.
+  const args = process.argv.slice(2).filter((a) => a !== "--until-end");
+  const supervisor = new WorkerSupervisor({
+    workers,
+    script: process.argv[1]!,
+    args,
+    config,
+    logger,
+    ...(untilEnd ? { untilEnd: { topics: topology.sourceTopics() } } : {}),
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;

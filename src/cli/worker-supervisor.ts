@@ -4,8 +4,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { Logger } from "pino";
+import { createKafkaClient, type KafkaClient, type TopicAdmin } from "../kafka/index.ts";
+import { waitForBroker } from "../runtime/broker-wait.ts";
 import type { WeirConfig } from "../runtime/config.ts";
 import { workerIndexVariable } from "../runtime/worker-settings.ts";
+import { noteEndOffsets, reachedEnd, type EndOffsets } from "./bounded-service.ts";
 import { defaultLimits, RestartPolicy } from "./restart-policy.ts";
 import { startGateway, type Gateway, type WorkerReport } from "./worker-gateway.ts";
 
@@ -47,7 +50,12 @@ export interface SupervisorOptions {
   readonly args: readonly string[];
   readonly config: WeirConfig;
   readonly logger: Logger;
+  /** `--until-end`: the input topics whose end offsets, noted at start, end the run (bounded-service.ts). */
+  readonly untilEnd?: { readonly topics: readonly string[] };
 }
+
+/** How often a bounded service reads the group's committed offsets. */
+const boundedCheckMs = 200;
 
 export class WorkerSupervisor {
   private readonly options: SupervisorOptions;
@@ -58,6 +66,9 @@ export class WorkerSupervisor {
   private forcedExitCode: number | undefined;
   private readonly exitCodes: (number | string)[] = [];
   private nextRequest = 0;
+  /** Aborted by stop(): a broker wait of start-up ends at once. */
+  private readonly startup = new AbortController();
+  private bounded: { kafka: KafkaClient; admin: TopicAdmin; noted?: EndOffsets; timer?: NodeJS.Timeout } | undefined;
   private resolveDone!: (exitCode: number) => void;
   /** Resolves with the service's exit code once every worker has exited. */
   readonly done: Promise<number> = new Promise((resolve) => (this.resolveDone = resolve));
@@ -78,10 +89,12 @@ export class WorkerSupervisor {
         logger,
       );
     }
+    if (this.options.untilEnd) await this.noteEnds(this.options.untilEnd.topics);
     logger.info({ workers: this.workers.length }, "starting workers");
     // A signal during the steps above: no worker is started.
     if (this.stopping) return this.finishIfAllExited();
     for (const worker of this.workers) this.spawn(worker);
+    if (this.bounded) this.bounded.timer = setInterval(() => void this.stopIfAtEnd(), boundedCheckMs);
   }
 
   get httpPort(): number | undefined {
@@ -93,6 +106,7 @@ export class WorkerSupervisor {
     if (this.stopping) return;
     this.stopping = true;
     this.forcedExitCode = exitCode;
+    this.startup.abort();
     this.options.logger.info("stopping workers");
     for (const worker of this.workers) {
       clearTimeout(worker.restartTimer);
@@ -112,6 +126,33 @@ export class WorkerSupervisor {
   kill(): void {
     this.forcedExitCode = 1;
     for (const worker of this.workers) worker.child?.kill("SIGKILL");
+  }
+
+  private async noteEnds(topics: readonly string[]): Promise<void> {
+    const { config, logger } = this.options;
+    const kafka = createKafkaClient(config.kafkaClient, { ...config.kafka, clientId: `${config.clientId}-supervisor`, brokers: config.brokers }, logger);
+    this.bounded = { kafka, admin: kafka.admin() };
+    const waiting = { brokers: config.brokers, timeoutMs: config.startupTimeoutMs, connectionTimeoutMs: config.kafka.connectionTimeoutMs };
+    await waitForBroker({ ...waiting, signal: this.startup.signal, logger, onWaiting: () => undefined });
+    if (this.stopping) return;
+    this.bounded.noted = await noteEndOffsets(this.bounded.admin, topics);
+  }
+
+  private checking = false;
+  private async stopIfAtEnd(): Promise<void> {
+    const bounded = this.bounded;
+    if (!bounded?.noted || this.stopping || this.checking) return;
+    this.checking = true;
+    try {
+      const committed = await bounded.admin.committedOffsets(this.options.config.applicationId, this.options.untilEnd!.topics);
+      if (this.stopping || !reachedEnd(bounded.noted, committed)) return;
+      this.options.logger.info("bounded run reached the end offsets noted at start");
+      this.stop();
+    } catch (err) {
+      this.options.logger.warn({ err }, "could not read the group's committed offsets; trying again");
+    } finally {
+      this.checking = false;
+    }
   }
 
   private spawn(worker: Worker): void {
@@ -171,7 +212,12 @@ export class WorkerSupervisor {
   private finishIfAllExited(): void {
     if (!this.stopping || this.workers.some((w) => w.child !== undefined)) return;
     const exitCode = this.forcedExitCode ?? (this.exitCodes.every((c) => c === 0) ? 0 : 1);
-    void (this.gateway?.close() ?? Promise.resolve()).catch(() => undefined).finally(() => {
+    clearInterval(this.bounded?.timer);
+    const closed = Promise.all([
+      this.gateway?.close(),
+      this.bounded?.admin.close().then(() => this.bounded?.kafka.close()),
+    ]);
+    void closed.catch(() => undefined).finally(() => {
       this.options.logger.info({ exitCode }, "workers stopped");
       this.resolveDone(exitCode);
     });
