@@ -82,13 +82,25 @@ test("weir run --workers 2: one HTTP port for two members, a killed worker resta
   assert.deepEqual(tasks.instances.flatMap((i) => i.tasks).sort(), ["0_0", "0_1", "0_2", "0_3"], JSON.stringify(tasks));
   assert.ok(tasks.instances.every((i) => i.applicationServer !== `127.0.0.1:${port}`), "each worker advertises its own port, not the public one");
 
-  // /metrics: the counters of both workers summed.
-  const consumed = async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith("weir_records_consumed_total{") && l.includes(`topic="${input}"`));
+  // /metrics: the counters of both workers summed. Output records count at commit: one per input record. Input
+  // records count as processed, so a batch whose commit the start-up rebalance refused (its task moved to the other
+  // worker, which processed it again) counts twice: the public figure is the sum of the workers' own.
+  const metric = async (url: string, name: string, topic: string) => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(`topic="${topic}"`));
     return line === undefined ? 0 : Number(line.split(" ").at(-1));
   };
-  await eventually(`weir_records_consumed_total = ${written.length}`, 30_000, async () => (await consumed()) === written.length);
+  let produced = 0;
+  await eventually(`weir_records_produced_total = ${written.length}`, 30_000, async () => (produced = await metric(base, "weir_records_produced_total", output)) === written.length).catch(
+    (err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}: it is ${produced}\n${tail()}`);
+    },
+  );
+  const workerUrls = tasks.instances.map((i) => `http://${i.applicationServer}`);
+  const perWorker = await Promise.all(workerUrls.map((url) => metric(url, "weir_records_consumed_total", input)));
+  const consumed = await metric(base, "weir_records_consumed_total", input);
+  assert.equal(consumed, perWorker[0]! + perWorker[1]!, `the public figure is the workers' sum (${perWorker.join(" + ")})`);
+  assert.ok(consumed >= written.length, `${consumed} records consumed of ${written.length} written`);
 
   // Interactive queries through the public port: every key answers, whichever worker owns its task.
   const expected = amountsByKey(written);
