@@ -170,3 +170,25 @@ test("weir run --until-end --workers 2 stops once the group has committed every 
   assert.ok(report.ok, describeReport(report));
   assert.equal(report.outputRecords, written.length);
 });
+
+test("a supervisor killed with SIGKILL leaves no worker behind: each stops as on SIGTERM", { timeout: 120_000 }, async () => {
+  const input = await topics.create("workers-orphan-payments", 2);
+  const output = await topics.create("workers-orphan-totals", 2);
+  const applicationId = uniqueName("workers-orphan");
+  topics.adopt(`${applicationId}-totals-changelog`);
+  const weir = startWeir(["run", "integration-tests/apps/count-and-sum.ts", "--workers", "2"], {
+    COUNT_INPUT_TOPIC: input,
+    COUNT_OUTPUT_TOPIC: output,
+    WEIR_APPLICATION_ID: applicationId,
+  });
+  await eventually("both workers running", 60_000, () => {
+    assert.ok(weir.running(), weir.stderr().slice(-4000));
+    return new Set(weir.logs("app running").map((l) => l.worker)).size === 2;
+  });
+  const pids = [...workerPids(weir).values()];
+  weir.child.kill("SIGKILL");
+  await weir.exited(10_000);
+  await eventually("both workers gone", 60_000, () => pids.every((pid) => !alive(pid)));
+  // They stopped as on a signal: each logged its clean stop.
+  assert.equal(weir.logs("app stopped").filter((l) => l.state === "stopped").length, 2, weir.stderr().slice(-4000));
+});
