@@ -50,7 +50,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Request headers not passed on to a worker (hop-by-hop, or set again by fetch). */
+/** Headers not passed on between a client and a worker (hop-by-hop, or set again by fetch and fastify). */
 const dropped = new Set(["host", "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade"]);
 
 export async function startGateway(workers: WorkerDirectory, options: { host: string; port: number }, logger: Logger): Promise<Gateway> {
@@ -75,8 +75,10 @@ export async function startGateway(workers: WorkerDirectory, options: { host: st
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string" && !dropped.has(name)) headers[name] = value;
     try {
       const answer = await fetch(`http://${worker.host}:${worker.port}${req.url}`, { headers, signal: AbortSignal.timeout(10_000) });
-      const type = answer.headers.get("content-type");
-      if (type) void reply.type(type);
+      // Every header of the answer but the hop-by-hop ones (Retry-After, X-Weir-* and the content type pass on).
+      answer.headers.forEach((value, name) => {
+        if (!dropped.has(name) && name !== "content-encoding") void reply.header(name, value);
+      });
       return reply.code(answer.status).send(Buffer.from(await answer.arrayBuffer()));
     } catch (err) {
       return reply.code(502).send({ error: `the worker at ${worker.host}:${worker.port} did not answer: ${err instanceof Error ? err.message : String(err)}` });
