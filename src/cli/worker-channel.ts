@@ -17,7 +17,11 @@ export function answerSupervisor(started: { readonly app?: App }, stop: () => vo
       send({ kind: "report", id: message.id, health: { healthy: true }, readiness: { ready: false, reason: "loading the module" }, metrics: [] });
       return;
     }
-    void app.metrics.registry.getMetricsAsJSON().then((metrics) => send({ kind: "report", id: message.id, health: app.health(), readiness: app.readiness(), metrics }));
+    void app.metrics.registry
+      .getMetricsAsJSON()
+      .then((metrics) => send({ kind: "report", id: message.id, health: app.health(), readiness: app.readiness(), metrics }))
+      // Unanswered, the supervisor reports this worker as not answering.
+      .catch((err: unknown) => app.logger.warn({ err }, "could not collect metrics for the supervisor"));
   });
   // The supervisor died (SIGKILL, OOM): no worker is left behind, each stops as on SIGTERM.
   process.once("disconnect", stop);
