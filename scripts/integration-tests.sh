@@ -17,6 +17,7 @@ heavy=(
   integration-tests/restore.test.ts
   integration-tests/standby-replicas.test.ts
   integration-tests/registry-outage.test.ts
+  integration-tests/workers.test.ts
   integration-tests/examples/*.test.ts
 )
 alone=(integration-tests/broker-restart.test.ts integration-tests/broker-restart-startup.test.ts)

@@ -36,15 +36,31 @@ function vmHwm(pid: number): number {
   }
 }
 
-// utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+// utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux), with cutime and
+// cstime (16, 17: its children that exited and were waited for) and the live children's own: a `weir run --workers N`
+// supervisor's figure is the whole service's.
 function cpuTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
+    const own = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return own + childPids(pid).reduce((sum, child) => sum + cpuTicks(child), 0);
   } catch {
     return 0;
   }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter((p) => p.trim() !== "").map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** VmHWM of the process plus its live children's: for a supervisor of workers, the sum of each process's peak (an upper bound of the service's). */
+function treeHwm(pid: number): number {
+  return vmHwm(pid) + childPids(pid).reduce((sum, child) => sum + treeHwm(child), 0);
 }
 
 // Open file descriptors that are sockets, from /proc/<pid>/fd.
@@ -94,7 +110,7 @@ export function startChild(command: string, args: readonly string[], env: Record
   let sockets = 0;
   let samples = 0;
   const sample = () => {
-    peak = Math.max(peak, vmHwm(child.pid ?? 0));
+    peak = Math.max(peak, treeHwm(child.pid ?? 0));
     ticks = Math.max(ticks, cpuTicks(child.pid ?? 0));
     if (samples++ % 5 === 0) sockets = Math.max(sockets, openSockets(child.pid ?? 0));
   };
@@ -113,7 +129,7 @@ export function startChild(command: string, args: readonly string[], env: Record
     child,
     stdout,
     stderr,
-    peakRss: () => Math.max(peak, child.exitCode === null ? vmHwm(child.pid ?? 0) : 0),
+    peakRss: () => Math.max(peak, child.exitCode === null ? treeHwm(child.pid ?? 0) : 0),
     cpuMs: () => ticks * 10,
     peakSockets: () => sockets,
     waitForLine: (test, timeoutMs) =>

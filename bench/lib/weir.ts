@@ -56,6 +56,8 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     "--bootstrap-servers",
     options.brokers.join(","),
     ...(options.untilEnd === false ? [] : ["--until-end"]),
+    // BENCH_WEIR_WORKERS=n: `weir run --workers n` (one service of n member processes; CPU and RSS are the whole tree's).
+    ...(process.env.BENCH_WEIR_WORKERS ? ["--workers", process.env.BENCH_WEIR_WORKERS] : []),
   ];
   const run = startChild(process.execPath, args, {
     BENCH_INPUT: options.input,

@@ -131,3 +131,20 @@ test("weir --version prints the version of package.json", async () => {
   assert.equal(code, 0);
   assert.equal(stdout, `${version}\n`);
 });
+
+test("--workers: a bad count names the setting, from the flag or WEIR_WORKERS, and exits 2", async () => {
+  const file = moduleFile("good.ts", goodModule);
+  const bad = await run(["run", file, "--workers", "zero", "--bootstrap-servers", "127.0.0.1:1"]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /--workers: a whole number of worker processes from 1 to 64, got "zero"/);
+  const fromEnv = await run(["run", file, "--bootstrap-servers", "127.0.0.1:1"], { WEIR_WORKERS: "0" });
+  assert.equal(fromEnv.code, 2, fromEnv.stderr);
+  assert.match(fromEnv.stderr, /WEIR_WORKERS: a whole number/);
+});
+
+test("--workers 2 with a module that fails to load fails once, before any worker starts, and exits 2", async () => {
+  const file = moduleFile("throws-workers.ts", `throw new Error("boom at load");\n`);
+  const result = await run(["run", file, "--workers", "2", "--bootstrap-servers", "127.0.0.1:1"]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.doesNotMatch(result.stderr, /worker started/);
+});

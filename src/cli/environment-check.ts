@@ -4,6 +4,8 @@ import { settingVariables } from "../runtime/config.ts";
 
 /** Variables read by Weir's scripts and the `weir` command itself rather than by an app's settings. */
 const toolVariables = [
+  "WEIR_WORKERS",
+  "WEIR_WORKER_INDEX",
   "WEIR_CACHE_DIR",
   "WEIR_NO_REGISTRY",
   "WEIR_NODE_VERSION",

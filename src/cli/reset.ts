@@ -1,6 +1,6 @@
 // `weir reset`: puts an application back at its start, as Kafka Streams' application reset tool does: its
 // internal topics are deleted, its group's committed offsets go back to the earliest offset of its input topics.
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createKafkaClient, type TopicAdmin, type TopicPartitionOffset } from "../kafka/index.ts";
 import { WeirError } from "../runtime/errors.ts";
@@ -13,7 +13,7 @@ export interface ResetOptions {
   readonly dryRun?: boolean;
   /** Comma-separated; default: the topics the group has committed offsets for, less internal topics. */
   readonly inputTopics?: string;
-  /** When given, `<stateDir>/<applicationId>` on this machine is deleted too. */
+  /** When given, `<stateDir>/<applicationId>` on this machine is deleted too, and each `<stateDir>/worker-<i>/<applicationId>` (`weir run --workers`). */
   readonly stateDir?: string;
 }
 
@@ -112,11 +112,13 @@ export async function resetApplication(options: ResetOptions, env: NodeJS.Proces
 
     if (stateDir === undefined) {
       print(`local state not touched: delete <stateDir>/${groupId} on every instance before restarting it (or pass --state-dir here, for this machine)`);
-    } else if (!existsSync(stateDir)) {
-      print(`no local state at ${stateDir}`);
     } else {
-      if (!options.dryRun) rmSync(stateDir, { recursive: true });
-      print(`${would}${options.dryRun ? "delete" : "deleted"} local state ${stateDir}`);
+      const dirs = [stateDir, ...workerStateDirs(resolve(options.stateDir!), groupId)];
+      if (!dirs.some((dir) => existsSync(dir))) print(`no local state at ${stateDir}`);
+      for (const dir of dirs.filter((d) => existsSync(d))) {
+        if (!options.dryRun) rmSync(dir, { recursive: true });
+        print(`${would}${options.dryRun ? "delete" : "deleted"} local state ${dir}`);
+      }
     }
   } catch (err) {
     if (err instanceof WeirError || err instanceof GroupActiveError) throw err;
@@ -125,6 +127,16 @@ export async function resetApplication(options: ResetOptions, env: NodeJS.Proces
   } finally {
     await admin.close();
   }
+}
+
+/** `<stateDir>/worker-<i>/<applicationId>`: the state of the workers of `weir run --workers` (worker-settings.ts). */
+export function workerStateDirs(stateDir: string, applicationId: string): string[] {
+  if (!existsSync(stateDir) || !statSync(stateDir).isDirectory()) return [];
+  return readdirSync(stateDir)
+    .filter((name) => /^worker-\d+$/.test(name))
+    .sort()
+    .map((name) => join(stateDir, name, applicationId))
+    .filter((dir) => existsSync(dir));
 }
 
 async function refuseWhileActive(admin: TopicAdmin, groupId: string): Promise<void> {

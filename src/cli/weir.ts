@@ -3,13 +3,18 @@
 // the developer tools (topics, produce, tail, a local broker).
 // Exit codes: 0 success, 1 the app failed while running, 2 bad usage, configuration or module, 3 a topic is missing.
 import { Command, InvalidArgumentError } from "commander";
-import { App } from "../runtime/app.ts";
+import { App, resolveAppConfig } from "../runtime/app.ts";
+import { WeirError } from "../runtime/errors.ts";
+import { createLogger } from "../runtime/logger.ts";
+import { workerCount, workerIndex } from "../runtime/worker-settings.ts";
 import { addDevCommand, packageVersion } from "./dev-broker.ts";
 import { unknownVariableWarning, unknownWeirVariables } from "./environment-check.ts";
 import { exitCodes, failureReport } from "./failure-report.ts";
 import { loadApp } from "./load-module.ts";
 import { GroupActiveError, resetApplication, type ResetOptions } from "./reset.ts";
 import { addProduceCommand, addTailCommand, addTopicCommands } from "./topic-commands.ts";
+import { answerSupervisor } from "./worker-channel.ts";
+import { WorkerSupervisor } from "./worker-supervisor.ts";
 
 function integer(value: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
@@ -36,7 +41,16 @@ program
   .option("--processing-guarantee <guarantee>", "exactly_once or at_least_once (env WEIR_PROCESSING_GUARANTEE)")
   .option("--group-instance-id <id>", "overrides groupInstanceId: static membership, unique per instance (env WEIR_GROUP_INSTANCE_ID)")
   .option("--until-end", "bounded mode: process the inputs up to their end offsets at start, commit, exit 0")
+  .option("--workers <n>", "run n members of the group as child processes behind one HTTP port; default 1 (env WEIR_WORKERS)")
   .action(async (modulePath: string, flags: Record<string, unknown>) => {
+    const { untilEnd, workers: workersFlag, ...settings } = flags;
+    const overrides = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    const workers = workerCount(workersFlag as string | undefined, process.env);
+    const index = workerIndex(process.env);
+    if (index === undefined && workers > 1) {
+      await supervise(modulePath, overrides, workers, untilEnd === true);
+      return;
+    }
     // Handled from the first moment: a signal at any point of start-up ends the process cleanly (exit 0), and
     // start-up takes no further step, so the process never joins the group after it (App.stop()).
     const started: { app?: App } = {};
@@ -60,13 +74,12 @@ program
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    const supervisor = index === undefined ? undefined : answerSupervisor(started, () => onSignal("SIGTERM"));
     const definition = await loadApp(modulePath);
-    const { untilEnd, ...settings } = flags;
-    const overrides = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     const app = (started.app = new App(definition, overrides));
     // An unreachable broker is waited for by start(), with backoff, until startupTimeoutMs (WEIR_BROKER_UNREACHABLE).
     try {
-      await app.start({ untilEnd: untilEnd === true });
+      await app.start({ untilEnd: untilEnd === true, ...(supervisor ? { listening: supervisor.listening } : {}) });
     } catch (err) {
       await app.stop();
       throw err;
@@ -74,6 +87,43 @@ program
     const failure = await app.done;
     if (failure) throw failure;
   });
+
+/** `--workers n` (n > 1): this process supervises n workers, each this command again (worker-supervisor.ts). */
+async function supervise(modulePath: string, overrides: Record<string, unknown>, workers: number, untilEnd: boolean): Promise<void> {
+  // Loaded here too, so that a bad module or configuration fails once (exit 2) before any worker starts.
+  const definition = await loadApp(modulePath);
+  const config = resolveAppConfig(definition, overrides);
+  const topology = definition.topology.forApplication(config.applicationId);
+  if (untilEnd && topology.repartitionTopics.length > 0) {
+    throw new WeirError("WEIR_CONFIG_INVALID", `--until-end does not support topologies with repartition topics yet (${topology.repartitionTopics.map((r) => r.name).join(", ")})`);
+  }
+  const logger = createLogger(config.logLevel, { app: config.applicationId, supervisor: true });
+  // --until-end is the supervisor's: each worker runs unbounded, and the service stops when the group is at the end.
+  const args = process.argv.slice(2).filter((a) => a !== "--until-end");
+  const supervisor = new WorkerSupervisor({
+    workers,
+    script: process.argv[1]!,
+    args,
+    config,
+    logger,
+    ...(untilEnd ? { untilEnd: { topics: topology.sourceTopics() } } : {}),
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, "second signal: killing the workers");
+      supervisor.kill();
+      return;
+    }
+    logger.info({ signal }, "signal received: stopping the workers");
+    supervisor.stop();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  await supervisor.start();
+  process.exitCode = await supervisor.done;
+}
 
 program
   .command("describe")

@@ -30,6 +30,7 @@ import { RepartitionPurger } from "./repartition-purger.ts";
 import { prepareTopics } from "./topic-check.ts";
 import { waitForBroker } from "./broker-wait.ts";
 import { changelogFetchMaxBytes } from "./pending-changelog.ts";
+import { workerIndex, workerSettings } from "./worker-settings.ts";
 
 const appBrand = Symbol.for("weir.app");
 /** The longest an interactive query waits for a task's commit or another instance's answer. */
@@ -58,6 +59,17 @@ type State = "created" | "starting" | "running" | "stopping" | "stopped" | "fail
 export interface RunOptions {
   /** Bounded mode: note the inputs' end offsets at start, stop once every task has committed up to them. */
   readonly untilEnd?: boolean;
+  /** Called with the HTTP server's port once it listens (a worker tells its supervisor: `weir run --workers`). */
+  readonly listening?: (port: number) => void;
+}
+
+/**
+ * The app's settings, layered: the module's own, then WEIR_* environment variables, then `overrides` (the CLI's
+ * flags); `bootstrapServers` falls back to KAFKA_BOOTSTRAP_SERVERS.
+ */
+export function resolveAppConfig(definition: AppDefinition, overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): WeirConfig {
+  const fallback = env.KAFKA_BOOTSTRAP_SERVERS ? { bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS } : {};
+  return resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
 }
 
 export class App {
@@ -95,17 +107,22 @@ export class App {
   /** Why start-up is waiting (an unreachable broker), for /ready. */
   private waitingFor: string | undefined;
   private boundedCheck: NodeJS.Timeout | undefined;
+  /** A worker of `weir run --workers` with applicationServer configured: advertised as this host with its own port. */
+  private readonly advertisedHost: string | undefined;
   private resolveDone!: (error: Error | undefined) => void;
   /** Resolves when the app has stopped, with the error that stopped it if any. */
   readonly done: Promise<Error | undefined> = new Promise((resolve) => (this.resolveDone = resolve));
 
   /**
-   * Settings are layered: the module's own, then WEIR_* environment variables, then `overrides`
-   * (the CLI's flags). `bootstrapServers` falls back to KAFKA_BOOTSTRAP_SERVERS.
+   * Settings are layered as resolveAppConfig() says. A worker of `weir run --workers` (WEIR_WORKER_INDEX set by
+   * its supervisor) derives its own from them (worker-settings.ts).
    */
   constructor(definition: AppDefinition, overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env) {
-    const fallback = env.KAFKA_BOOTSTRAP_SERVERS ? { bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS } : {};
-    this.config = resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
+    const config = resolveAppConfig(definition, overrides, env);
+    const index = workerIndex(env);
+    const worker = index === undefined ? { config, advertisedHost: undefined } : workerSettings(config, index);
+    this.config = worker.config;
+    this.advertisedHost = worker.advertisedHost;
     this.logger = createLogger(this.config.logLevel, { app: this.config.applicationId });
     this.kafka = createKafkaClient(this.config.kafkaClient, { ...this.config.kafka, clientId: this.config.clientId, brokers: this.config.brokers }, this.logger);
     this.admin = this.kafka.admin();
@@ -176,7 +193,10 @@ export class App {
       throw new WeirError("WEIR_CONFIG_INVALID", `--until-end does not support topologies with repartition topics yet (${topology.repartitionTopics.map((r) => r.name).join(", ")})`);
     }
     // Up before the group join, so that /health and /ready answer while tasks restore.
-    if (this.config.httpEnabled) this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
+    if (this.config.httpEnabled) {
+      this.http = await startHttpServer(this.view(), { host: this.config.httpHost, port: this.config.httpPort }, this.logger);
+      options.listening?.(this.http.port);
+    }
     const { brokers, startupTimeoutMs: timeoutMs } = this.config;
     const onWaiting = (reason: string | undefined) => (this.waitingFor = reason);
     await waitForBroker({ brokers, timeoutMs, connectionTimeoutMs: this.config.kafka.connectionTimeoutMs, signal: stopping, logger: this.logger, onWaiting });
@@ -317,17 +337,26 @@ export class App {
   applicationServer(): string | null {
     if (this.config.applicationServer) return this.config.applicationServer;
     if (!this.http) return null;
+    if (this.advertisedHost !== undefined) return `${this.advertisedHost}:${this.http.port}`;
     const host = this.config.httpHost === "0.0.0.0" || this.config.httpHost === "::" ? hostname() : this.config.httpHost;
     return `${host.includes(":") ? `[${host}]` : host}:${this.http.port}`;
   }
 
+  /** Alive: the process and its Kafka clients work (/health). */
+  health(): { healthy: boolean; reason?: string } {
+    const alive = this.state === "starting" || this.state === "running" || this.state === "stopping";
+    return alive ? { healthy: true } : { healthy: false, reason: `the app is ${this.state}${this.failure ? `: ${this.failure.message}` : ""}` };
+  }
+
+  /** Ready: assigned tasks are restored and running (/ready). */
+  readiness(): { ready: true } | { ready: false; reason: string } {
+    return this.state === "running" ? this.tasks.readiness() : { ready: false, reason: (this.state === "starting" && this.waitingFor) || `the app is ${this.state}` };
+  }
+
   private view(): AppView {
     return {
-      health: () => {
-        const alive = this.state === "starting" || this.state === "running" || this.state === "stopping";
-        return alive ? { healthy: true } : { healthy: false, reason: `the app is ${this.state}${this.failure ? `: ${this.failure.message}` : ""}` };
-      },
-      readiness: () => (this.state === "running" ? this.tasks.readiness() : { ready: false, reason: (this.state === "starting" && this.waitingFor) || `the app is ${this.state}` }),
+      health: () => this.health(),
+      readiness: () => this.readiness(),
       topology: () => this.topologyView(),
       tasks: async (scope) => {
         const local = this.tasksView();
