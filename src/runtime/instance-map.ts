@@ -16,6 +16,11 @@ interface InstanceMapData {
    * a map without it (from a leader of an older version, or with no standbys) still decodes.
    */
   readonly standbys?: Record<string, readonly string[]>;
+  /**
+   * Process id → which of its standbys are warm-up replicas, placed to prepare a task's move there
+   * (docs/architecture.md, "Warm-up replicas and probing rebalances"). Optional, like `standbys`.
+   */
+  readonly warmups?: Record<string, readonly string[]>;
 }
 
 export class InstanceMap {
@@ -23,16 +28,19 @@ export class InstanceMap {
   private readonly owners: ReadonlyMap<string, string | null>;
   private readonly members: readonly string[];
   private readonly standbys: ReadonlyMap<string, readonly string[]>;
+  private readonly warmups: ReadonlyMap<string, readonly string[]>;
 
   constructor(
     partitions: ReadonlyMap<number, number>,
     owners: ReadonlyMap<string, string | null>,
     servers: Iterable<string | null> = [],
     standbys: ReadonlyMap<string, readonly string[]> = new Map(),
+    warmups: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
     this.partitions = partitions;
     this.owners = owners;
     this.standbys = standbys;
+    this.warmups = warmups;
     const all = new Set<string>();
     for (const s of [...servers, ...owners.values()]) if (s !== null) all.add(s);
     this.members = [...all].sort();
@@ -63,6 +71,11 @@ export class InstanceMap {
     return this.standbys.get(processId) ?? [];
   }
 
+  /** Which of those standbys are warm-up replicas. */
+  warmupsOf(processId: string): readonly string[] {
+    return this.warmups.get(processId) ?? [];
+  }
+
   encode(): Buffer {
     const data: InstanceMapData = {
       version: 1,
@@ -70,6 +83,7 @@ export class InstanceMap {
       owners: Object.fromEntries(this.owners),
       servers: [...this.members],
       ...(this.standbys.size > 0 ? { standbys: Object.fromEntries(this.standbys) } : {}),
+      ...(this.warmups.size > 0 ? { warmups: Object.fromEntries(this.warmups) } : {}),
     };
     return Buffer.from(JSON.stringify(data), "utf8");
   }
@@ -89,10 +103,13 @@ export class InstanceMap {
     const owners = new Map<string, string | null>();
     for (const [task, server] of Object.entries(data.owners)) if (typeof server === "string" || server === null) owners.set(task, server);
     const servers = Array.isArray(data.servers) ? data.servers.filter((x): x is string => typeof x === "string") : [];
-    const standbys = new Map<string, string[]>();
-    if (typeof data.standbys === "object" && data.standbys !== null) {
-      for (const [process, tasks] of Object.entries(data.standbys)) if (Array.isArray(tasks)) standbys.set(process, tasks.filter((t): t is string => typeof t === "string"));
-    }
-    return new InstanceMap(partitions, owners, servers, standbys);
+    return new InstanceMap(partitions, owners, servers, tasksByProcess(data.standbys), tasksByProcess(data.warmups));
   }
+}
+
+function tasksByProcess(value: unknown): Map<string, string[]> {
+  const tasks = new Map<string, string[]>();
+  if (typeof value !== "object" || value === null) return tasks;
+  for (const [process, list] of Object.entries(value)) if (Array.isArray(list)) tasks.set(process, list.filter((t): t is string => typeof t === "string"));
+  return tasks;
 }
