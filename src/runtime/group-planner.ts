@@ -6,6 +6,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { GroupAssignmentPlanner } from "../kafka/index.ts";
 import { Topology } from "../topology/topology.ts";
+import { readCheckpointOf } from "../state/checkpoint-table.ts";
+import { stateFilePath } from "../state/state-file.ts";
 import type { WeirConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { InstanceMap } from "./instance-map.ts";
@@ -38,18 +40,20 @@ export interface MemberInfo {
 export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, member: MemberInfo): GroupAssignmentPlanner {
   return {
     protocolName: "weir-tasks-v1",
-    userData: () =>
-      Buffer.from(
+    userData: () => {
+      const withState = tasksWithStateFiles(config);
+      return Buffer.from(
         JSON.stringify({
           owned: member.owned(),
-          withState: tasksWithStateFiles(config),
+          withState,
           server: member.applicationServer(),
           // Read by leaders that know standbys; older ones ignore the fields (docs/architecture.md, "Standby replicas").
           ...(member.processId === undefined ? {} : { process: member.processId, standbys: member.standbys?.() ?? [] }),
           // Read by leaders that place warm-ups (docs/architecture.md, "Warm-up replicas and probing rebalances").
-          ...(member.positions === undefined ? {} : { positions: member.positions() }),
+          ...(member.positions === undefined ? {} : { positions: withFilePositions(config, withState, member.positions()) }),
         }),
-      ),
+      );
+    },
     assign: (members, partitionCount, tentative) => {
       const tasks: string[] = [];
       const stateful: string[] = [];
@@ -110,6 +114,17 @@ function partitionsOf(topology: Topology, applicationId: string, ref: TaskRef): 
   const sub = topology.subTopologies[ref.subTopology]!;
   const topics = [...sub.sourceTopics, ...sub.stores.map((s) => Topology.changelogTopic(applicationId, s.name))];
   return topics.map((t) => [t, ref.partition]);
+}
+
+/** The open copies' positions, and those of the state files no task or standby has open (their checkpoints). */
+function withFilePositions(config: WeirConfig, withState: readonly string[], open: Record<string, number>): Record<string, number> {
+  const positions: Record<string, number> = {};
+  for (const task of withState) {
+    if (task in open) continue;
+    const checkpoint = readCheckpointOf(stateFilePath(config.stateDir, config.applicationId, task));
+    if (checkpoint && checkpoint.size > 0) positions[task] = [...checkpoint.values()].reduce((sum, offset) => sum + Number(offset), 0);
+  }
+  return { ...positions, ...open };
 }
 
 /** Tasks whose state file is in this instance's state directory. */

@@ -1,4 +1,8 @@
 import { test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StateFile, stateFilePath } from "../state/state-file.ts";
 import assert from "node:assert/strict";
 import { resolveConfig } from "./config.ts";
 import { parseUserData, taskPlanner } from "./group-planner.ts";
@@ -132,4 +136,22 @@ test("a member's user data carries its copies' changelog positions", () => {
   const data = parseUserData(planner.userData());
   assert.deepEqual(data.positions, { "0_0": 7, "0_1": 3 });
   assert.deepEqual(parseUserData(Buffer.from('{"positions":{"0_0":-1,"x":4,"0_1":"9","0_2":12}}')).positions, { "0_2": 12 }, "only task ids with non-negative numbers");
+});
+
+test("a state file no copy has open reports its checkpoint as its position; an open copy's position wins", (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), "weir-planner-"));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  for (const [task, offset] of [["0_2", "42"], ["0_3", "7"]] as const) {
+    const file = StateFile.open(stateFilePath(stateDir, "app", task), { cacheMaxBytes: 1 << 20 });
+    file.keyValueStore({ name: "counts", keySerde: serdes.string(), valueSerde: serdes.string(), changelogTopic: "app-counts-changelog", changelogPartition: Number(task.slice(2)) });
+    file.restore("counts", [], new Map([[`app-counts-changelog:${task.slice(2)}`, offset]]));
+    file.close();
+  }
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => [], applicationServer: () => null, processId: "p", standbys: () => [], positions: () => ({ "0_3": 9 }) });
+  const data = parseUserData(planner.userData());
+  assert.deepEqual(data.withState.sort(), ["0_2", "0_3"]);
+  assert.deepEqual(data.positions, { "0_2": 42, "0_3": 9 });
 });
