@@ -21,7 +21,7 @@ import { instancesView } from "./instances-view.ts";
 import { InteractiveQueries } from "./interactive-queries.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
-import { StandbyTasks, type StandbySnapshot } from "./standby-tasks.ts";
+import { StandbyTasks } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
 import { ProbingRebalance } from "./probing-rebalance.ts";
 import { randomUUID } from "node:crypto";
@@ -344,14 +344,9 @@ export class App {
       state: this.state,
       instances: [{ instance: this.config.clientId, applicationServer: server, state: this.state, tasks: tasks.map((t) => t.id) }],
       tasks,
-      ...this.standbyView(),
+      // Listed with numStandbyReplicas set, or while warm-ups run here; else /tasks is as it was before either.
+      ...(this.config.numStandbyReplicas > 0 || this.standbys.ids().length > 0 ? { standbys: this.standbys.snapshots() } : {}),
     };
-  }
-
-  /** /tasks lists standbys with numStandbyReplicas set, or while warm-ups run here; else it is as it was before either. */
-  private standbyView(): { standbys?: StandbySnapshot[] } {
-    const standbys = this.standbys.snapshots();
-    return this.config.numStandbyReplicas > 0 || standbys.length > 0 ? { standbys } : {};
   }
 
   private outputFor(taskId: string): TaskOutput {

@@ -82,7 +82,7 @@ export class StandbyTasks {
   }
 
   /**
-   * The app's standbys, reading through a partition reader of their own (it connects at the first standby). Always
+   * The app's standbys, reading through a partition reader of their own (idle until a standby is assigned). Always
    * made: warm-up replicas are standbys too, whatever numStandbyReplicas.
    */
   static create(options: Omit<StandbyTasksOptions, "reader"> & { readonly kafka: KafkaClient }): StandbyTasks {
