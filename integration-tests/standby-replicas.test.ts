@@ -99,6 +99,10 @@ async function takeOver(client: KafkaClientName, holdStandby: boolean): Promise<
     WEIR_SESSION_TIMEOUT_MS: "6000",
     WEIR_HEARTBEAT_INTERVAL_MS: "1000",
     WEIR_TEST_HOLD_STANDBY_FILE: holdFile,
+    // b may join once a's stores are past acceptableRecoveryLag: its task then waits for a warm-up and a probing
+    // rebalance ("Warm-up replicas and probing rebalances"), which must come well within the test's wait, not at
+    // the default 10 minutes.
+    WEIR_PROBING_REBALANCE_INTERVAL_MS: "5000",
   };
   const start = async (name: string): Promise<Instance> => {
     const port = await freePort();

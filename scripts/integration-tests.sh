@@ -16,6 +16,7 @@ heavy=(
   integration-tests/poison-records.test.ts
   integration-tests/restore.test.ts
   integration-tests/standby-replicas.test.ts
+  integration-tests/warmup-replicas.test.ts
   integration-tests/registry-outage.test.ts
   integration-tests/workers.test.ts
   integration-tests/examples/*.test.ts

@@ -133,6 +133,13 @@ export interface GroupConsumer {
    * since), for transactional offset commits (KIP-447); undefined when the client cannot send it.
    */
   groupMetadata(): GroupMetadata | undefined;
+  /**
+   * Starts a rebalance: the member rejoins the group with a fresh subscription (the group leader's probing
+   * rebalance, docs/architecture.md, "Warm-up replicas and probing rebalances"). A rejoin that fails as the
+   * client's own would is reported to `onFatal`. Absent when the client has no way to (kafkajs): then no
+   * warm-up replicas are placed and tasks move at once.
+   */
+  requestRebalance?(): void;
   /** Leaves the group (a static member does not: it keeps its assignment until the session timeout) and closes the connections. */
   disconnect(): Promise<void>;
 }

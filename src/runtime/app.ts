@@ -23,6 +23,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
 import { StandbyTasks, type StaleCopy } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
+import { ProbingRebalance } from "./probing-rebalance.ts";
 import { randomUUID } from "node:crypto";
 import { restoreHoldFromEnv, standbyHoldFromEnv } from "./restore-hold.ts";
 import { GlobalUpdater } from "./global-updater.ts";
@@ -81,8 +82,10 @@ export class App {
   private readonly kafka: KafkaClient;
   private readonly admin: TopicAdmin;
   private readonly tasks: TaskManager;
-  /** numStandbyReplicas > 0: the standby tasks the group gives this process (docs/architecture.md, "Standby replicas"). */
-  private readonly standbys: StandbyTasks | undefined;
+  /** The standby and warm-up tasks the group gives this process (docs/architecture.md, "Standby replicas"). */
+  private readonly standbys: StandbyTasks;
+  /** The leader's probing rebalance, while warm-up replicas catch up. */
+  private readonly probing: ProbingRebalance;
   readonly metrics: WeirMetrics;
   private http: HttpServer | undefined;
   private consumer: GroupConsumer | undefined;
@@ -156,10 +159,11 @@ export class App {
       globalStores: () => this.global?.stores,
       groupMetadata: () => this.consumer?.groupMetadata(),
       restoreHold: restoreHoldFromEnv(env, this.logger),
-      releaseStandby: (id) => this.standbys?.release(id),
+      releaseStandby: (id) => this.standbys.release(id),
     });
     const standbyOptions = { kafka: this.kafka, admin: this.admin, topology: this.topology, config: this.config, logger: this.logger, metrics: this.metrics };
     this.standbys = StandbyTasks.create({ ...standbyOptions, isActive: (id) => this.tasks.task(id) !== undefined, held: standbyHoldFromEnv(env, this.logger) });
+    this.probing = new ProbingRebalance(this.config.probingRebalanceIntervalMs, () => this.consumer, this.logger);
     this.directory = new InstanceDirectory(() => this.consumer!.assignmentUserData(), this.logger);
     this.queries = new InteractiveQueries({
       topology: this.topology,
@@ -236,7 +240,7 @@ export class App {
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
-        planner: this.tasks.planner(() => this.applicationServer(), this.standbys?.memberInfo()),
+        planner: this.tasks.planner(() => this.applicationServer(), this.standbys.memberInfo(), this.probing),
         ...(this.config.groupInstanceId !== undefined ? { groupInstanceId: this.config.groupInstanceId } : {}),
         rebalanceStarting: () => this.tasks.rebalanceStarting(),
       },
@@ -250,7 +254,7 @@ export class App {
       (batch, control) => this.onBatch(batch, control),
       (assignment) => {
         this.tasks.onAssignment(assignment);
-        void this.directory.assigned().then(() => this.standbys?.assignFrom(this.directory.current()));
+        void this.directory.assigned().then(() => this.standbys.assignFrom(this.directory.current()));
       },
       (end) => this.tasks.onBatchEnd(end),
       // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
@@ -291,7 +295,8 @@ export class App {
       this.logger.error({ err }, "final commit failed");
     } finally {
       await this.tasks.closeAll().catch((err: unknown) => this.logger.warn({ err }, "tasks did not close cleanly"));
-      await this.standbys?.stop().catch((err: unknown) => this.logger.warn({ err }, "standby tasks did not close cleanly"));
+      this.probing.stop();
+      await this.standbys.stop().catch((err: unknown) => this.logger.warn({ err }, "standby tasks did not close cleanly"));
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer did not leave cleanly"));
       await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
@@ -387,7 +392,8 @@ export class App {
       state: this.state,
       instances: [{ instance: this.config.clientId, applicationServer: server, state: this.state, tasks: tasks.map((t) => t.id) }],
       tasks,
-      ...(this.standbys ? { standbys: this.standbys.snapshots() } : {}),
+      // Listed with numStandbyReplicas set, or while warm-ups run here; else /tasks is as it was before either.
+      ...(this.config.numStandbyReplicas > 0 || this.standbys.ids().length > 0 ? { standbys: this.standbys.snapshots() } : {}),
     };
   }
 

@@ -110,3 +110,16 @@ test("startupTimeoutMs defaults to 60 s, is read from WEIR_STARTUP_TIMEOUT_MS, a
   assert.equal(resolveConfig(base, environmentOverrides({ WEIR_STARTUP_TIMEOUT_MS: "5000" })).startupTimeoutMs, 5000);
   assert.throws(() => resolveConfig({ ...base, startupTimeoutMs: 0 }), /startupTimeoutMs: .*>=1.*got 0/);
 });
+
+test("warm-up settings default to Kafka Streams' (10000, 2, 10 min), read WEIR_* variables, and refuse bad values naming the setting", () => {
+  const config = resolveConfig(base);
+  assert.equal(config.acceptableRecoveryLag, 10000);
+  assert.equal(config.maxWarmupReplicas, 2);
+  assert.equal(config.probingRebalanceIntervalMs, 600000);
+  const env = environmentOverrides({ WEIR_ACCEPTABLE_RECOVERY_LAG: "100", WEIR_MAX_WARMUP_REPLICAS: "3", WEIR_PROBING_REBALANCE_INTERVAL_MS: "5000" });
+  const set = resolveConfig(base, env);
+  assert.deepEqual([set.acceptableRecoveryLag, set.maxWarmupReplicas, set.probingRebalanceIntervalMs], [100, 3, 5000]);
+  assert.throws(() => resolveConfig(base, { acceptableRecoveryLag: -1 }), /WEIR_CONFIG_INVALID: acceptableRecoveryLag: .*got -1/);
+  assert.throws(() => resolveConfig(base, { maxWarmupReplicas: 0 }), /WEIR_CONFIG_INVALID: maxWarmupReplicas: .*got 0/);
+  assert.throws(() => resolveConfig(base, environmentOverrides({ WEIR_PROBING_REBALANCE_INTERVAL_MS: "soon" })), /probingRebalanceIntervalMs: .*got "soon"/);
+});

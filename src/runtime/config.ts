@@ -63,6 +63,19 @@ export const configSchema = z
      * by reading its changelogs (docs/architecture.md, "Standby replicas"). 0 (default): none.
      */
     numStandbyReplicas: z.number().int().min(0).default(0),
+    /**
+     * Kafka Streams' acceptable.recovery.lag: an instance whose copy of a task's stores is at most this many
+     * changelog records behind counts as caught up, and may be given the task as active (docs/architecture.md,
+     * "Warm-up replicas and probing rebalances").
+     */
+    acceptableRecoveryLag: z.number().int().min(0).default(10000),
+    /** Kafka Streams' max.warmup.replicas: how many warm-up replicas (standbys preparing a move) the group has at once. */
+    maxWarmupReplicas: z.number().int().min(1).default(2),
+    /**
+     * Kafka Streams' probing.rebalance.interval.ms: while warm-up replicas are placed, the group leader's instance
+     * starts a rebalance this often, to hand over the tasks whose warm-up has caught up.
+     */
+    probingRebalanceIntervalMs: z.number().int().min(1000).default(600000),
     /** How many partitions' batches are processed at once; they share the event loop. */
     partitionsConsumedConcurrently: z.number().int().min(1).default(3),
     maxBytesPerPartition: z.number().int().min(1024).default(1048576),
@@ -142,6 +155,9 @@ const fromEnvironment: Record<string, "string" | "number" | "boolean"> = {
   commitIntervalMs: "number",
   maxTaskIdleMs: "number",
   numStandbyReplicas: "number",
+  acceptableRecoveryLag: "number",
+  maxWarmupReplicas: "number",
+  probingRebalanceIntervalMs: "number",
   cacheMaxBytes: "number",
   statestoreCacheMaxBytes: "number",
   statePageCacheBytes: "number",

@@ -6,10 +6,12 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { GroupAssignmentPlanner } from "../kafka/index.ts";
 import { Topology } from "../topology/topology.ts";
+import { readCheckpointOf } from "../state/checkpoint-table.ts";
+import { stateFilePath } from "../state/state-file.ts";
 import type { WeirConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { InstanceMap } from "./instance-map.ts";
-import { assignStandbys, assignTasks } from "./task-assignor.ts";
+import { assignStandbys, assignTasks, compareTaskIds } from "./task-assignor.ts";
 import { taskId } from "./task-id.ts";
 
 export interface TaskRef {
@@ -26,21 +28,32 @@ export interface MemberInfo {
   readonly processId?: string;
   /** Tasks the member keeps standby copies of now. */
   readonly standbys?: () => string[];
+  /** Per task, how far this member's open copy (active or standby) has got in its changelogs (TaskStores.position). */
+  readonly positions?: () => Record<string, number>;
+  /**
+   * Leader side: whether this instance can start probing rebalances (only then are warm-ups placed), and the
+   * number of warm-ups each plan sent placed (it schedules one). Absent: no warm-ups.
+   */
+  readonly probing?: { readonly available: () => boolean; readonly planned: (warmups: number) => void };
 }
 
 export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, member: MemberInfo): GroupAssignmentPlanner {
   return {
     protocolName: "weir-tasks-v1",
-    userData: () =>
-      Buffer.from(
+    userData: () => {
+      const withState = tasksWithStateFiles(config);
+      return Buffer.from(
         JSON.stringify({
           owned: member.owned(),
-          withState: tasksWithStateFiles(config),
+          withState,
           server: member.applicationServer(),
           // Read by leaders that know standbys; older ones ignore the fields (docs/architecture.md, "Standby replicas").
           ...(member.processId === undefined ? {} : { process: member.processId, standbys: member.standbys?.() ?? [] }),
+          // Read by leaders that place warm-ups (docs/architecture.md, "Warm-up replicas and probing rebalances").
+          ...(member.positions === undefined ? {} : { positions: withFilePositions(config, withState, member.positions()) }),
         }),
-      ),
+      );
+    },
     assign: (members, partitionCount, tentative) => {
       const tasks: string[] = [];
       const stateful: string[] = [];
@@ -52,12 +65,23 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         if (sub.stores.length > 0) for (let p = 0; p < count; p++) stateful.push(taskId(sub.id, p));
       }
       const subscriptions = members.map((m) => ({ memberId: m.memberId, ...parseUserData(m.userData) }));
-      const plan = assignTasks(tasks, subscriptions);
+      // Warm-ups only when every member can run one (names its process): a member of an older version could be
+      // the one a task waits for forever. Then tasks move at once, as they did.
+      const canWarmUp = subscriptions.every((m) => m.process !== null) && member.probing?.available() === true;
+      const warmupSettings = { acceptableRecoveryLag: config.acceptableRecoveryLag, maxWarmupReplicas: config.maxWarmupReplicas };
+      const { active: plan, warmups: warmupPlan } = assignTasks(tasks, subscriptions, canWarmUp ? warmupSettings : undefined);
       // Standbys only on members that can run them (they name their process); keyed by that process id.
       const standbyMembers = subscriptions.filter((m) => m.process !== null);
       const standbyPlan = config.numStandbyReplicas > 0 ? assignStandbys(stateful, plan, standbyMembers, config.numStandbyReplicas) : new Map<string, string[]>();
+      // A warm-up is a standby the assignor placed to prepare a move: it travels, and runs, as one.
       const standbys = new Map<string, string[]>();
-      for (const m of standbyMembers) if ((standbyPlan.get(m.memberId)?.length ?? 0) > 0) standbys.set(m.process!, standbyPlan.get(m.memberId)!);
+      const warmups = new Map<string, string[]>();
+      for (const m of standbyMembers) {
+        const warming = warmupPlan.get(m.memberId) ?? [];
+        const all = [...new Set([...(standbyPlan.get(m.memberId) ?? []), ...warming])].sort(compareTaskIds);
+        if (all.length > 0) standbys.set(m.process!, all);
+        if (warming.length > 0) warmups.set(m.process!, warming);
+      }
       const servers = new Map(subscriptions.map((m) => [m.memberId, m.server]));
       const owners = new Map<string, string | null>();
       for (const [memberId, memberTasks] of plan) for (const id of memberTasks) owners.set(id, servers.get(memberId) ?? null);
@@ -75,11 +99,14 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         result.set(memberId, topics);
       }
       if (!tentative) {
-        const standbyLog = standbys.size > 0 ? { standbys: Object.fromEntries(standbyMembers.map((m) => [m.memberId, standbyPlan.get(m.memberId) ?? []])) } : {};
-        logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan), ...standbyLog }, "assigned tasks as group leader");
+        const standbyLog = config.numStandbyReplicas > 0 ? { standbys: Object.fromEntries(standbyMembers.map((m) => [m.memberId, standbyPlan.get(m.memberId) ?? []])) } : {};
+        const warmupCount = [...warmupPlan.values()].reduce((n, list) => n + list.length, 0);
+        const warmupLog = warmupCount > 0 ? { warmups: Object.fromEntries([...warmupPlan].filter(([, list]) => list.length > 0)) } : {};
+        logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan), ...standbyLog, ...warmupLog }, "assigned tasks as group leader");
+        member.probing?.planned(warmupCount);
       }
       const processServers = new Map(standbyMembers.filter((m) => standbys.has(m.process!)).map((m) => [m.process!, m.server]));
-      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values(), standbys, processServers).encode() };
+      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values(), standbys, processServers, warmups).encode() };
     },
   };
 }
@@ -88,6 +115,17 @@ function partitionsOf(topology: Topology, applicationId: string, ref: TaskRef): 
   const sub = topology.subTopologies[ref.subTopology]!;
   const topics = [...sub.sourceTopics, ...sub.stores.map((s) => Topology.changelogTopic(applicationId, s.name))];
   return topics.map((t) => [t, ref.partition]);
+}
+
+/** The open copies' positions, and those of the state files no task or standby has open (their checkpoints). */
+function withFilePositions(config: WeirConfig, withState: readonly string[], open: Record<string, number>): Record<string, number> {
+  const positions: Record<string, number> = {};
+  for (const task of withState) {
+    if (task in open) continue;
+    const checkpoint = readCheckpointOf(stateFilePath(config.stateDir, config.applicationId, task));
+    if (checkpoint && checkpoint.size > 0) positions[task] = [...checkpoint.values()].reduce((sum, offset) => sum + Number(offset), 0);
+  }
+  return { ...positions, ...open };
 }
 
 /** Tasks whose state file is in this instance's state directory. */
@@ -113,11 +151,13 @@ export interface Subscription {
   /** The member's process id; null from a member of a Weir version without standbys (it gets none). */
   readonly process: string | null;
   readonly standbys: string[];
+  /** Per task, the changelog position of the member's open copy of it; {} from a member of an older version. */
+  readonly positions: Record<string, number>;
 }
 
 export function parseUserData(data: Buffer): Subscription {
   try {
-    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown; process?: unknown; standbys?: unknown };
+    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown; process?: unknown; standbys?: unknown; positions?: unknown };
     const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
     return {
       owned: list(parsed.owned),
@@ -125,8 +165,16 @@ export function parseUserData(data: Buffer): Subscription {
       server: typeof parsed.server === "string" ? parsed.server : null,
       process: typeof parsed.process === "string" ? parsed.process : null,
       standbys: list(parsed.standbys),
+      positions: positionsOf(parsed.positions),
     };
   } catch {
-    return { owned: [], withState: [], server: null, process: null, standbys: [] };
+    return { owned: [], withState: [], server: null, process: null, standbys: [], positions: {} };
   }
+}
+
+function positionsOf(value: unknown): Record<string, number> {
+  const positions: Record<string, number> = {};
+  if (typeof value !== "object" || value === null) return positions;
+  for (const [task, position] of Object.entries(value)) if (/^\d+_\d+$/.test(task) && typeof position === "number" && Number.isFinite(position) && position >= 0) positions[task] = position;
+  return positions;
 }

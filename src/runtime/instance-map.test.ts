@@ -1,4 +1,8 @@
 import { test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StateFile, stateFilePath } from "../state/state-file.ts";
 import assert from "node:assert/strict";
 import { resolveConfig } from "./config.ts";
 import { parseUserData, taskPlanner } from "./group-planner.ts";
@@ -75,7 +79,81 @@ test("with standby replicas the leader's map names each process's standbys, neve
 test("a map from a leader without standbys decodes with none, and a subscription without a process id parses", () => {
   const old = Buffer.from('{"version":1,"partitions":{"0":2},"owners":{"0_0":"a:1","0_1":null},"servers":["a:1"]}');
   assert.deepEqual(InstanceMap.decode(old)!.standbysOf("p1"), []);
-  assert.deepEqual(parseUserData(Buffer.from('{"owned":["0_0"],"withState":[],"server":null}')), { owned: ["0_0"], withState: [], server: null, process: null, standbys: [] });
+  assert.deepEqual(parseUserData(Buffer.from('{"owned":["0_0"],"withState":[],"server":null}')), { owned: ["0_0"], withState: [], server: null, process: null, standbys: [], positions: {} });
+  assert.deepEqual(InstanceMap.decode(old)!.warmupsOf("p1"), []);
+});
+
+test("warm-ups: the leader that can probe keeps a lagging member's tasks where they are, names its warm-ups in the map, and schedules a probe", () => {
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test", acceptableRecoveryLag: 100 });
+  const planned: number[] = [];
+  const topology = b.build();
+  const plannerWith = (available: boolean) =>
+    taskPlanner(topology, config, createLogger("silent", {}), {
+      owned: () => [],
+      applicationServer: () => null,
+      processId: "p0",
+      standbys: () => [],
+      positions: () => ({}),
+      probing: { available: () => available, planned: (n) => planned.push(n) },
+    });
+  const all = ["0_0", "0_1", "0_2", "0_3"];
+  const member = (memberId: string, process: string | undefined, owned: string[], positions: Record<string, number>) => ({
+    memberId,
+    userData: Buffer.from(JSON.stringify({ owned, withState: [], server: null, ...(process ? { process, standbys: [], positions } : {}) })),
+  });
+  const counts = (t: string) => (t === "payments" || t.endsWith("-changelog") ? 4 : 0);
+  const full = Object.fromEntries(all.map((t) => [t, 5000]));
+  const plan = plannerWith(true).assign([member("m1", "p1", all, full), member("m2", "p2", [], {})], counts);
+  const map = InstanceMap.decode(plan.userData)!;
+  assert.deepEqual(plan.assignments.get("m1")?.get("payments"), [0, 1, 2, 3], "m1 keeps every task while m2 warms up");
+  assert.deepEqual(plan.assignments.get("m2")?.get("payments") ?? [], []);
+  assert.deepEqual(map.warmupsOf("p2"), ["0_2", "0_3"]);
+  assert.deepEqual(map.standbysOf("p2"), ["0_2", "0_3"], "a warm-up runs as a standby");
+  assert.deepEqual(planned, [2]);
+  // Caught up: the next plan moves them, and places no warm-up.
+  const next = plannerWith(true).assign([member("m1", "p1", all, full), member("m2", "p2", [], { "0_2": 5000, "0_3": 4950 })], counts);
+  assert.deepEqual(next.assignments.get("m2")?.get("payments"), [2, 3]);
+  assert.deepEqual(InstanceMap.decode(next.userData)!.warmupsOf("p2"), []);
+  assert.deepEqual(planned, [2, 0]);
+  // A client that cannot start a rebalance (kafkajs), or a member of an older version: no warm-ups, tasks move at once.
+  for (const [planner, members] of [
+    [plannerWith(false), [member("m1", "p1", all, full), member("m2", "p2", [], {})]],
+    [plannerWith(true), [member("m1", "p1", all, full), member("m2", undefined, [], {})]],
+  ] as const) {
+    const moved = planner.assign(members, counts);
+    assert.deepEqual(moved.assignments.get("m2")?.get("payments"), [2, 3]);
+    assert.deepEqual(InstanceMap.decode(moved.userData)!.warmupsOf("p2"), []);
+  }
+});
+
+test("a member's user data carries its copies' changelog positions", () => {
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test" });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => ["0_0"], applicationServer: () => null, processId: "p", standbys: () => ["0_1"], positions: () => ({ "0_0": 7, "0_1": 3 }) });
+  const data = parseUserData(planner.userData());
+  assert.deepEqual(data.positions, { "0_0": 7, "0_1": 3 });
+  assert.deepEqual(parseUserData(Buffer.from('{"positions":{"0_0":-1,"x":4,"0_1":"9","0_2":12}}')).positions, { "0_2": 12 }, "only task ids with non-negative numbers");
+});
+
+test("a state file no copy has open reports its checkpoint as its position; an open copy's position wins", (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), "weir-planner-"));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  for (const [task, offset] of [["0_2", "42"], ["0_3", "7"]] as const) {
+    const file = StateFile.open(stateFilePath(stateDir, "app", task), { cacheMaxBytes: 1 << 20 });
+    file.keyValueStore({ name: "counts", keySerde: serdes.string(), valueSerde: serdes.string(), changelogTopic: "app-counts-changelog", changelogPartition: Number(task.slice(2)) });
+    file.restore("counts", [], new Map([[`app-counts-changelog:${task.slice(2)}`, offset]]));
+    file.close();
+  }
+  const b = new StreamsBuilder();
+  b.stream("payments", { key: serdes.string(), value: serdes.json<{ amount: number }>() }).groupByKey().count({ store: "counts" });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => [], applicationServer: () => null, processId: "p", standbys: () => [], positions: () => ({ "0_3": 9 }) });
+  const data = parseUserData(planner.userData());
+  assert.deepEqual(data.withState.sort(), ["0_2", "0_3"]);
+  assert.deepEqual(data.positions, { "0_2": 42, "0_3": 9 });
 });
 
 test("the leader's map says where each task's standbys are: the applicationServer of the members keeping them", () => {

@@ -18,6 +18,11 @@ interface InstanceMapData {
   readonly standbys?: Record<string, readonly string[]>;
   /** Process id → its `applicationServer`, for the processes in `standbys`: where a stale read finds a standby. Optional too. */
   readonly processServers?: Record<string, string | null>;
+  /**
+   * Process id → which of its standbys are warm-up replicas, placed to prepare a task's move there
+   * (docs/architecture.md, "Warm-up replicas and probing rebalances"). Optional, like `standbys`.
+   */
+  readonly warmups?: Record<string, readonly string[]>;
 }
 
 export class InstanceMap {
@@ -26,6 +31,7 @@ export class InstanceMap {
   private readonly members: readonly string[];
   private readonly standbys: ReadonlyMap<string, readonly string[]>;
   private readonly processServers: ReadonlyMap<string, string | null>;
+  private readonly warmups: ReadonlyMap<string, readonly string[]>;
 
   constructor(
     partitions: ReadonlyMap<number, number>,
@@ -33,11 +39,13 @@ export class InstanceMap {
     servers: Iterable<string | null> = [],
     standbys: ReadonlyMap<string, readonly string[]> = new Map(),
     processServers: ReadonlyMap<string, string | null> = new Map(),
+    warmups: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
     this.partitions = partitions;
     this.owners = owners;
     this.standbys = standbys;
     this.processServers = processServers;
+    this.warmups = warmups;
     const all = new Set<string>();
     for (const s of [...servers, ...owners.values()]) if (s !== null) all.add(s);
     this.members = [...all].sort();
@@ -81,6 +89,11 @@ export class InstanceMap {
     return [...found].sort();
   }
 
+  /** Which of those standbys are warm-up replicas. */
+  warmupsOf(processId: string): readonly string[] {
+    return this.warmups.get(processId) ?? [];
+  }
+
   encode(): Buffer {
     const data: InstanceMapData = {
       version: 1,
@@ -89,6 +102,7 @@ export class InstanceMap {
       servers: [...this.members],
       ...(this.standbys.size > 0 ? { standbys: Object.fromEntries(this.standbys) } : {}),
       ...(this.processServers.size > 0 ? { processServers: Object.fromEntries(this.processServers) } : {}),
+      ...(this.warmups.size > 0 ? { warmups: Object.fromEntries(this.warmups) } : {}),
     };
     return Buffer.from(JSON.stringify(data), "utf8");
   }
@@ -108,14 +122,17 @@ export class InstanceMap {
     const owners = new Map<string, string | null>();
     for (const [task, server] of Object.entries(data.owners)) if (typeof server === "string" || server === null) owners.set(task, server);
     const servers = Array.isArray(data.servers) ? data.servers.filter((x): x is string => typeof x === "string") : [];
-    const standbys = new Map<string, string[]>();
-    if (typeof data.standbys === "object" && data.standbys !== null) {
-      for (const [process, tasks] of Object.entries(data.standbys)) if (Array.isArray(tasks)) standbys.set(process, tasks.filter((t): t is string => typeof t === "string"));
-    }
     const processServers = new Map<string, string | null>();
     if (typeof data.processServers === "object" && data.processServers !== null) {
       for (const [process, server] of Object.entries(data.processServers)) if (typeof server === "string" || server === null) processServers.set(process, server);
     }
-    return new InstanceMap(partitions, owners, servers, standbys, processServers);
+    return new InstanceMap(partitions, owners, servers, tasksByProcess(data.standbys), processServers, tasksByProcess(data.warmups));
   }
+}
+
+function tasksByProcess(value: unknown): Map<string, string[]> {
+  const tasks = new Map<string, string[]>();
+  if (typeof value !== "object" || value === null) return tasks;
+  for (const [process, list] of Object.entries(value)) if (Array.isArray(list)) tasks.set(process, list.filter((t): t is string => typeof t === "string"));
+  return tasks;
 }

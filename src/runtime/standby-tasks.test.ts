@@ -54,13 +54,14 @@ test("a standby applies its task's changelog with its checkpoint, and a task pro
   standbys.assign(["0_0"]);
   await standbys.whenRoundDone();
   await standbys.whenRoundDone();
-  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0, checkpoint: { [`${changelog}:0`]: "2" } }]);
+  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0, checkpoint: { [`${changelog}:0`]: "2" }, warmup: false }]);
+  assert.deepEqual(standbys.positions(), { "0_0": 2 }, "its position for the group leader: the checkpoint summed over its changelog partitions");
   assert.match(await metrics.text(), /weir_standby_lag_records\{application="app",task="0_0",store="counts"\} 0/);
 
   await active.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(3, [["c", "x"]]), highWatermark: "4" }, new FakeBatchControl());
   await standbys.whenRoundDone();
   await standbys.whenRoundDone();
-  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0, checkpoint: { [`${changelog}:0`]: "3" } }], "c=1 applied too");
+  assert.deepEqual(standbys.snapshots(), [{ id: "0_0", standby: true, lag: 0, checkpoint: { [`${changelog}:0`]: "3" }, warmup: false }], "c=1 applied too");
   await standbys.stop();
 
   // The standby's instance takes the task over after two more changelog records it never read.
@@ -174,5 +175,5 @@ test("a static member's standbys are named by its groupInstanceId, so a restart 
   });
   assert.equal(new StandbyTasks(options("orders-1")).processId, "orders-1");
   assert.match(new StandbyTasks(options()).processId, /^[0-9a-f-]{36}$/);
-  assert.deepEqual(Object.keys(new StandbyTasks(options("orders-1")).memberInfo()).sort(), ["processId", "standbys"]);
+  assert.deepEqual(Object.keys(new StandbyTasks(options("orders-1")).memberInfo()).sort(), ["positions", "processId", "standbys"]);
 });

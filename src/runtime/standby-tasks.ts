@@ -31,6 +31,8 @@ export interface StandbySnapshot {
   readonly lag: number | null;
   /** Its checkpoint: the next changelog offset to apply, per changelog partition (`topic:partition`). */
   readonly checkpoint: Record<string, string>;
+  /** A warm-up replica: the group leader placed it to move the task here once it has caught up. */
+  readonly warmup: boolean;
 }
 
 /**
@@ -72,6 +74,8 @@ export class StandbyTasks {
   private readonly options: StandbyTasksOptions;
   /** The standbys the last instance map gave this process. */
   private wanted: ReadonlySet<string> = new Set();
+  /** Which of them are warm-up replicas. */
+  private warmups: ReadonlySet<string> = new Set();
   private readonly tasks = new Map<string, StandbyTask>();
   private readonly lags = new Map<string, number>();
   /** The standbys that have applied their changelogs up to the end at least once since they opened. */
@@ -91,24 +95,37 @@ export class StandbyTasks {
     this.processId = options.config.groupInstanceId ?? randomUUID();
   }
 
-  /** The app's standbys, reading through a partition reader of their own; undefined when numStandbyReplicas is 0. */
-  static create(options: Omit<StandbyTasksOptions, "reader"> & { readonly kafka: KafkaClient }): StandbyTasks | undefined {
+  /**
+   * The app's standbys, reading through a partition reader of their own (idle until a standby is assigned). Always
+   * made: warm-up replicas are standbys too, whatever numStandbyReplicas.
+   */
+  static create(options: Omit<StandbyTasksOptions, "reader"> & { readonly kafka: KafkaClient }): StandbyTasks {
     const { config } = options;
-    if (config.numStandbyReplicas === 0) return undefined;
     const readerOptions = { groupPrefix: `${config.applicationId}-standby`, maxBytesPerPartition: config.maxBytesPerPartition, maxBytes: changelogFetchMaxBytes, maxWaitTimeMs: config.fetchMaxWaitMs };
     return new StandbyTasks({ ...options, reader: options.kafka.partitionReader(readerOptions, options.logger) });
   }
 
   /** What the member's subscription tells the group leader about its standbys. */
-  memberInfo(): Pick<MemberInfo, "processId" | "standbys"> {
-    return { processId: this.processId, standbys: () => this.ids() };
+  memberInfo(): Pick<MemberInfo, "processId" | "standbys" | "positions"> {
+    return { processId: this.processId, standbys: () => this.ids(), positions: () => this.positions() };
+  }
+
+  /** Per standby, its checkpoint summed over its changelog partitions (the leader measures its lag by it). */
+  positions(): Record<string, number> {
+    const positions: Record<string, number> = {};
+    for (const task of this.tasks.values()) {
+      let sum = 0;
+      for (const key of task.changelogs.keys()) sum += Number(task.position(key));
+      positions[task.id] = sum;
+    }
+    return positions;
   }
 
   /** The group's instance map was read back after an assignment: its standbys for this process (none without a map). */
   assignFrom(map: InstanceMap | undefined): void {
     if (!map) return;
     try {
-      this.assign(map.standbysOf(this.processId));
+      this.assign(map.standbysOf(this.processId), map.warmupsOf(this.processId));
     } catch (err) {
       // A standby that fails to close is logged; the active tasks are not affected.
       this.options.logger.warn({ err }, "could not update the standby tasks");
@@ -116,13 +133,14 @@ export class StandbyTasks {
   }
 
   /** The standbys the group gives this process now: others close, new ones open at the next round. */
-  assign(ids: readonly string[]): void {
+  assign(ids: readonly string[], warmups: readonly string[] = []): void {
     if (this.stopped) return;
     const stateful = new Set(this.options.topology.subTopologies.filter((s) => s.stores.length > 0).map((s) => s.id));
     this.wanted = new Set(ids.filter((id) => stateful.has(parseTaskId(id).subTopology)));
     for (const id of this.wanted) this.promoted.delete(id);
+    this.warmups = new Set(warmups.filter((id) => this.wanted.has(id)));
     for (const id of [...this.tasks.keys()]) if (!this.wanted.has(id)) this.closeTask(id, "standby closed: no longer assigned");
-    if (this.wanted.size > 0 || this.tasks.size > 0) this.options.logger.info({ standbys: [...this.wanted] }, "standby tasks assigned");
+    if (this.wanted.size > 0 || this.tasks.size > 0) this.options.logger.info({ standbys: [...this.wanted], warmups: [...this.warmups] }, "standby tasks assigned");
     this.loop ??= this.run();
     this.wake.abort();
   }
@@ -172,6 +190,7 @@ export class StandbyTasks {
       standby: true as const,
       lag: this.lags.get(task.id) ?? null,
       checkpoint: Object.fromEntries([...task.changelogs.keys()].map((key) => [key, task.position(key)])),
+      warmup: this.warmups.has(task.id),
     }));
   }
 

@@ -137,6 +137,11 @@ export class StreamTask {
     return this.lifecycle.current;
   }
 
+  /** The checkpoint summed over the task's changelog partitions; undefined for a task without stores. */
+  changelogPosition(): number | undefined {
+    return this.changelogs.size > 0 ? this.stores.position() : undefined;
+  }
+
   /** The file claims changelog offsets its changelog lacks (recreated, or the app reset): another history. */
   checkpointBeyond(ends: ReadonlyMap<string, string>): string | undefined {
     return this.stores.checkpointBeyond(ends);

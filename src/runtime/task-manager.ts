@@ -158,8 +158,22 @@ export class TaskManager {
   }
 
   /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer` (and their standbys). */
-  planner(applicationServer: () => string | null, standbys?: Pick<MemberInfo, "processId" | "standbys">): GroupAssignmentPlanner {
-    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { owned: () => [...this.tasks.keys()], applicationServer, ...standbys });
+  planner(applicationServer: () => string | null, standbys?: Pick<MemberInfo, "processId" | "standbys" | "positions">, probing?: MemberInfo["probing"]): GroupAssignmentPlanner {
+    const positions = () => {
+      const all = { ...standbys?.positions?.() };
+      for (const task of this.tasks.values()) {
+        const position = task.changelogPosition();
+        if (position !== undefined) all[task.id] = position;
+      }
+      return all;
+    };
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, {
+      owned: () => [...this.tasks.keys()],
+      applicationServer,
+      ...standbys,
+      positions,
+      ...(probing ? { probing } : {}),
+    });
   }
 
   /**

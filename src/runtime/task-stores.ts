@@ -48,6 +48,17 @@ export class TaskStores {
     this.restore = new TaskRestore({ task: options.task, partition, changelogs: this.changelogs, state, metrics: options.metrics, logger: options.logger });
   }
 
+  /**
+   * How far the file has got in its changelogs: the checkpoint summed over the changelog partitions (what the
+   * member tells the group leader, which measures copies' lags by it; docs/architecture.md, "Warm-up replicas and
+   * probing rebalances").
+   */
+  position(): number {
+    let sum = 0;
+    for (const key of this.changelogs.keys()) sum += Number(this.checkpoint.get(key) ?? "0");
+    return sum;
+  }
+
   /** Store writes ever begun (StateFile.writeCount). */
   get writeCount(): number {
     return this.state.writeCount;

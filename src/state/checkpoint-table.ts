@@ -1,5 +1,6 @@
 // The checkpoint rows of a state file: for each changelog partition, the next offset to restore from.
 // They are written in the same SQLite transaction as the state they describe.
+import SqliteDatabase from "better-sqlite3";
 import type { Database, Statement } from "better-sqlite3";
 import { StateError } from "./errors.ts";
 import type { Checkpoint } from "./types.ts";
@@ -50,4 +51,23 @@ export function checkpointRows(checkpoint: Checkpoint): CheckpointRow[] {
     rows.push({ topic, partition, offset });
   }
   return rows;
+}
+
+/**
+ * The checkpoint of a state file no connection holds, read without opening it as a StateFile (no check, no
+ * rebuild, no lock kept: a read-only connection, closed at once); undefined when it cannot be read (held by a
+ * task, corrupt, not a state file). The group planner reports it as the file's position.
+ */
+export function readCheckpointOf(path: string): Checkpoint | undefined {
+  let db: Database | undefined;
+  try {
+    db = new SqliteDatabase(path, { readonly: true, fileMustExist: true, timeout: 0 });
+    const out: Checkpoint = new Map();
+    for (const row of db.prepare<[], CheckpointRow>(`SELECT topic, "partition" AS partition, "offset" AS offset FROM weir_checkpoint`).all()) out.set(`${row.topic}:${row.partition}`, row.offset);
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
 }

@@ -18,6 +18,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   private fatal: ((error: Error) => void) | undefined;
   private closing = false;
   private joins: Promise<void> = Promise.resolve();
+  /** The options of the first JoinGroup, which every rejoin this member starts sends again. */
+  private joinOptions: Parameters<Consumer["joinGroup"]>[0] | undefined;
   /** The generation of the assignment last handed to the runtime (KIP-447: its offsets commit under it). */
   private generation: GroupMetadata | undefined;
   /** A kept partition is never dropped at a join: its position and pause stay (the fetch loop is Weir's own). */
@@ -121,6 +123,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
         }));
       },
     };
+    this.joinOptions = joinOptions;
     await this.consumer.joinGroup(joinOptions);
     this.fetcher.start({ onBatch, onBatchEnd, onFatal: (error) => this.fatal?.(error) });
   }
@@ -170,6 +173,12 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   /** The group coordinator's node id, where transactional offset commits go. */
   coordinatorId(): number | null {
     return this.consumer.coordinatorId;
+  }
+
+  requestRebalance(): void {
+    if (this.closing || !this.joinOptions) return;
+    // The client's own rejoin (after a heartbeat's REBALANCE_IN_PROGRESS) does the same: JoinGroup with the member id.
+    this.consumer.joinGroup(this.joinOptions).catch((error: unknown) => this.fatal?.(error as Error));
   }
 
   async disconnect(): Promise<void> {
