@@ -73,7 +73,10 @@ try {
     await measure(() => w1(ctx, inputs, "at_least_once"));
     await measure(() => w1(ctx, inputs, "exactly_once"));
   }
-  if (inputs && only.has("W2")) await measure(() => w2(ctx, inputs));
+  if (inputs && only.has("W2")) {
+    await measure(() => w2(ctx, inputs, 0));
+    await measure(() => w2(ctx, inputs, 10 * 1024 * 1024));
+  }
   if (inputs && only.has("W3")) await measure(() => w3(ctx, inputs));
   if (only.has("W4")) await measure(() => w4(ctx));
   if (only.has("W5")) {

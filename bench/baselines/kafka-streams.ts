@@ -33,6 +33,8 @@ export interface KafkaStreamsOptions {
   readonly sessionTimeoutMs?: number;
   /** num.standby.replicas; Kafka Streams' default (0) when unset. */
   readonly standbyReplicas?: number;
+  /** statestore.cache.max.bytes; WEIR_STATESTORE_CACHE_MAX_BYTES when unset, else Kafka Streams' default (10 MB). */
+  readonly cacheMaxBytes?: number;
 }
 
 export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun; cleanup: () => void } {
@@ -55,7 +57,7 @@ export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun
     ...(options.sessionTimeoutMs === undefined ? [] : [`sessionTimeoutMs=${options.sessionTimeoutMs}`]),
     ...(options.standbyReplicas === undefined ? [] : [`standbyReplicas=${options.standbyReplicas}`]),
     // The record cache as Weir's (statestoreCacheMaxBytes, inherited by Weir's children): one setting for both.
-    ...(statestoreCacheMaxBytes() === undefined ? [] : [`cacheMaxBytes=${statestoreCacheMaxBytes()}`]),
+    ...(options.cacheMaxBytes !== undefined ? [`cacheMaxBytes=${options.cacheMaxBytes}`] : statestoreCacheMaxBytes() === undefined ? [] : [`cacheMaxBytes=${statestoreCacheMaxBytes()}`]),
   ]);
   return { run, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }

@@ -4,7 +4,7 @@ import { kafkaStreamsAvailable, startKafkaStreams } from "../baselines/kafka-str
 import type { ChildRun } from "./child.ts";
 import type { BenchContext } from "./context.ts";
 import { measureLatency, type LatencyResult } from "./latency.ts";
-import { boundTarget, finish, type SystemResult, type WorkloadResult } from "./results.ts";
+import { allTargets, boundTarget, finish, type SystemResult, type WorkloadResult } from "./results.ts";
 import { summarize } from "./stats.ts";
 import { startWeir, weirClients, weirSystem, type WeirClient } from "./weir.ts";
 
@@ -75,7 +75,13 @@ export async function w5(ctx: BenchContext, guarantee: Guarantee): Promise<Workl
     "p99 ms",
     false,
     results,
-    commitInterval === undefined ? undefined : boundTarget(weirSystem("platformatic"), `p99 ≤ commit interval + 50 ms (${commitInterval + 50} ms)`, commitInterval + 50, false),
+    // Issue 13: p99 ≤ commit interval + 50 ms; issue 18: + 20 ms.
+    commitInterval === undefined
+      ? undefined
+      : allTargets(
+          boundTarget(weirSystem("platformatic"), `p99 ≤ commit interval + 50 ms (${commitInterval + 50} ms)`, commitInterval + 50, false),
+          boundTarget(weirSystem("platformatic"), `p99 ≤ commit interval + 20 ms (${commitInterval + 20} ms)`, commitInterval + 20, false),
+        ),
     ["arrival at a read_committed consumer (fetch wait 100 ms) minus the send time in the record's value; the first seconds of each run are left out"],
   );
 }

@@ -113,5 +113,28 @@ export async function w9(ctx: BenchContext): Promise<WorkloadResult[]> {
       ),
     );
   }
+  // Issue 18: the cost of tasks must not grow faster than the work. The records are the same at every size, so
+  // CPU per record at the most partitions over that at the fewest is the growth; 1.2× is the bound taken here.
+  const cpu = (r: WorkloadResult) => {
+    const s = r.systems.find((x) => x.system === weirSystem("platformatic"));
+    return s?.status === "measured" ? s.metrics["CPU µs/record"]?.median : undefined;
+  };
+  const [fewest, most] = [results[0], results.at(-1)];
+  if (fewest && most && fewest !== most) {
+    const [a, b] = [cpu(fewest), cpu(most)];
+    const value = a !== undefined && b !== undefined && a > 0 ? b / a : undefined;
+    results[results.length - 1] = {
+      ...most,
+      targets: [
+        ...most.targets,
+        {
+          system: weirSystem("platformatic"),
+          text: `${weirSystem("platformatic")} CPU µs/record at ${partitionCounts.at(-1)} partitions ≤ 1.2× at ${partitionCounts[0]}`,
+          value,
+          met: value === undefined ? undefined : value <= 1.2,
+        },
+      ],
+    };
+  }
   return results;
 }

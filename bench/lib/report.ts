@@ -46,7 +46,7 @@ export function summaryRows(workloads: readonly WorkloadResult[]): string[][] {
   const weirs = [...new Set(workloads.flatMap((w) => w.systems.map((s) => s.system).filter(isWeirSystem)))];
   const [first, second] = weirs;
   const rows: string[][] = [
-    ["workload", "metric", ...weirs, "Kafka Streams", "other baseline", ...(second ? [`${first} / ${second}`] : []), ...weirs.map((w) => `${w} / Kafka Streams`), `CPU µs/record: ${[...weirs, "Kafka Streams"].join(" / ")}`, "machine load (1-min avg, mean)"],
+    ["workload", "metric", ...weirs, "Kafka Streams", "other baseline", ...(second ? [`${first} / ${second}`] : []), ...weirs.map((w) => `${w} / Kafka Streams`), `CPU µs/record: ${[...weirs, "Kafka Streams"].join(" / ")}`, "records per CPU-second, same order", "machine load (1-min avg, mean)"],
   ];
   for (const w of workloads) {
     if (w.id === "K") continue;
@@ -63,6 +63,7 @@ export function summaryRows(workloads: readonly WorkloadResult[]): string[][] {
       ...(second ? [ratio(`${first} / ${second}`)] : []),
       ...weirs.map((s) => ratio(`${s} / Kafka Streams`)),
       cpu.every((c) => c === undefined) ? "–" : cpu.map((c) => (c === undefined ? "–" : c.toFixed(1))).join(" / "),
+      cpu.every((c) => c === undefined) ? "–" : cpu.map((c) => (c === undefined || c <= 0 ? "–" : Math.round(1e6 / c).toLocaleString("en"))).join(" / "),
       w.load ? `${w.load.loadAvg.mean.toFixed(1)} (max ${w.load.loadAvg.max.toFixed(1)}), CPU ${Math.round(w.load.cpuBusyPct)}% busy` : "–",
     ]);
   }

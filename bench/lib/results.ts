@@ -172,3 +172,9 @@ export function boundTarget(system: string, text: string, bound: number, atLeast
     return [{ system, text: `${system} ${text}`, value, met: value === undefined ? undefined : atLeast ? value >= bound : value <= bound }];
   };
 }
+
+/** Several targets on one workload. */
+export const allTargets =
+  (...targets: readonly Targets[]): Targets =>
+  (medians) =>
+    targets.flatMap((t) => t(medians));

@@ -29,6 +29,10 @@ export interface WeirRunOptions {
   readonly stateDir?: string;
   /** Bounded (`--until-end`) unless false. */
   readonly untilEnd?: boolean;
+  /** `weir run --workers n`: one service of n member processes (CPU and RSS are the whole tree's). */
+  readonly workers?: number;
+  /** statestoreCacheMaxBytes (WEIR_STATESTORE_CACHE_MAX_BYTES); inherited from the environment when unset. */
+  readonly cacheMaxBytes?: number;
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
   readonly env?: Record<string, string>;
@@ -56,8 +60,7 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     "--bootstrap-servers",
     options.brokers.join(","),
     ...(options.untilEnd === false ? [] : ["--until-end"]),
-    // BENCH_WEIR_WORKERS=n: `weir run --workers n` (one service of n member processes; CPU and RSS are the whole tree's).
-    ...(process.env.BENCH_WEIR_WORKERS ? ["--workers", process.env.BENCH_WEIR_WORKERS] : []),
+    ...(options.workers === undefined ? [] : ["--workers", String(options.workers)]),
   ];
   const run = startChild(process.execPath, args, {
     BENCH_INPUT: options.input,
@@ -65,6 +68,7 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     WEIR_HTTP_ENABLED: "false",
     WEIR_LOG_LEVEL: "info",
     ...(options.kafkaClient ? { WEIR_KAFKA_CLIENT: options.kafkaClient } : {}),
+    ...(options.cacheMaxBytes === undefined ? {} : { WEIR_STATESTORE_CACHE_MAX_BYTES: String(options.cacheMaxBytes) }),
     ...options.env,
   }, repoRoot);
   return { run, stateDir, cleanup: () => (options.stateDir ? undefined : rmSync(stateDir, { recursive: true, force: true })) };
