@@ -76,8 +76,13 @@ export const configSchema = z
      * starts a rebalance this often, to hand over the tasks whose warm-up has caught up.
      */
     probingRebalanceIntervalMs: z.number().int().min(1000).default(600000),
-    /** How many partitions' batches are processed at once; they share the event loop. */
-    partitionsConsumedConcurrently: z.number().int().min(1).default(3),
+    /**
+     * How many partitions' batches of one fetch are processed at once (they share the event loop, and the commits
+     * they come to share transactions). The default, 1000, is in effect every partition of the fetch, as Kafka
+     * Streams' stream thread takes all its tasks' records before committing them together: with 3, an instance of
+     * 96 tasks waited on a transaction per 3 partitions (docs/architecture.md "Exactly-once, per client").
+     */
+    partitionsConsumedConcurrently: z.number().int().min(1).default(1000),
     maxBytesPerPartition: z.number().int().min(1024).default(1048576),
     /** Kafka's fetch.max.wait.ms default; kafkajs's own 5 s also delays every shutdown by that much. */
     fetchMaxWaitMs: z.number().int().min(0).default(500),
