@@ -19,23 +19,17 @@ export function baseOptions(settings: ClientSettings, clientIdSuffix = ""): Base
 
 const retries = 30;
 
-/** A protocol error's id (e.g. "CONCURRENT_TRANSACTIONS") anywhere in an error or the errors it carries. */
-function hasProtocolError(err: unknown, id: string, depth = 0): boolean {
-  if (typeof err !== "object" || err === null || depth > 4) return false;
-  const e = err as { apiId?: unknown; errors?: unknown };
-  if (e.apiId === id) return true;
-  return Array.isArray(e.errors) && e.errors.some((inner) => hasProtocolError(inner, id, depth + 1));
-}
-
 /**
  * The wait before retry `attempt` (1, 2, …), as Kafka's Java client backs off: exponentially from
- * retry.backoff.ms (100 ms) to retry.backoff.max.ms (1 s). CONCURRENT_TRANSACTIONS starts at 20 ms (the
- * Java producer's backoff for it): the broker answers it to AddPartitionsToTxn while the previous
- * transaction's markers are still being written, which lasts milliseconds. A fixed 500 ms here made a
- * transaction that adds a partition right after a commit wait half a second, and an instance of 96 tasks
- * ran at 610 records/s instead of 2,700 (bench W9, docs/architecture.md "Exactly-once, per client").
+ * retry.backoff.ms (100 ms) to retry.backoff.max.ms (1 s). Before, a fixed 500 ms: a transaction that adds a
+ * partition while the previous one's markers are still being written gets CONCURRENT_TRANSACTIONS from
+ * AddPartitionsToTxn, and then waited half a second; an instance of 96 tasks ran at 610 records/s instead of
+ * 2,700 (bench W9, docs/architecture.md "Exactly-once, per client"). Not shorter for CONCURRENT_TRANSACTIONS (the
+ * Java producer retries it after 20 ms): a task whose partition comes to its end at every fetch then commits back
+ * to back, its transaction is open most of the time, a SIGKILL nearly always leaves one open, and the task's new
+ * owner waits for the broker to abort it (bench W7: 32–38 s to resume instead of 10–13 s). 100 ms keeps such
+ * commits about a commit interval apart.
  */
-export function retryDelay(_client: unknown, _operationId: string, attempt: number, _retries: number, err: Error): number {
-  const first = hasProtocolError(err, "CONCURRENT_TRANSACTIONS") ? 20 : 100;
-  return Math.min(1000, first * 2 ** Math.max(0, attempt - 1));
+export function retryDelay(_client: unknown, _operationId: string, attempt: number): number {
+  return Math.min(1000, 100 * 2 ** Math.max(0, attempt - 1));
 }
