@@ -40,6 +40,7 @@ export interface KafkaStreamsOptions {
 export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun; cleanup: () => void } {
   const dir = kafkaStreamsBuildDir();
   const stateDir = mkdtempSync(join(tmpdir(), "kstreams-bench-"));
+  const cacheMaxBytes = options.cacheMaxBytes?.toString() ?? statestoreCacheMaxBytes();
   const run = startChild("java", [
     "-Xms256m",
     "-Xmx1g",
@@ -57,7 +58,7 @@ export function startKafkaStreams(options: KafkaStreamsOptions): { run: ChildRun
     ...(options.sessionTimeoutMs === undefined ? [] : [`sessionTimeoutMs=${options.sessionTimeoutMs}`]),
     ...(options.standbyReplicas === undefined ? [] : [`standbyReplicas=${options.standbyReplicas}`]),
     // The record cache as Weir's (statestoreCacheMaxBytes, inherited by Weir's children): one setting for both.
-    ...(options.cacheMaxBytes !== undefined ? [`cacheMaxBytes=${options.cacheMaxBytes}`] : statestoreCacheMaxBytes() === undefined ? [] : [`cacheMaxBytes=${statestoreCacheMaxBytes()}`]),
+    ...(cacheMaxBytes === undefined ? [] : [`cacheMaxBytes=${cacheMaxBytes}`]),
   ]);
   return { run, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
 }

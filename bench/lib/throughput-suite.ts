@@ -62,7 +62,7 @@ async function weir(
             guarantee,
             kafkaClient: client,
             ...(workers === undefined ? {} : { workers }),
-            ...(cacheMaxBytes === undefined ? {} : { cacheMaxBytes }),
+            ...(cacheMaxBytes === undefined ? {} : { env: { WEIR_STATESTORE_CACHE_MAX_BYTES: String(cacheMaxBytes) } }),
           },
           records,
           timeoutMs,

@@ -31,8 +31,6 @@ export interface WeirRunOptions {
   readonly untilEnd?: boolean;
   /** `weir run --workers n`: one service of n member processes (CPU and RSS are the whole tree's). */
   readonly workers?: number;
-  /** statestoreCacheMaxBytes (WEIR_STATESTORE_CACHE_MAX_BYTES); inherited from the environment when unset. */
-  readonly cacheMaxBytes?: number;
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
   readonly env?: Record<string, string>;
@@ -68,7 +66,6 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     WEIR_HTTP_ENABLED: "false",
     WEIR_LOG_LEVEL: "info",
     ...(options.kafkaClient ? { WEIR_KAFKA_CLIENT: options.kafkaClient } : {}),
-    ...(options.cacheMaxBytes === undefined ? {} : { WEIR_STATESTORE_CACHE_MAX_BYTES: String(options.cacheMaxBytes) }),
     ...options.env,
   }, repoRoot);
   return { run, stateDir, cleanup: () => (options.stateDir ? undefined : rmSync(stateDir, { recursive: true, force: true })) };
