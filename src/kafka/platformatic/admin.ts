@@ -5,8 +5,8 @@ import { Admin } from "@platformatic/kafka";
 import type { Kafka } from "kafkajs";
 import { KafkajsTopicAdmin } from "../kafkajs/admin.ts";
 import type { ClientSettings } from "../types.ts";
+import { protocolErrorIds } from "./errors.ts";
 import { baseOptions } from "./options.ts";
-import { protocolErrorIds } from "./task-output.ts";
 
 /** A transaction left open by a SIGKILLed owner ends at its timeout, plus the coordinator's check interval. */
 const maxUnstableWaitMs = 120_000;

@@ -6,6 +6,7 @@ import { compatibilityPartitioner, Producer, type Consumer, type MessageToProduc
 import { chunksByBytes } from "../chunks.ts";
 import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
 import type { ClientSettings, ProducedRecord, TopicPartitionOffset } from "../types.ts";
+import { protocolErrorIds } from "./errors.ts";
 import { baseOptions } from "./options.ts";
 import { commitOffsetsAsInstance } from "./static-membership.ts";
 
@@ -76,16 +77,6 @@ export interface GroupCoordinates {
   readonly coordinatorId: () => Promise<number>;
 }
 
-/** The Kafka error codes (ILLEGAL_GENERATION, PRODUCER_FENCED, …) anywhere in a client error. */
-export function protocolErrorIds(err: unknown, found: string[] = []): string[] {
-  if (typeof err !== "object" || err === null) return found;
-  const e = err as { apiId?: unknown; errors?: unknown; cause?: unknown };
-  if (typeof e.apiId === "string") found.push(e.apiId);
-  if (Array.isArray(e.errors)) for (const inner of e.errors) protocolErrorIds(inner, found);
-  if (e.cause !== undefined) protocolErrorIds(e.cause, found);
-  return found;
-}
-
 /** Sets `type` (as kafkajs names its errors) to the first Kafka error code inside, for the runtime's checks. */
 function typed(err: unknown): unknown {
   if (typeof err !== "object" || err === null || (err as { type?: unknown }).type !== undefined) return err;
@@ -110,8 +101,10 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
     this.makeProducer = () => {
       const producer = new Producer({
         ...baseOptions(settings, `-${transactionalId}`),
-        // The client sends `timeout` as the transaction timeout of InitProducerId too.
-        timeout: Math.max(transactionTimeoutMs, settings.requestTimeoutMs),
+        // The client sends `timeout` as InitProducerId's transaction timeout (and as Produce's wait for acks). It
+        // was the larger of this and the request timeout (30 s): a SIGKILL that left a transaction open then held the
+        // partitions' last stable offset, and the task's new owner, for 30 s instead of 10 (bench W7).
+        timeout: transactionTimeoutMs,
         transactionalId,
         // InitProducerId's expected id and epoch: -1 asks for this transactional id's current producer id with
         // a bumped epoch (the client's default 0/0 is refused with PRODUCER_FENCED once the id has a producer).

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultipleErrors, ResponseError } from "@platformatic/kafka";
-import { protocolErrorIds } from "./task-output.ts";
+import { protocolErrorIds } from "./errors.ts";
 
 test("the Kafka error codes of a refused TxnOffsetCommit are found inside the client's response error", () => {
   // API key 28 is TxnOffsetCommit; 22 is ILLEGAL_GENERATION.
