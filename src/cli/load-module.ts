@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isAppDefinition, type AppDefinition } from "../runtime/app.ts";
+import { isAppDefinition, type AppDefinition } from "../runtime/app-definition.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { moduleLoadError } from "./module-errors.ts";
 

@@ -5,7 +5,7 @@ import type { Serde } from "../serdes/index.ts";
 import { formatOutputLine, parseInputLine, serializeRecord, toSerdeInput } from "./record-lines.ts";
 import { chooseSerdes, serdeByName, textOrJson } from "./topic-serdes.ts";
 import { StreamsBuilder, TimeWindows } from "../topology/index.ts";
-import { app } from "../runtime/app.ts";
+import { app } from "../runtime/app-definition.ts";
 
 const asUnknown = <T>(s: Serde<T>) => s as Serde<unknown>;
 

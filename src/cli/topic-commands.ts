@@ -7,7 +7,7 @@ import { createTopicsIfMissing, describeTopics, listTopicNames, tailTopic } from
 import { ensureBrokerReachable } from "../kafka/reachability.ts";
 import { partitionForKey } from "../kafka/partitioner.ts";
 import type { KafkaHeaders } from "../kafka/types.ts";
-import type { AppDefinition } from "../runtime/app.ts";
+import type { AppDefinition } from "../runtime/app-definition.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { loadApp } from "./load-module.ts";
 import { formatOutputLine, parseInputLine, serializeRecord } from "./record-lines.ts";

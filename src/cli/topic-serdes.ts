@@ -1,6 +1,6 @@
 // Which serdes read and write a topic for `weir produce` and `weir tail`: those of the topology module that reads
 // or writes it, a serde named on the command line, or, with neither, text and JSON as they look.
-import type { AppDefinition } from "../runtime/app.ts";
+import type { AppDefinition } from "../runtime/app-definition.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { serdes, type Serde } from "../serdes/index.ts";
 

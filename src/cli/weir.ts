@@ -3,7 +3,8 @@
 // the developer tools (topics, produce, tail, a local broker).
 // Exit codes: 0 success, 1 the app failed while running, 2 bad usage, configuration or module, 3 a topic is missing.
 import { Command, InvalidArgumentError } from "commander";
-import { App, resolveAppConfig } from "../runtime/app.ts";
+import { App } from "../runtime/app.ts";
+import { resolveAppConfig } from "../runtime/app-definition.ts";
 import { WeirError } from "../runtime/errors.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { workerCount, workerIndex } from "../runtime/worker-settings.ts";

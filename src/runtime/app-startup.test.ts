@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { serdes } from "../serdes/index.ts";
-import { App, app } from "./app.ts";
+import { app } from "./app-definition.ts";
+import { App } from "./app.ts";
 
 /** A loopback address nothing listens on right now. */
 async function deadBroker(): Promise<string> {

@@ -1,8 +1,9 @@
-// The application: `app()` declares one, `App` runs it as a member of the consumer group
-// <applicationId>: it prepares the topics, joins the group, and hands batches to the task manager.
+// The running application (`app()` in app-definition.ts declares one): a member of the consumer group
+// <applicationId>. It prepares the topics, joins the group, and hands batches to the task manager.
 import {
   createKafkaClient,
   type BatchControl,
+  type GroupMetadata,
   type GroupConsumer,
   type KafkaClient,
   type PartitionBatch,
@@ -11,9 +12,10 @@ import {
   type TopicAdmin,
 } from "../kafka/index.ts";
 import type { Topology } from "../topology/topology.ts";
-import { environmentOverrides, resolveConfig, type WeirConfig, type WeirConfigInput } from "./config.ts";
+import type { WeirConfig } from "./config.ts";
+import { resolveAppConfig, type AppDefinition } from "./app-definition.ts";
 import { WeirMetrics } from "../metrics/metrics.ts";
-import { startHttpServer, type AppView, type HttpServer, type TasksView, type TopologyView } from "../server/http-server.ts";
+import { startHttpServer, type AppView, type HttpServer, type TasksView } from "../server/http-server.ts";
 import { WeirError } from "./errors.ts";
 import { hostname } from "node:os";
 import { InstanceDirectory } from "./instance-directory.ts";
@@ -23,6 +25,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { TaskManager } from "./task-manager.ts";
 import { StandbyTasks, type StaleCopy } from "./standby-tasks.ts";
 import { InstanceTransactions } from "./instance-transactions.ts";
+import { DepartedTransactions } from "./departed-transactions.ts";
 import { ProbingRebalance } from "./probing-rebalance.ts";
 import { randomUUID } from "node:crypto";
 import { restoreHoldFromEnv, standbyHoldFromEnv } from "./restore-hold.ts";
@@ -32,28 +35,12 @@ import { prepareTopics } from "./topic-check.ts";
 import { waitForBroker } from "./broker-wait.ts";
 import { changelogFetchMaxBytes } from "./pending-changelog.ts";
 import { workerIndex, workerSettings } from "./worker-settings.ts";
+import { BoundedRun } from "./bounded-run.ts";
 
-const appBrand = Symbol.for("weir.app");
 /** The longest an interactive query waits for a task's commit or another instance's answer. */
 const queryTimeoutMs = 5000;
 /** The longest /tasks waits for another instance's tasks. */
 const instancesTimeoutMs = 2000;
-
-/** What a topology module exports by default: the topology and the settings it was written for. */
-export interface AppDefinition {
-  readonly [appBrand]: true;
-  readonly topology: Topology;
-  readonly settings: Readonly<Partial<WeirConfigInput>>;
-}
-
-export function app(options: { readonly topology: Topology } & Partial<WeirConfigInput>): AppDefinition {
-  const { topology, ...settings } = options;
-  return { [appBrand]: true, topology, settings };
-}
-
-export function isAppDefinition(value: unknown): value is AppDefinition {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[appBrand] === true;
-}
 
 type State = "created" | "starting" | "running" | "stopping" | "stopped" | "failed";
 
@@ -62,15 +49,6 @@ export interface RunOptions {
   readonly untilEnd?: boolean;
   /** Called with the HTTP server's port once it listens (a worker tells its supervisor: `weir run --workers`). */
   readonly listening?: (port: number) => void;
-}
-
-/**
- * The app's settings, layered: the module's own, then WEIR_* environment variables, then `overrides` (the CLI's
- * flags); `bootstrapServers` falls back to KAFKA_BOOTSTRAP_SERVERS.
- */
-export function resolveAppConfig(definition: AppDefinition, overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): WeirConfig {
-  const fallback = env.KAFKA_BOOTSTRAP_SERVERS ? { bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS } : {};
-  return resolveConfig(fallback, definition.settings, environmentOverrides(env), overrides);
 }
 
 export class App {
@@ -95,6 +73,8 @@ export class App {
   private shared: SharedProducer | undefined;
   /** Exactly-once v2 (a KIP-447 client): the instance's one transactional producer, shared by its tasks. */
   private transactions: InstanceTransactions | undefined;
+  /** With `transactions`: this instance's transactional id, and the aborts of those of members that left. */
+  private departed: DepartedTransactions | undefined;
   /** The global stores (GlobalKTables) and their consumer, when the topology has any. */
   private global: GlobalUpdater | undefined;
   private state: State = "created";
@@ -109,6 +89,8 @@ export class App {
   private joined = false;
   /** Why start-up is waiting (an unreachable broker), for /ready. */
   private waitingFor: string | undefined;
+  /** `--until-end`: the ends noted at start and what the tasks committed since, checked every 200 ms. */
+  private bounded: BoundedRun | undefined;
   private boundedCheck: NodeJS.Timeout | undefined;
   /** A worker of `weir run --workers` with applicationServer configured: advertised as this host with its own port. */
   private readonly advertisedHost: string | undefined;
@@ -153,7 +135,7 @@ export class App {
       ),
       fail: (error) => this.fail(error),
       committed: (_task, offsets) => {
-        this.noteCommitted(offsets);
+        this.bounded?.committed(offsets);
         this.purger.committed(offsets);
       },
       globalStores: () => this.global?.stores,
@@ -207,7 +189,7 @@ export class App {
     if (stopping.aborted) return;
     const limits = await prepareTopics(this.admin, topology, this.config);
     this.tasks.setMaxMessageBytes(limits.maxMessageBytes);
-    if (options.untilEnd) await this.noteEndOffsets(topology.sourceTopics());
+    if (options.untilEnd) this.bounded = await BoundedRun.start(this.admin, this.config.applicationId, topology.sourceTopics());
     // Global stores are restored before the group join, so no task runs before they are complete.
     if (stopping.aborted) return;
     const globalOptions = { kafka: this.kafka, admin: this.admin, topology, config: this.config, logger: this.logger, signal: stopping };
@@ -218,12 +200,13 @@ export class App {
       await this.shared.connect();
     } else if (this.kafka.groupMetadataInTransactions) {
       // transactional.id = <applicationId>-<a UUID per run>, as Kafka Streams' <applicationId>-<processId>: no
-      // two running instances share it, whatever their state dirs. A SIGKILLed run's open transaction is
-      // aborted at its timeout (transactionTimeoutMs, 10 s as Kafka Streams sets under exactly-once).
+      // two running instances share it, whatever their state dirs. A SIGKILLed run's open transaction is aborted
+      // by a remaining member (departed-transactions.ts), else at its timeout (transactionTimeoutMs).
       const transactionalId = `${this.config.applicationId}-${randomUUID()}`;
-      this.transactions = new InstanceTransactions((generation) =>
-        this.kafka.transactionalOutput(transactionalId, this.config.applicationId, this.config.transactionTimeoutMs, generation),
-      );
+      const output = (id: string, generation?: () => GroupMetadata | undefined) =>
+        this.kafka.transactionalOutput(id, this.config.applicationId, this.config.transactionTimeoutMs, generation);
+      this.transactions = new InstanceTransactions((generation) => output(transactionalId, generation));
+      this.departed = new DepartedTransactions(transactionalId, output, this.logger);
       await this.transactions.init();
     }
     // Without this check a stop during the steps above left the consumer to be made after it: the process
@@ -240,7 +223,7 @@ export class App {
         partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
         maxBytesPerPartition: this.config.maxBytesPerPartition,
         maxWaitTimeMs: this.config.fetchMaxWaitMs,
-        planner: this.tasks.planner(() => this.applicationServer(), this.standbys.memberInfo(), this.probing),
+        planner: this.tasks.planner({ applicationServer: () => this.applicationServer(), probing: this.probing, ...this.standbys.memberInfo(), ...this.departed?.memberInfo() }),
         ...(this.config.groupInstanceId !== undefined ? { groupInstanceId: this.config.groupInstanceId } : {}),
         rebalanceStarting: () => this.tasks.rebalanceStarting(),
       },
@@ -248,13 +231,17 @@ export class App {
     );
     this.tasks.attach(this.consumer);
     // With "tasks assigned", the rebalance's duration from this member's side (the incremental-rebalance test reads both).
-    this.logger.info({ groupId: this.config.applicationId, client: this.config.kafkaClient }, "joining the group");
+    this.logger.info({ groupId: this.config.applicationId, client: this.config.kafkaClient, transactionalId: this.departed?.ownId }, "joining the group");
     await this.consumer.start(
       this.tasks.subscribedTopics(),
       (batch, control) => this.onBatch(batch, control),
       (assignment) => {
         this.tasks.onAssignment(assignment);
-        void this.directory.assigned().then(() => this.standbys.assignFrom(this.directory.current()));
+        const previous = this.directory.lastKnown();
+        void this.directory.assigned().then(() => {
+          this.standbys.assignFrom(this.directory.current());
+          this.departed?.assigned(previous, this.directory.current());
+        });
       },
       (end) => this.tasks.onBatchEnd(end),
       // The client gave up on the consumer: an instance outside its group processes nothing, so it fails
@@ -301,6 +288,7 @@ export class App {
       await this.global?.stop().catch((err: unknown) => this.logger.warn({ err }, "global consumer did not stop cleanly"));
       await this.shared?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
       await this.transactions?.close().catch((err: unknown) => this.logger.warn({ err }, "producer did not close cleanly"));
+      await this.departed?.close();
       await this.purger.close();
       await directoryClosed;
       await this.admin.close().catch(() => undefined);
@@ -362,7 +350,10 @@ export class App {
     return {
       health: () => this.health(),
       readiness: () => this.readiness(),
-      topology: () => this.topologyView(),
+      topology: () => {
+        const topology = this.topology;
+        return { applicationId: this.config.applicationId, text: topology.describe(), mermaid: topology.describeMermaid(), subTopologies: topology.describeNodes() };
+      },
       tasks: async (scope) => {
         const local = this.tasksView();
         return scope === "local" ? local : instancesView(local, this.directory.current(), this.applicationServer(), instancesTimeoutMs);
@@ -370,16 +361,6 @@ export class App {
       query: (request) => this.queries.query(request),
       metrics: () => this.metrics.text(),
       metricsContentType: this.metrics.contentType,
-    };
-  }
-
-  private topologyView(): TopologyView {
-    const topology = this.topology;
-    return {
-      applicationId: this.config.applicationId,
-      text: topology.describe(),
-      mermaid: topology.describeMermaid(),
-      subTopologies: topology.describeNodes(),
     };
   }
 
@@ -409,45 +390,9 @@ export class App {
     void this.stop();
   }
 
-  // Bounded mode: the committed input offsets of this instance's tasks, against the ends noted at start.
-  private endOffsets: Map<string, bigint> | undefined;
-  private readonly committedInputs = new Map<string, bigint>();
-
-  private async noteEndOffsets(topics: readonly string[]): Promise<void> {
-    this.endOffsets = new Map();
-    for (const topic of topics) {
-      for (const [partition, end] of await this.admin.endOffsets(topic)) this.endOffsets.set(`${topic}:${partition}`, BigInt(end));
-    }
-    for (const [key, offset] of await this.admin.committedOffsets(this.config.applicationId, topics)) {
-      if (offset !== "-1") this.committedInputs.set(key, BigInt(offset));
-    }
-    // A partition whose records were all deleted (retention) has nothing to process, so nothing would ever
-    // be committed for it: it counts as at its end. (Records deleted after this point are not noticed.)
-    for (const topic of topics) {
-      for (const [partition, low] of await this.admin.earliestOffsets(topic)) {
-        const key = `${topic}:${partition}`;
-        const end = this.endOffsets.get(key) ?? 0n;
-        if (BigInt(low) >= end && (this.committedInputs.get(key) ?? 0n) < end) this.committedInputs.set(key, end);
-      }
-    }
-  }
-
-  private noteCommitted(offsets: ReadonlyMap<string, string>): void {
-    for (const [key, offset] of offsets) this.committedInputs.set(key, BigInt(offset));
-  }
-
   private stopIfAtEnd(): void {
-    if (this.state !== "running" || !this.endOffsets) return;
-    const tasks = [...this.tasks.all()];
-    if (tasks.length === 0 || tasks.some((t) => t.status !== "running")) return;
-    const atEnd = tasks.every((task) =>
-      task.subTopology.sourceTopics.every((topic) => {
-        const key = `${topic}:${task.partition}`;
-        return (this.committedInputs.get(key) ?? 0n) >= (this.endOffsets!.get(key) ?? 0n);
-      }),
-    );
-    if (!atEnd) return;
-    this.logger.info({ tasks: tasks.map((t) => t.id) }, "bounded run reached the end offsets noted at start");
+    if (this.state !== "running" || !this.bounded?.atEnd([...this.tasks.all()])) return;
+    this.logger.info({ tasks: [...this.tasks.all()].map((t) => t.id) }, "bounded run reached the end offsets noted at start");
     void this.stop();
   }
 }

@@ -35,6 +35,11 @@ export interface MemberInfo {
    * number of warm-ups each plan sent placed (it schedules one). Absent: no warm-ups.
    */
   readonly probing?: { readonly available: () => boolean; readonly planned: (warmups: number) => void };
+  /**
+   * Exactly-once with one producer per instance: this run's transactional id. The map carries every member's, so
+   * that the transactions of members that left can be aborted (departed-transactions.ts).
+   */
+  readonly transactionalId?: string;
 }
 
 export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logger, member: MemberInfo): GroupAssignmentPlanner {
@@ -51,6 +56,7 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
           ...(member.processId === undefined ? {} : { process: member.processId, standbys: member.standbys?.() ?? [] }),
           // Read by leaders that place warm-ups (docs/architecture.md, "Warm-up replicas and probing rebalances").
           ...(member.positions === undefined ? {} : { positions: withFilePositions(config, withState, member.positions()) }),
+          ...(member.transactionalId === undefined ? {} : { transactionalId: member.transactionalId }),
         }),
       );
     },
@@ -105,8 +111,10 @@ export function taskPlanner(topology: Topology, config: WeirConfig, logger: Logg
         logger.info({ members: members.length, tasks: tasks.length, plan: Object.fromEntries(plan), ...standbyLog, ...warmupLog }, "assigned tasks as group leader");
         member.probing?.planned(warmupCount);
       }
+      const transactionalIds = subscriptions.flatMap((m) => (m.transactionalId === null ? [] : [m.transactionalId]));
       const processServers = new Map(standbyMembers.filter((m) => standbys.has(m.process!)).map((m) => [m.process!, m.server]));
-      return { assignments: result, userData: new InstanceMap(partitions, owners, servers.values(), standbys, processServers, warmups).encode() };
+      const map = new InstanceMap(partitions, owners, servers.values(), standbys, processServers, warmups, transactionalIds);
+      return { assignments: result, userData: map.encode() };
     },
   };
 }
@@ -153,11 +161,13 @@ export interface Subscription {
   readonly standbys: string[];
   /** Per task, the changelog position of the member's open copy of it; {} from a member of an older version. */
   readonly positions: Record<string, number>;
+  /** The transactional id of the member's instance producer; null without one (at-least-once, kafkajs, older versions). */
+  readonly transactionalId: string | null;
 }
 
 export function parseUserData(data: Buffer): Subscription {
   try {
-    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown; process?: unknown; standbys?: unknown; positions?: unknown };
+    const parsed = JSON.parse(data.toString("utf8")) as { owned?: unknown; withState?: unknown; server?: unknown; process?: unknown; standbys?: unknown; positions?: unknown; transactionalId?: unknown };
     const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
     return {
       owned: list(parsed.owned),
@@ -166,9 +176,10 @@ export function parseUserData(data: Buffer): Subscription {
       process: typeof parsed.process === "string" ? parsed.process : null,
       standbys: list(parsed.standbys),
       positions: positionsOf(parsed.positions),
+      transactionalId: typeof parsed.transactionalId === "string" ? parsed.transactionalId : null,
     };
   } catch {
-    return { owned: [], withState: [], server: null, process: null, standbys: [], positions: {} };
+    return { owned: [], withState: [], server: null, process: null, standbys: [], positions: {}, transactionalId: null };
   }
 }
 

@@ -79,7 +79,7 @@ test("with standby replicas the leader's map names each process's standbys, neve
 test("a map from a leader without standbys decodes with none, and a subscription without a process id parses", () => {
   const old = Buffer.from('{"version":1,"partitions":{"0":2},"owners":{"0_0":"a:1","0_1":null},"servers":["a:1"]}');
   assert.deepEqual(InstanceMap.decode(old)!.standbysOf("p1"), []);
-  assert.deepEqual(parseUserData(Buffer.from('{"owned":["0_0"],"withState":[],"server":null}')), { owned: ["0_0"], withState: [], server: null, process: null, standbys: [], positions: {} });
+  assert.deepEqual(parseUserData(Buffer.from('{"owned":["0_0"],"withState":[],"server":null}')), { owned: ["0_0"], withState: [], server: null, process: null, standbys: [], positions: {}, transactionalId: null });
   assert.deepEqual(InstanceMap.decode(old)!.warmupsOf("p1"), []);
 });
 
@@ -171,4 +171,16 @@ test("the leader's map says where each task's standbys are: the applicationServe
     assert.ok(!map.standbyServersOf(task).includes(map.ownerOf(task)!), `${task}: never its owner`);
   }
   assert.ok(map.standbyServersOf("0_0").length + map.standbyServersOf("0_1").length + map.standbysOf("p3").length === 2, "one standby per task");
+});
+
+test("exactly-once: each member sends its transactional id and the leader's map carries them all", () => {
+  const b = new StreamsBuilder();
+  b.stream("in", { key: serdes.string(), value: serdes.string() }).to("out", { key: serdes.string(), value: serdes.string() });
+  const config = resolveConfig({ applicationId: "app", bootstrapServers: "x:1", stateDir: "/nonexistent-weir-test" });
+  const planner = taskPlanner(b.build(), config, createLogger("silent", {}), { owned: () => [], applicationServer: () => null, transactionalId: "app-b" });
+  assert.equal(parseUserData(planner.userData()).transactionalId, "app-b");
+  const member = (memberId: string, transactionalId?: string) => ({ memberId, userData: Buffer.from(JSON.stringify({ owned: [], withState: [], server: null, ...(transactionalId ? { transactionalId } : {}) })) });
+  const map = InstanceMap.decode(planner.assign([member("ma", "app-a"), member("mb", "app-b"), member("mc")], (t) => (t === "in" ? 2 : 0)).userData)!;
+  assert.deepEqual(map.transactionalIds(), ["app-a", "app-b"], "a member without one (at-least-once, kafkajs, an older version) adds none");
+  assert.deepEqual(InstanceMap.decode(Buffer.from('{"version":1,"partitions":{},"owners":{}}'))!.transactionalIds(), [], "a map of an older leader carries none");
 });

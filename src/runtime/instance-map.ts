@@ -23,6 +23,11 @@ interface InstanceMapData {
    * (docs/architecture.md, "Warm-up replicas and probing rebalances"). Optional, like `standbys`.
    */
   readonly warmups?: Record<string, readonly string[]>;
+  /**
+   * The transactional ids of the members' instance producers (exactly-once on @platformatic/kafka): the next
+   * leader aborts the open transactions of those no longer in the group. Optional, like `standbys`.
+   */
+  readonly transactionalIds?: readonly string[];
 }
 
 export class InstanceMap {
@@ -32,6 +37,7 @@ export class InstanceMap {
   private readonly standbys: ReadonlyMap<string, readonly string[]>;
   private readonly processServers: ReadonlyMap<string, string | null>;
   private readonly warmups: ReadonlyMap<string, readonly string[]>;
+  private readonly transactions: readonly string[];
 
   constructor(
     partitions: ReadonlyMap<number, number>,
@@ -40,7 +46,9 @@ export class InstanceMap {
     standbys: ReadonlyMap<string, readonly string[]> = new Map(),
     processServers: ReadonlyMap<string, string | null> = new Map(),
     warmups: ReadonlyMap<string, readonly string[]> = new Map(),
+    transactionalIds: readonly string[] = [],
   ) {
+    this.transactions = transactionalIds;
     this.partitions = partitions;
     this.owners = owners;
     this.standbys = standbys;
@@ -94,6 +102,11 @@ export class InstanceMap {
     return this.warmups.get(processId) ?? [];
   }
 
+  /** The members' instance transactional ids. */
+  transactionalIds(): readonly string[] {
+    return this.transactions;
+  }
+
   encode(): Buffer {
     const data: InstanceMapData = {
       version: 1,
@@ -103,6 +116,7 @@ export class InstanceMap {
       ...(this.standbys.size > 0 ? { standbys: Object.fromEntries(this.standbys) } : {}),
       ...(this.processServers.size > 0 ? { processServers: Object.fromEntries(this.processServers) } : {}),
       ...(this.warmups.size > 0 ? { warmups: Object.fromEntries(this.warmups) } : {}),
+      ...(this.transactions.length > 0 ? { transactionalIds: [...this.transactions] } : {}),
     };
     return Buffer.from(JSON.stringify(data), "utf8");
   }
@@ -126,7 +140,8 @@ export class InstanceMap {
     if (typeof data.processServers === "object" && data.processServers !== null) {
       for (const [process, server] of Object.entries(data.processServers)) if (typeof server === "string" || server === null) processServers.set(process, server);
     }
-    return new InstanceMap(partitions, owners, servers, tasksByProcess(data.standbys), processServers, tasksByProcess(data.warmups));
+    const transactionalIds = Array.isArray(data.transactionalIds) ? data.transactionalIds.filter((x): x is string => typeof x === "string") : [];
+    return new InstanceMap(partitions, owners, servers, tasksByProcess(data.standbys), processServers, tasksByProcess(data.warmups), transactionalIds);
   }
 }
 

@@ -248,3 +248,33 @@ test("a stopping app commits what it processed even while the member rejoins", a
   await manager.commitAll();
   assert.deepEqual(outputsOf("0_0")[0]!.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "1" }]]);
 });
+
+test("a member the group lost meanwhile (it rejoins under a new member id) commits nothing it processed since, and reopens its kept task from the changelog", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
+  const a = instance(t, cluster, { incremental: true, groupMetadata: () => generation });
+  assignPartitions(a.manager, [0]);
+  await a.control.when("resume in:0");
+  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["k", "x"]]), highWatermark: "1" }, new FakeBatchControl());
+  // A is frozen; its session expires and the group gives its task to B, which counts on and commits.
+  const b = instance(t, cluster, { incremental: true, groupMetadata: () => ({ groupId: "app", memberId: "m-2", generationId: 2 }) });
+  assignPartitions(b.manager, [0]);
+  await b.control.when("resume in:0");
+  await b.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"], ["k", "z"]]), highWatermark: "3" }, new FakeBatchControl());
+  await b.manager.closeAll();
+  assert.deepEqual(outValues(b.outputs[0]!), ["k=2", "k=3"]);
+  // A thaws and processes a record on its stale state before it learns anything (not committed: short of the end).
+  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"]]), highWatermark: "1000" }, new FakeBatchControl());
+  generation = { groupId: "app", memberId: "m-3", generationId: 3 };
+  const before = a.control.calls.length;
+  assignPartitions(a.manager, [0]);
+  await a.manager.whenReconciled();
+  const [stale, reopened] = a.outputsOf("0_0");
+  assert.deepEqual(outValues(stale!), ["k=1"], "the stale k=2 was never committed, not even under the new generation");
+  assert.equal(stale!.closed, true);
+  assert.ok(reopened !== undefined, "the task was opened anew");
+  assert.ok(a.control.calls.slice(before).includes("seek in:0@3"), `sought to B's commit: ${a.control.calls.slice(before).join(", ")}`);
+  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(3, [["k", "w"]]), highWatermark: "4" }, new FakeBatchControl());
+  assert.deepEqual(outValues(reopened), ["k=4"], "counting on from B's changelog");
+  assert.deepEqual(a.failures, []);
+});

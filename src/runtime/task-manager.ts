@@ -22,6 +22,7 @@ import { isTaskMigrated } from "./instance-transactions.ts";
 import { deleteStateFile, TaskRestorer } from "./task-restorer.ts";
 import { OutputTopics } from "./output-topics.ts";
 import { WallClockTick } from "./wall-clock-tick.ts";
+import { MemberAssignment } from "./member-assignment.ts";
 import { planRebalance } from "./rebalance-plan.ts";
 import { TaskReconciler } from "./task-reconciler.ts";
 
@@ -59,8 +60,8 @@ export class TaskManager {
   /** Bumped at every assignment: work started for an older one stops at its next step. */
   private generation = 0;
   private reconciling: Promise<void> = Promise.resolve();
-  /** The tasks of the last assignment: a task in it and in the next one is kept across that rebalance. */
-  private assignedTasks: ReadonlySet<string> = new Set();
+  /** The last assignment's tasks (a task in it and in the next one is kept) and the generation they commit under. */
+  private readonly membership = new MemberAssignment();
   /** Tasks whose failed commit queued a recovery: a reconcile that keeps them leaves them to it. */
   private readonly recovering = new Set<StreamTask>();
   /** Set by closeAll(): the app is leaving the group, so a last rebalance must not open tasks again. */
@@ -76,8 +77,6 @@ export class TaskManager {
   /** The wall-clock tick (processing-time timers, wall-clock punctuators), while tasks may run. */
   private readonly ticker: WallClockTick;
   private readonly restorer: TaskRestorer;
-  /** The generation of the current assignment: only its tasks (assignedTasks) may commit, under it (v2). */
-  private assignedGeneration: GroupMetadata | undefined;
   private readonly reconciler: TaskReconciler;
 
   constructor(options: TaskManagerOptions) {
@@ -158,22 +157,17 @@ export class TaskManager {
   }
 
   /** The assignment strategy of the group: whole tasks, sticky to where their state is; members advertise `applicationServer` (and their standbys). */
-  planner(applicationServer: () => string | null, standbys?: Pick<MemberInfo, "processId" | "standbys" | "positions">, probing?: MemberInfo["probing"]): GroupAssignmentPlanner {
+  planner(member: Omit<MemberInfo, "owned">): GroupAssignmentPlanner {
+    // The standbys' positions, and those of the tasks running here.
     const positions = () => {
-      const all = { ...standbys?.positions?.() };
+      const all = { ...member.positions?.() };
       for (const task of this.tasks.values()) {
         const position = task.changelogPosition();
         if (position !== undefined) all[task.id] = position;
       }
       return all;
     };
-    return taskPlanner(this.options.topology, this.options.config, this.options.logger, {
-      owned: () => [...this.tasks.keys()],
-      applicationServer,
-      ...standbys,
-      positions,
-      ...(probing ? { probing } : {}),
-    });
+    return taskPlanner(this.options.topology, this.options.config, this.options.logger, { ...member, owned: () => [...this.tasks.keys()], positions });
   }
 
   /**
@@ -189,16 +183,22 @@ export class TaskManager {
     this.assigned = true;
     this.options.metrics.rebalanced();
     const incremental = this.control!.keepsFetchingAcrossRebalances === true;
-    const plan = planRebalance(this.options.topology, this.changelogTopics, assignment, this.assignedTasks, incremental);
-    this.assignedTasks = new Set(plan.wanted.keys());
-    // From now on a revoked task's commit is refused (v2): the task's new owner may already be reading.
-    this.assignedGeneration = this.options.groupMetadata?.();
+    const metadata = this.options.groupMetadata?.();
+    const lost = this.membership.lostBefore(metadata);
+    if (lost) {
+      this.options.logger.warn({ tasks: [...this.tasks.keys()] }, "this member left the group since its last assignment (a new member id): its tasks are reopened from their changelogs");
+      // Their uncommitted work was done on state others may have moved on from: it must never commit, not even
+      // under the new generation. Suspended, they take no records and commit nothing until closed (rolled back).
+      for (const task of this.tasks.values()) task.suspend();
+    }
+    const plan = planRebalance(this.options.topology, this.changelogTopics, assignment, this.membership.keepable(lost), incremental);
+    this.membership.assigned(plan.wanted.keys(), metadata);
     this.control!.pause(plan.toPause);
     this.rebalanceGate.assigned();
     const { wanted, kept } = plan;
     this.options.logger.info({ generation, tasks: [...wanted.keys()], kept: incremental ? [...kept] : undefined }, "tasks assigned");
     this.reconciling = this.reconciling
-      .then(() => (incremental ? this.reconciler.reconcileIncrementally(generation, wanted, kept) : this.reconciler.reconcileAll(generation, wanted)))
+      .then(() => (incremental ? this.reconciler.reconcileIncrementally(generation, wanted, kept, lost) : this.reconciler.reconcileAll(generation, wanted, lost)))
       .catch((err: unknown) => this.options.fail(err as Error));
   }
 
@@ -209,7 +209,7 @@ export class TaskManager {
 
   /** The group generation a task's commit carries (v2); undefined when the task is not assigned to this member now. */
   commitGeneration(id: string): GroupMetadata | undefined {
-    return this.closed || !this.assignedTasks.has(id) ? undefined : this.assignedGeneration;
+    return this.closed ? undefined : this.membership.commitGeneration(id);
   }
 
   /** A task whose file does not match its changelog: closed, its file deleted, and opened again empty. */
@@ -297,6 +297,8 @@ export class TaskManager {
   async commit(task: StreamTask): Promise<void> {
     // Due again at the next batch or tick after the assignment; a stopping app commits what it processed.
     if (this.rebalanceGate.holding && !this.stopping) return;
+    // Restoring, or suspended (a failed commit, a lost member): nothing it holds may be committed.
+    if (task.status !== "running") return;
     const error = await this.commitOnce(task);
     if (error === undefined) {
       this.commitFailures.succeeded(task.id);

@@ -29,17 +29,18 @@ export class TaskReconciler {
   }
 
   /** Stop-the-world (kafkajs): every task commits; kept ones are restored again and sought to their commit. */
-  async reconcileAll(generation: number, wanted: ReadonlyMap<string, TaskRef>): Promise<void> {
+  async reconcileAll(generation: number, wanted: ReadonlyMap<string, TaskRef>, lost = false): Promise<void> {
     for (const [id, task] of this.options.tasks) {
       // Commit what was processed, kept task or revoked. Safe even when the task has moved: if its new
       // owner has fenced us, the commit fails and rolls back; if not yet, its fencing waits for our
-      // transaction and its restore reads it. run() then resumes from the offsets just committed.
+      // transaction and its restore reads it. run() then resumes from the offsets just committed. A member
+      // lost from the group meanwhile commits nothing: its work may have been done on stale state.
       await task.idle();
-      const committed = (await this.options.commitOnce(task)) === undefined;
+      const committed = !lost && (await this.options.commitOnce(task)) === undefined;
       if (wanted.has(id) && committed) continue;
       this.options.tasks.delete(id);
       await this.options.creator.close(task);
-      this.options.logger.info({ task: id }, wanted.has(id) ? "task closed: its commit failed, reopening it" : "task closed: revoked");
+      this.options.logger.info({ task: id }, wanted.has(id) ? `task closed: ${lost ? "this member was lost from the group" : "its commit failed"}, reopening it` : "task closed: revoked");
     }
     for (const [id, ref] of wanted) {
       if (!this.options.current(generation)) return;
@@ -56,7 +57,7 @@ export class TaskReconciler {
    * Handing a task over in one phase is safe because its new owner's fencing (its transactional id) aborts
    * whatever this instance still had open for it (docs/architecture.md, "Exactly-once, per client").
    */
-  async reconcileIncrementally(generation: number, wanted: ReadonlyMap<string, TaskRef>, kept: ReadonlySet<string>): Promise<void> {
+  async reconcileIncrementally(generation: number, wanted: ReadonlyMap<string, TaskRef>, kept: ReadonlySet<string>, lost = false): Promise<void> {
     // A newer assignment came: its reconcile, next in the chain, plans against it (its kept set excludes
     // whatever this one revoked), so nothing here needs doing.
     if (!this.options.current(generation)) return;
@@ -69,12 +70,14 @@ export class TaskReconciler {
         continue;
       }
       // Revoked, or revoked and given back since the last reconcile (its partitions were dropped in between,
-      // so it opens again, fenced). Committed first: the new owner's fencing waits for our transaction.
+      // so it opens again, fenced). Committed first: the new owner's fencing waits for our transaction. Not when
+      // this member was lost from the group meanwhile: its work was done on state that may be stale.
       await task.idle();
-      await this.options.commitOnce(task);
+      if (!lost) await this.options.commitOnce(task);
       if (this.options.tasks.get(id) === task) this.options.tasks.delete(id);
       await this.options.creator.close(task);
-      this.options.logger.info({ task: id }, wanted.has(id) ? "task closed: revoked and assigned again, reopening it" : "task closed: revoked");
+      const reason = lost ? "task closed: this member was lost from the group" : wanted.has(id) ? "task closed: revoked and assigned again" : "task closed: revoked";
+      this.options.logger.info({ task: id }, wanted.has(id) ? `${reason}, reopening it` : reason);
       if (!this.options.current(generation)) return;
     }
     for (const [id, ref] of wanted) {

@@ -1,0 +1,96 @@
+// A member that leaves the group without ending its transaction is fenced by the next group leader
+// (src/runtime/departed-transactions.ts; docs/architecture.md, "Exactly-once, per client"): InitProducerId for
+// its transactional id aborts what it left open, so its tasks' new owner need not wait for the transaction
+// timeout. Shown with a frozen instance (SIGSTOP) rather than a killed one: once its session expires, the other
+// instance, now leader, fences it; thawed (SIGCONT), the zombie finds its producer fenced and its tasks gone,
+// rejoins, and the output still counts every payment exactly once.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { TopicWriter } from "../src/kafka/tools.ts";
+import { connection, eventually, killAll, readSettled, root, startWeir, StateDirs, TestTopics, uniqueName, type WeirProcess } from "./helpers/cluster.ts";
+import { amountsByKey, paymentRecords, payments } from "./helpers/payments.ts";
+import { describeReport, verifyCounts } from "./helpers/verify-counts.ts";
+
+const topics = new TestTopics();
+const stateDirs = new StateDirs();
+after(async () => {
+  await killAll();
+  await topics.drop();
+  stateDirs.removeAll();
+});
+
+/** The transaction state kafka-transactions describes for `transactionalId` (Ongoing, CompleteAbort, Empty, …). */
+function transactionState(transactionalId: string): string {
+  const out = execFileSync(
+    join(root, "scripts/kafka.sh"),
+    ["tool", "org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", connection().brokers[0]!, "describe", "--transactional-id", transactionalId],
+    { encoding: "utf8" },
+  );
+  const [header, row] = out.trim().split("\n").map((line) => line.split("\t").map((cell) => cell.trim()));
+  const column = header?.indexOf("TransactionState") ?? -1;
+  assert.ok(column >= 0 && row, `kafka-transactions describe printed no state for ${transactionalId}:\n${out}`);
+  return row[column]!;
+}
+
+function transactionalIdOf(weir: WeirProcess): string {
+  const id = weir.logs("joining the group")[0]?.transactionalId;
+  assert.equal(typeof id, "string", `the instance logged no transactional id when joining:\n${weir.stderr().slice(-3000)}`);
+  return id as string;
+}
+
+test("[platformatic] the leader fences an instance whose session expired; the thawed zombie rejoins and every payment is counted once", { timeout: 240_000 }, async () => {
+  const input = await topics.create("departed-payments", 4);
+  const output = await topics.create("departed-totals", 4);
+  const applicationId = uniqueName("departed-transactions");
+  topics.adopt(`${applicationId}-totals-changelog`);
+  const all = payments({ count: 40_000, keys: 1_000, seed: 4711 });
+  const writer = new TopicWriter(connection());
+  await writer.connect();
+  try {
+    await writer.write(input, paymentRecords(all.slice(0, 20_000)));
+    const env = {
+      COUNT_INPUT_TOPIC: input,
+      COUNT_OUTPUT_TOPIC: output,
+      WEIR_APPLICATION_ID: applicationId,
+      WEIR_KAFKA_CLIENT: "platformatic",
+      WEIR_PROCESSING_GUARANTEE: "exactly_once",
+      WEIR_SESSION_TIMEOUT_MS: "6000",
+      WEIR_HEARTBEAT_INTERVAL_MS: "1000",
+    };
+    const a = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], env, { stateDir: stateDirs.create() });
+    await eventually("A running its tasks", 60_000, () => a.logs("task running").length === 4);
+    const b = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], env, { stateDir: stateDirs.create() });
+    await eventually("B running its share of the tasks", 60_000, () => b.logs("task running").length > 0);
+    const aId = transactionalIdOf(a);
+    assert.notEqual(transactionalIdOf(b), aId, "each run has its own transactional id");
+
+    const assignmentsBefore = a.logs("tasks assigned").length;
+    a.child.kill("SIGSTOP");
+    try {
+      await eventually("B, the leader once A's session expired, fencing A's transactional id", 60_000, () =>
+        b.logs("fenced the producer of an instance that left the group (its open transaction, if any, is aborted)").some((l) => l.transactionalId === aId),
+      );
+      assert.notEqual(transactionState(aId), "Ongoing", "nothing A began is left open");
+      await eventually("B running all four tasks", 60_000, () => b.logs("task running").length >= 4);
+      await writer.write(input, paymentRecords(all.slice(20_000, 30_000)));
+    } finally {
+      a.child.kill("SIGCONT");
+    }
+    await eventually("the thawed A back in the group with tasks", 90_000, () => {
+      assert.ok(a.running(), `A exited after it was thawed:\n${a.stderr().slice(-3000)}`);
+      return a.logs("tasks assigned").length > assignmentsBefore;
+    });
+    await writer.write(input, paymentRecords(all.slice(30_000)));
+    const settled = await readSettled(output, all.length, 120_000, 5000);
+    const report = verifyCounts(amountsByKey(all), settled, "input");
+    assert.ok(report.ok, describeReport(report));
+    for (const weir of [a, b]) {
+      weir.child.kill("SIGTERM");
+      assert.equal(await weir.exited(60_000), 0, weir.stderr().slice(-3000));
+    }
+  } finally {
+    await writer.close();
+  }
+});
