@@ -1,32 +1,17 @@
 // The transaction timeout the broker holds for a task's transactional producer is Weir's transactionTimeoutMs,
-// on both clients, whatever the request timeout. It is how long a transaction a killed instance left open holds
-// the partitions' last stable offset, so how long the task's new owner waits (docs/architecture.md,
-// "Exactly-once, per client"). The @platformatic/kafka adapter once sent the larger of it and the request
-// timeout (30 s), and failover after a SIGKILL took 30 s or more. Read back with Kafka's own
-// kafka-transactions tool.
+// on both clients, whatever the request timeout. It bounds how long a transaction a killed instance left open
+// holds the partitions' last stable offset when nothing aborts it sooner (docs/architecture.md, "Exactly-once,
+// per client"). The @platformatic/kafka adapter once sent the larger of it and the request timeout (30 s), and
+// failover after a SIGKILL took 30 s or more. Read back with Kafka's own kafka-transactions tool.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { pino } from "pino";
 import { createKafkaClient, kafkaClientNames } from "../src/kafka/index.ts";
-import { connection, root, TestTopics, uniqueName } from "./helpers/cluster.ts";
+import { connection, TestTopics, uniqueName } from "./helpers/cluster.ts";
+import { describeTransaction } from "./helpers/transactions.ts";
 
 const topics = new TestTopics();
 after(() => topics.drop());
-
-/** The TransactionTimeoutMs column of `kafka-transactions describe` for `transactionalId`. */
-function describedTimeoutMs(transactionalId: string): number {
-  const out = execFileSync(
-    join(root, "scripts/kafka.sh"),
-    ["tool", "org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", connection().brokers[0]!, "describe", "--transactional-id", transactionalId],
-    { encoding: "utf8" },
-  );
-  const [header, row] = out.trim().split("\n").map((line) => line.split("\t").map((cell) => cell.trim()));
-  const column = header?.indexOf("TransactionTimeoutMs") ?? -1;
-  assert.ok(column >= 0 && row, `kafka-transactions describe printed no timeout for ${transactionalId}:\n${out}`);
-  return Number(row[column]);
-}
 
 for (const client of kafkaClientNames) {
   test(`the ${client} adapter's transactions time out after transactionTimeoutMs, not the longer request timeout`, async () => {
@@ -41,6 +26,6 @@ for (const client of kafkaClientNames) {
       await output.close();
       await kafka.close();
     }
-    assert.equal(describedTimeoutMs(transactionalId), 10000);
+    assert.equal(describeTransaction(transactionalId).TransactionTimeoutMs, "10000");
   });
 }
