@@ -81,3 +81,42 @@ test("[platformatic] an instance whose session expired is fenced by the group; t
     await writer.close();
   }
 });
+
+test("[platformatic] the only instance, SIGKILLed and restarted before its session expired, fences its predecessor's transactional id", { timeout: 180_000 }, async () => {
+  const input = await topics.create("restarted-payments", 2);
+  const output = await topics.create("restarted-totals", 2);
+  const applicationId = uniqueName("departed-restart");
+  topics.adopt(`${applicationId}-totals-changelog`);
+  const all = payments({ count: 20_000, keys: 500, seed: 4712 });
+  const writer = new TopicWriter(connection());
+  await writer.connect();
+  try {
+    await writer.write(input, paymentRecords(all.slice(0, 10_000)));
+    const env = {
+      COUNT_INPUT_TOPIC: input,
+      COUNT_OUTPUT_TOPIC: output,
+      WEIR_APPLICATION_ID: applicationId,
+      WEIR_KAFKA_CLIENT: "platformatic",
+      WEIR_SESSION_TIMEOUT_MS: "6000",
+      WEIR_HEARTBEAT_INTERVAL_MS: "1000",
+    };
+    const stateDir = stateDirs.create();
+    const first = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], env, { stateDir });
+    await eventually("the first instance running both tasks", 60_000, () => first.logs("task running").length === 2);
+    const firstId = transactionalIdOf(first);
+    first.child.kill("SIGKILL");
+    await first.exited(10_000);
+    // At once, within the 6 s session: the group still lists the killed member, and the map its id.
+    const second = startWeir(["run", "integration-tests/apps/count-and-sum.ts"], env, { stateDir });
+    await eventually("the restarted instance fencing its predecessor's transactional id", 60_000, () =>
+      second.logs("fenced the producer of an instance that left the group (its open transaction, if any, is aborted)").some((l) => l.transactionalId === firstId),
+    );
+    await writer.write(input, paymentRecords(all.slice(10_000)));
+    const report = verifyCounts(amountsByKey(all), await readSettled(output, all.length, 90_000, 5000), "input");
+    assert.ok(report.ok, describeReport(report));
+    second.child.kill("SIGTERM");
+    assert.equal(await second.exited(60_000), 0, second.stderr().slice(-3000));
+  } finally {
+    await writer.close();
+  }
+});

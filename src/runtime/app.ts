@@ -232,6 +232,7 @@ export class App {
     this.tasks.attach(this.consumer);
     // With "tasks assigned", the rebalance's duration from this member's side (the incremental-rebalance test reads both).
     this.logger.info({ groupId: this.config.applicationId, client: this.config.kafkaClient, transactionalId: this.departed?.ownId }, "joining the group");
+    if (this.departed) await this.directory.readBeforeJoin();
     await this.consumer.start(
       this.tasks.subscribedTopics(),
       (batch, control) => this.onBatch(batch, control),

@@ -35,6 +35,21 @@ export class InstanceDirectory {
     return this.map ?? this.last;
   }
 
+  /**
+   * Before this member joins: the map of the group's current assignment, if the group is stable, as the last
+   * known one. An instance restarted before the session of its killed predecessor expired finds there the
+   * predecessor's transactional id, so that the first assignment aborts what it left open (departed-transactions.ts).
+   */
+  async readBeforeJoin(): Promise<void> {
+    try {
+      const { stable, userData } = await this.read();
+      const map = stable ? InstanceMap.decode(userData) : undefined;
+      if (map && this.generation === 0) this.last = map;
+    } catch (err) {
+      this.logger.debug({ err }, "could not read the group's assignment before joining");
+    }
+  }
+
   /** A new assignment arrived: forget the old map and read the new one. Resolves once read (or superseded). */
   assigned(): Promise<void> {
     const generation = ++this.generation;
