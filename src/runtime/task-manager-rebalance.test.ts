@@ -278,3 +278,31 @@ test("a member the group lost meanwhile (it rejoins under a new member id) commi
   assert.deepEqual(outValues(reopened), ["k=4"], "counting on from B's changelog");
   assert.deepEqual(a.failures, []);
 });
+
+test("the same when a newer assignment keeps the lost member's task before the first one's reconcile ran", async (t) => {
+  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
+  let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
+  const a = instance(t, cluster, { incremental: true, groupMetadata: () => generation });
+  assignPartitions(a.manager, [0]);
+  await a.control.when("resume in:0");
+  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["k", "x"]]), highWatermark: "1" }, new FakeBatchControl());
+  const b = instance(t, cluster, { incremental: true, groupMetadata: () => ({ groupId: "app", memberId: "m-2", generationId: 2 }) });
+  assignPartitions(b.manager, [0]);
+  await b.control.when("resume in:0");
+  await b.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"], ["k", "z"]]), highWatermark: "3" }, new FakeBatchControl());
+  await b.manager.closeAll();
+  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"]]), highWatermark: "1000" }, new FakeBatchControl());
+  generation = { groupId: "app", memberId: "m-3", generationId: 3 };
+  assignPartitions(a.manager, [0]);
+  // Another rebalance at once, under the same new member id: the task is in both, so the second keeps it.
+  generation = { groupId: "app", memberId: "m-3", generationId: 4 };
+  assignPartitions(a.manager, [0]);
+  await a.manager.whenReconciled();
+  const outputs = a.outputsOf("0_0");
+  assert.deepEqual(outputs.flatMap((o) => outValues(o)), ["k=1"], "the stale k=2 was never committed");
+  const task = a.manager.task("0_0")!;
+  assert.equal(task.status, "running");
+  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(3, [["k", "w"]]), highWatermark: "4" }, new FakeBatchControl());
+  assert.deepEqual(outputs.flatMap((o) => outValues(o)).slice(1), ["k=4"], "counting on from B's changelog, not from the stale k=2");
+  assert.deepEqual(a.failures, []);
+});

@@ -188,8 +188,13 @@ export class TaskManager {
     if (lost) {
       this.options.logger.warn({ tasks: [...this.tasks.keys()] }, "this member left the group since its last assignment (a new member id): its tasks are reopened from their changelogs");
       // Their uncommitted work was done on state others may have moved on from: it must never commit, not even
-      // under the new generation. Suspended, they take no records and commit nothing until closed (rolled back).
-      for (const task of this.tasks.values()) task.suspend();
+      // under the new generation. Suspended, they take no records and commit nothing; rolled back once the batch
+      // or commit in flight ends, so that a newer assignment keeping one before this one's reconcile closes it
+      // restores it from its last commit.
+      for (const task of this.tasks.values()) {
+        task.suspend();
+        void task.idle().then(() => task.rollback());
+      }
     }
     const plan = planRebalance(this.options.topology, this.changelogTopics, assignment, this.membership.keepable(lost), incremental);
     this.membership.assigned(plan.wanted.keys(), metadata);
