@@ -23,7 +23,7 @@ import { RecordProcessing } from "./record-processing.ts";
 import type { CommitTrigger, PreparedCommit, StreamTaskOptions, TaskSnapshot } from "./stream-task-types.ts";
 import { InputOffsets } from "./input-offsets.ts";
 import { outputCounts, PendingOutputs } from "./pending-outputs.ts";
-import { isFencing } from "./task-commit.ts";
+import { CommitInFlight, isFencing } from "./task-commit.ts";
 import { TaskState, type TaskStatus } from "./task-state.ts";
 
 export type { TaskStatus } from "./task-state.ts";
@@ -46,8 +46,8 @@ export class StreamTask {
   private committedStreamTimeMs: number;
   private readonly lifecycle: TaskState;
   private readonly schedule: CommitSchedule;
-  /** The commit in flight (prepareCommit until postCommit or rollback); processing waits for it, so a commit never sees half a batch. */
-  private committing: { readonly done: Promise<void>; readonly resolve: () => void } | undefined;
+  /** prepareCommit until postCommit or commitFailed: processing waits for it, so a commit never sees half a batch. */
+  private readonly committing = new CommitInFlight();
   private readonly errors: TaskErrorHandling;
   private readonly warmUpsOfSerdes: SerdeWarmUps;
   private readonly processor: RecordProcessing;
@@ -75,7 +75,7 @@ export class StreamTask {
             eventTimeOf: (topic, message) => this.graph.eventTimeOf(topic, message),
             firstUnprocessed: (topic, messages) => this.inputs.firstUnprocessed(topic, messages),
             running: () => this.status === "running",
-            commitInFlight: () => this.committing?.done,
+            commitInFlight: () => this.committing.done,
             process: (topic, messages) => this.process(topic, messages),
           })
         : undefined;
@@ -179,8 +179,8 @@ export class StreamTask {
 
   /** Waits for a commit or a batch in flight, so that processing never interleaves with a commit. */
   async idle(): Promise<void> {
-    while (this.committing || this.processor.processing || this.buffered?.draining) {
-      if (this.committing) await this.committing.done;
+    while (this.committing.done || this.processor.processing || this.buffered?.draining) {
+      if (this.committing.done) await this.committing.done;
       else if (this.buffered?.draining) await this.buffered.draining;
       else await this.processor.processing!.catch(() => undefined);
     }
@@ -188,7 +188,7 @@ export class StreamTask {
 
   /** A commit or a batch is in flight: the wall-clock tick must not run now. */
   busy(): boolean {
-    return this.committing !== undefined || this.processor.processing !== undefined || this.buffered?.draining !== undefined;
+    return this.committing.done !== undefined || this.processor.processing !== undefined || this.buffered?.draining !== undefined;
   }
 
   /**
@@ -320,9 +320,7 @@ export class StreamTask {
   async prepareCommit(): Promise<PreparedCommit | undefined> {
     this.schedule.preparing();
     if (!this.hasUncommitted() || this.status !== "running") return undefined;
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    this.committing = { done, resolve };
+    this.committing.begin();
     const startedMs = performance.now();
     try {
       // Only completed work is committed: async calls settle and their results go downstream first.
@@ -334,7 +332,7 @@ export class StreamTask {
       for (const c of changelog) records.push(c);
       return { records, offsets: this.inputs.takeUncommitted(), outputsPerTopic, inputTimestamps, startedMs };
     } catch (err) {
-      this.endCommit();
+      this.committing.end();
       throw err;
     }
   }
@@ -353,7 +351,7 @@ export class StreamTask {
       for (const { kind, action, count } of this.errors.takeCounts()) this.metrics.errorRecords(kind, action, count);
       this.metrics.committed((performance.now() - prepared.startedMs) / 1000, prepared.outputsPerTopic, prepared.inputTimestamps, now);
     } finally {
-      this.endCommit();
+      this.committing.end();
     }
   }
 
@@ -363,14 +361,8 @@ export class StreamTask {
       this.metrics.commitFailed(isFencing(error));
       this.rollback();
     } finally {
-      this.endCommit();
+      this.committing.end();
     }
-  }
-
-  private endCommit(): void {
-    const committing = this.committing;
-    this.committing = undefined;
-    committing?.resolve();
   }
 
   /** Forgets all since the last commit: fetching resumes from the committed offsets, so it would be applied twice. */

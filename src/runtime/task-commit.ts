@@ -25,6 +25,24 @@ export async function commitTask(task: StreamTask, output: Pick<TaskOutputPort, 
   return new Map(prepared.offsets.map((o) => [`${o.topic}:${o.partition}`, o.offset]));
 }
 
+/** A task's commit from its preparation to its outcome: what its processing, and the wall-clock tick, wait for. */
+export class CommitInFlight {
+  private resolve: (() => void) | undefined;
+  /** Settles when the commit in flight ends; undefined when none is. */
+  done: Promise<void> | undefined;
+
+  begin(): void {
+    this.done = new Promise<void>((r) => (this.resolve = r));
+  }
+
+  end(): void {
+    const resolve = this.resolve;
+    this.done = undefined;
+    this.resolve = undefined;
+    resolve?.();
+  }
+}
+
 const maxConsecutiveFailedCommits = 5;
 
 /**

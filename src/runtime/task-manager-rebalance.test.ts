@@ -1,7 +1,7 @@
 // TaskManager across rebalances, against a fake of the Kafka layer (task-manager-fixture.ts): exactly-once
 // v2's generations, incremental rebalancing (kept tasks go on), stop-the-world rebalancing, and commits
 // held while the member rejoins. Each test waits for the call it expects, never for time to pass.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { FakeAdmin, FakeBatchControl, FakeCluster, fakeMessages } from "../testing/fake-kafka.ts";
 import { assign, assignPartitions, changelog, instance, outValues } from "./task-manager-fixture.ts";
@@ -249,7 +249,11 @@ test("a stopping app commits what it processed even while the member rejoins", a
   assert.deepEqual(outputsOf("0_0")[0]!.commits.map((c) => c.offsets), [[{ topic: "in", partition: 0, offset: "1" }]]);
 });
 
-test("a member the group lost meanwhile (it rejoins under a new member id) commits nothing it processed since, and reopens its kept task from the changelog", async (t) => {
+/**
+ * Member A counts k=1 and commits; frozen, it loses its task to B, which counts k=2, k=3 and commits; thawed, A
+ * processes k on its stale state (k=2, uncommitted: short of the end). Returns A and a way to change its member id.
+ */
+async function lostMember(t: TestContext) {
   const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
   let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
   const a = instance(t, cluster, { incremental: true, groupMetadata: () => generation });
@@ -265,7 +269,12 @@ test("a member the group lost meanwhile (it rejoins under a new member id) commi
   assert.deepEqual(outValues(b.outputs[0]!), ["k=2", "k=3"]);
   // A thaws and processes a record on its stale state before it learns anything (not committed: short of the end).
   await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"]]), highWatermark: "1000" }, new FakeBatchControl());
-  generation = { groupId: "app", memberId: "m-3", generationId: 3 };
+  return { a, setGeneration: (next: GroupMetadata) => (generation = next) };
+}
+
+test("a member the group lost meanwhile (it rejoins under a new member id) commits nothing it processed since, and reopens its kept task from the changelog", async (t) => {
+  const { a, setGeneration } = await lostMember(t);
+  setGeneration({ groupId: "app", memberId: "m-3", generationId: 3 });
   const before = a.control.calls.length;
   assignPartitions(a.manager, [0]);
   await a.manager.whenReconciled();
@@ -280,22 +289,11 @@ test("a member the group lost meanwhile (it rejoins under a new member id) commi
 });
 
 test("the same when a newer assignment keeps the lost member's task before the first one's reconcile ran", async (t) => {
-  const cluster = new FakeCluster({ in: 1, out: 1, [changelog]: 1 });
-  let generation: GroupMetadata = { groupId: "app", memberId: "m-1", generationId: 1 };
-  const a = instance(t, cluster, { incremental: true, groupMetadata: () => generation });
-  assignPartitions(a.manager, [0]);
-  await a.control.when("resume in:0");
-  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(0, [["k", "x"]]), highWatermark: "1" }, new FakeBatchControl());
-  const b = instance(t, cluster, { incremental: true, groupMetadata: () => ({ groupId: "app", memberId: "m-2", generationId: 2 }) });
-  assignPartitions(b.manager, [0]);
-  await b.control.when("resume in:0");
-  await b.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"], ["k", "z"]]), highWatermark: "3" }, new FakeBatchControl());
-  await b.manager.closeAll();
-  await a.manager.onBatch({ topic: "in", partition: 0, messages: fakeMessages(1, [["k", "y"]]), highWatermark: "1000" }, new FakeBatchControl());
-  generation = { groupId: "app", memberId: "m-3", generationId: 3 };
+  const { a, setGeneration } = await lostMember(t);
+  setGeneration({ groupId: "app", memberId: "m-3", generationId: 3 });
   assignPartitions(a.manager, [0]);
   // Another rebalance at once, under the same new member id: the task is in both, so the second keeps it.
-  generation = { groupId: "app", memberId: "m-3", generationId: 4 };
+  setGeneration({ groupId: "app", memberId: "m-3", generationId: 4 });
   assignPartitions(a.manager, [0]);
   await a.manager.whenReconciled();
   const outputs = a.outputsOf("0_0");

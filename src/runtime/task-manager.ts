@@ -1,4 +1,4 @@
-// Keeps the tasks this instance owns in step with the group: opens, restores (task-restorer.ts), runs,
+// Keeps the tasks this instance owns in step with the group: opens, restores (task-restorer.ts), runs (task-batches.ts),
 // commits, recovers and closes them as partitions are assigned and revoked. It is the one owner of the
 // commit sequence (task-commit.ts) and of each task's output. The group consumer reads the inputs; the
 // assignor hands out a task's changelog partitions with them, but they stay paused: restore reads them
@@ -13,9 +13,6 @@ import type { Logger } from "./logger.ts";
 import { StreamTask, type TaskSnapshot } from "./stream-task.ts";
 import { taskPlanner, type MemberInfo } from "./group-planner.ts";
 import { TaskCreator, type TaskCreatorOptions } from "./task-creator.ts";
-import { taskId } from "./task-id.ts";
-import { RecordError } from "./error-handlers.ts";
-import { warmUpBatch } from "./registry-wait.ts";
 import type { ChangelogReaderPort, PartitionControl, TaskAdminPort, TaskOutputPort } from "./kafka-ports.ts";
 import { commitTask, CommitFailures, RebalanceCommitGate } from "./task-commit.ts";
 import { isTaskMigrated } from "./instance-transactions.ts";
@@ -25,6 +22,7 @@ import { WallClockTick } from "./wall-clock-tick.ts";
 import { MemberAssignment } from "./member-assignment.ts";
 import { planRebalance } from "./rebalance-plan.ts";
 import { TaskReconciler } from "./task-reconciler.ts";
+import { TaskBatches } from "./task-batches.ts";
 
 export type { PartitionControl } from "./kafka-ports.ts";
 
@@ -78,6 +76,7 @@ export class TaskManager {
   private readonly ticker: WallClockTick;
   private readonly restorer: TaskRestorer;
   private readonly reconciler: TaskReconciler;
+  private readonly batches: TaskBatches;
 
   constructor(options: TaskManagerOptions) {
     this.options = options;
@@ -88,7 +87,7 @@ export class TaskManager {
     this.ticker = new WallClockTick({
       tasks: () => this.tasks.values(),
       commit: (task) => this.commit(task),
-      processBuffered: (task) => this.processBuffered(task),
+      processBuffered: (task) => this.batches.processBuffered(task),
       fail: options.fail,
     });
     this.restorer = new TaskRestorer({
@@ -112,6 +111,18 @@ export class TaskManager {
       commitOnce: (task) => this.commitOnce(task),
       recovering: (task) => this.recovering.has(task),
     });
+    this.batches = new TaskBatches({
+      topology,
+      changelogTopics: this.changelogTopics,
+      tasks: this.tasks,
+      outputTopics: this.outputTopics,
+      metrics: options.metrics,
+      logger: options.logger,
+      fail: options.fail,
+      commit: (task) => this.commit(task),
+      commitOnce: (task) => this.commitOnce(task),
+      abandoned: () => this.stopping || this.closed,
+    });
   }
 
   /** Every topic the group consumer subscribes to: the inputs and the changelogs. */
@@ -122,28 +133,6 @@ export class TaskManager {
   attach(control: PartitionControl): void {
     this.control = control;
     this.ticker.start();
-  }
-
-  /** The wall-clock tick's turn at a multi-input task's buffered records; commits as a batch would. */
-  private async processBuffered(task: StreamTask): Promise<void> {
-    let processed: number;
-    try {
-      processed = this.noteProcessed(await task.processBuffered(Date.now(), "tick"));
-    } catch (err) {
-      await this.processingFailed(task, err as Error);
-      return;
-    }
-    if (processed === 0 || this.tasks.get(task.id) !== task) return;
-    if (task.commitDue(Date.now())) await this.commit(task);
-  }
-
-  private noteProcessed(counts: ReadonlyMap<string, number>): number {
-    let total = 0;
-    for (const [topic, n] of counts) {
-      if (n > 0) this.options.metrics.recordsConsumed(topic, n);
-      total += n;
-    }
-    return total;
   }
 
   /** The topics' max.message.bytes, read at start: an output over it is a production error at its record. */
@@ -226,73 +215,14 @@ export class TaskManager {
     return fresh;
   }
 
-  /** A fetched batch of an input: processed by its task if it runs; anything else waits. */
-  async onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
-    // Changelogs are never resumed in the group (restore reads them without it).
-    if (this.changelogTopics.has(batch.topic)) return;
-    const task = this.tasks.get(taskId(this.options.topology.subTopologyOf(batch.topic).id, batch.partition));
-    if (task?.status !== "running") return;
-    await task.idle();
-    // Without resolving, kafkajs fetches these records again once the partition is resumed.
-    const current = () => !control.isStale() && task.status === "running" && this.tasks.get(task.id) === task;
-    if (!current()) return;
-    const warmedUp = await warmUpBatch(task, batch, control, {
-      logger: this.options.logger,
-      metrics: this.options.metrics,
-      abandoned: () => this.stopping || this.closed || this.tasks.get(task.id) !== task,
-      commit: () => this.commit(task),
-      fail: this.options.fail,
-    });
-    if (!warmedUp || !current()) return;
-    // The wall-clock tick may have begun a commit while the warm-up waited for the registry: never process into it.
-    await task.idle();
-    if (!current()) return;
-    let processed: number;
-    const started = performance.now();
-    try {
-      processed = this.noteProcessed(await task.processBatch(batch));
-    } catch (err) {
-      await this.processingFailed(task, err as Error);
-      return;
-    }
-    const last = batch.messages[batch.messages.length - 1]?.offset;
-    if (last === undefined) return;
-    // Resolved even when every record was skipped as already processed, or kafkajs would fetch them again.
-    control.resolveOffset(last);
-    if (processed === 0) return;
-    const metrics = this.options.metrics;
-    metrics.batchProcessed((performance.now() - started) / 1000);
-    metrics.consumerLag(batch.topic, batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
-    task.batchProcessed(batch.topic, batch.nextOffset ?? String(BigInt(last) + 1n), batch.highWatermark);
-    // Off the commit path, so a task without topic choosers commits exactly as before (no await in between).
-    if (this.outputTopics.hasUnknown(task)) {
-      const missing = await this.outputTopics.missing(task);
-      if (missing) {
-        this.options.fail(missing);
-        return;
-      }
-    }
-    if (task.commitDue(Date.now())) await this.commit(task);
+  /** A fetched batch of an input: processed by its task if it runs; anything else waits (task-batches.ts). */
+  onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
+    return this.batches.onBatch(batch, control);
   }
 
-  /**
-   * A record failed under the `fail` handler (or worse): nothing past it is committed. The records before it
-   * are, unless it left state writes behind (or a topic a chooser picked before it is missing).
-   */
-  private async processingFailed(task: StreamTask, err: Error): Promise<void> {
-    if (err instanceof RecordError && err.committableBefore && (await this.outputTopics.missing(task)) === undefined) {
-      const commitError = await this.commitOnce(task);
-      if (commitError) this.options.logger.warn({ task: task.id, err: commitError }, "could not commit the records before the failed one");
-    }
-    this.options.fail(err);
-  }
-
-  /** Fetching moved past `lastOffset`: a batch of only markers (or aborted records) tells a multi-input task it may be caught up. */
+  /** Fetching moved past a batch's last offset (task-batches.ts). */
   onBatchEnd(end: BatchEnd): void {
-    if (this.changelogTopics.has(end.topic)) return;
-    if (end.records !== 0 || end.firstOffset === undefined || end.firstOffset === null) return;
-    const input = this.tasks.get(taskId(this.options.topology.subTopologyOf(end.topic).id, end.partition));
-    if (input?.status === "running") input.fetchedUpTo(end.topic, end.firstOffset, end.lastOffset, end.highWatermark);
+    this.batches.onBatchEnd(end);
   }
 
   /**
