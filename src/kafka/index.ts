@@ -17,6 +17,8 @@ export type {
   BatchControl,
   BatchEnd,
   BatchMessage,
+  ChangelogRecords,
+  ChangelogSink,
   GlobalConsumer,
   GlobalConsumerOptions,
   GroupConsumer,
@@ -33,5 +35,6 @@ export type {
   TopicAdmin,
 } from "./port.ts";
 export type { GroupAssignmentPlanner, GroupPlan, MemberSubscription } from "./planner.ts";
+export { changelogRecordsOf } from "./changelog-records.ts";
 export { murmur2, partitionForKey } from "./partitioner.ts";
 export type { ClientSettings, ConsumedRecord, KafkaHeaders, ProducedRecord, TopicPartitionOffset, TopicSpec } from "./types.ts";

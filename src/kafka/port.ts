@@ -207,19 +207,42 @@ export interface PartitionReaderOptions {
 }
 
 /**
+ * Where a changelog read copies records: each record's key and value bytes, which the sink copies (it keeps
+ * no view of them).
+ */
+export interface ChangelogSink {
+  /** `value` null: a tombstone. */
+  add(key: Buffer, value: Buffer | null): void;
+  /** The same, from `source`'s bytes, without a view made for each; `valueLength` -1: a tombstone. */
+  addFrom(source: Buffer, keyStart: number, keyLength: number, valueStart: number, valueLength: number): void;
+}
+
+/** One fetch's records of one changelog partition, below its range's `to`, not yet decoded. */
+export interface ChangelogRecords {
+  readonly topic: string;
+  readonly partition: number;
+  /**
+   * Decodes the records into `sink` in offset order, those without a key skipped, and returns the offset of
+   * the last record read (with a key or not), or undefined when there was none. Only during the callback that
+   * handed these records over, at most once.
+   */
+  copyTo(sink: ChangelogSink): string | undefined;
+}
+
+/**
  * Reads given partitions between given offsets, read_committed, without the application's group: restore
- * reads a task's changelog partitions through it while the group consumer keeps the task's membership.
+ * and standby tasks read changelog partitions through it while the group consumer keeps the membership.
  */
 export interface PartitionReader {
   /**
-   * Reads every range. `onBatch` gets each fetched batch's records below the range's `to` (awaited before
-   * the next fetch of that partition); `onEnd` runs once per range when fetching got to `to` (transaction
-   * markers included). Resolves once every range is read, or soon after `signal` is aborted. Each call
-   * connects and leaves on its own.
+   * Reads every range. `onRecords` gets each fetch's records of a partition below the range's `to` (awaited
+   * before the next fetch of that partition); `onEnd` runs once per range when fetching got to `to`
+   * (transaction markers included). Resolves once every range is read, or soon after `signal` is aborted.
+   * Each call connects and leaves on its own.
    */
   read(
     ranges: readonly PartitionRange[],
-    onBatch: (batch: PartitionBatch) => void | Promise<void>,
+    onRecords: (records: ChangelogRecords) => void | Promise<void>,
     onEnd: (topic: string, partition: number) => void,
     signal: AbortSignal,
   ): Promise<void>;

@@ -1,8 +1,8 @@
 // The records of one changelog partition read but not yet applied, for restore (task-restorer.ts) and
-// standby tasks (standby-tasks.ts) alike: copied out of each fetched batch into a compact ChangelogBatch, so
-// that the fetched records are garbage at once, and applied in one SQLite transaction per this many records
+// standby tasks (standby-tasks.ts) alike: decoded out of each fetch into a compact ChangelogBatch, so that
+// nothing of the fetch stays alive, and applied in one SQLite transaction per this many records
 // or bytes, across fetches (docs/architecture.md, "Restore").
-import type { BatchMessage } from "../kafka/index.ts";
+import type { ChangelogRecords } from "../kafka/index.ts";
 import { ChangelogBatch } from "../state/changelog-batch.ts";
 
 /** The state layer applies ~240k records/s at 50k-record batches, far fewer alone per ~8k-record fetch. */
@@ -23,12 +23,11 @@ export class PendingChangelog {
   next: bigint | undefined;
 
   /** Copies the records with a key in (null-key records only move `next`); true once the batch is full. */
-  add(messages: readonly BatchMessage[]): boolean {
-    if (messages.length === 0) return false;
-    const batch = this.batch;
-    for (const m of messages) if (m.key !== null) batch.add(m.key, m.value);
-    this.next = BigInt(messages[messages.length - 1]!.offset) + 1n;
-    return batch.length >= restoreBatchRecords || batch.bytes >= restoreBatchBytes;
+  add(records: ChangelogRecords): boolean {
+    const last = records.copyTo(this.batch);
+    if (last === undefined) return false;
+    this.next = BigInt(last) + 1n;
+    return this.batch.length >= restoreBatchRecords || this.batch.bytes >= restoreBatchBytes;
   }
 
   /** Whether records were read since the last apply. */

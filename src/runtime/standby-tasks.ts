@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { stateFilePath } from "../state/state-file.ts";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { KafkaClient, PartitionBatch, PartitionRange } from "../kafka/index.ts";
+import type { ChangelogRecords, KafkaClient, PartitionRange } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
@@ -260,10 +260,10 @@ export class StandbyTasks {
     const round = new AbortController();
     this.round = round;
     const current = (task: StandbyTask) => !round.signal.aborted && !task.isClosed && this.tasks.get(task.id) === task;
-    const onBatch = (batch: PartitionBatch): void => {
-      const p = pending.get(changelogPartitionKey(batch.topic, batch.partition));
+    const onRecords = (records: ChangelogRecords): void => {
+      const p = pending.get(changelogPartitionKey(records.topic, records.partition));
       if (!p || !current(p.task)) return;
-      if (p.records.add(batch.messages)) this.apply(p);
+      if (p.records.add(records)) this.apply(p);
     };
     const onEnd = (topic: string, partition: number): void => {
       const key = changelogPartitionKey(topic, partition);
@@ -273,7 +273,7 @@ export class StandbyTasks {
       p.task.advanceTo(key, ends.get(key)!);
     };
     try {
-      await this.options.reader.read(ranges, onBatch, onEnd, round.signal);
+      await this.options.reader.read(ranges, onRecords, onEnd, round.signal);
     } finally {
       // What was read before an abort or a failure is applied: it is committed, and below the ends.
       for (const p of pending.values()) if (!p.task.isClosed && this.tasks.get(p.task.id) === p.task) this.apply(p);

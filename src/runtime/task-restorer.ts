@@ -6,7 +6,7 @@
 // with nothing to replay, runs (run(): its inputs sought to where its state is and resumed).
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { PartitionBatch, PartitionRange } from "../kafka/index.ts";
+import type { ChangelogRecords, PartitionRange } from "../kafka/index.ts";
 import { changelogPartitionKey, topicOfPartitionKey } from "../state/types.ts";
 import { WeirError } from "./errors.ts";
 import type { ChangelogReaderPort, TaskAdminPort, PartitionControl } from "./kafka-ports.ts";
@@ -153,12 +153,11 @@ export class TaskRestorer {
       if (!this.options.current(generation)) abort.abort();
       return !abort.signal.aborted && task.status === "restoring" && this.options.owns(task);
     };
-    const onBatch = (batch: PartitionBatch): void => {
-      const restore = pending.get(changelogPartitionKey(batch.topic, batch.partition));
+    const onRecords = (records: ChangelogRecords): void => {
+      const restore = pending.get(changelogPartitionKey(records.topic, records.partition));
       if (!restore || !wanted(restore.task)) return;
-      if (batch.messages.length === 0) return;
-      const full = restore.records.add(batch.messages);
-      restore.next = restore.records.next!;
+      const full = restore.records.add(records);
+      if (restore.records.next !== undefined) restore.next = restore.records.next;
       if (full) this.apply(restore, abort);
     };
     const onEnd = (topic: string, partition: number): void => {
@@ -170,7 +169,7 @@ export class TaskRestorer {
     };
     const session: RestoreSession = {
       abort,
-      done: this.readRetrying(tasks, pending, { onBatch, onEnd }, wanted, abort).finally(() => this.sessions.delete(session)),
+      done: this.readRetrying(tasks, pending, { onRecords, onEnd }, wanted, abort).finally(() => this.sessions.delete(session)),
     };
     this.sessions.add(session);
   }
@@ -183,7 +182,7 @@ export class TaskRestorer {
   private async readRetrying(
     tasks: readonly StreamTask[],
     pending: Map<string, PendingRestore>,
-    handlers: { onBatch: (batch: PartitionBatch) => void; onEnd: (topic: string, partition: number) => void },
+    handlers: { onRecords: (records: ChangelogRecords) => void; onEnd: (topic: string, partition: number) => void },
     wanted: (task: StreamTask) => boolean,
     abort: AbortController,
   ): Promise<void> {
@@ -193,7 +192,7 @@ export class TaskRestorer {
       for (const r of pending.values()) if (wanted(r.task)) ranges.push({ topic: r.topic, partition: r.task.partition, from: r.next.toString(), to: r.to.toString() });
       if (ranges.length === 0) return;
       try {
-        await this.options.reader.read(ranges, handlers.onBatch, handlers.onEnd, abort.signal);
+        await this.options.reader.read(ranges, handlers.onRecords, handlers.onEnd, abort.signal);
         return;
       } catch (err) {
         if (abort.signal.aborted) return;

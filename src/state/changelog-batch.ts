@@ -45,20 +45,34 @@ export class ChangelogBatch {
 
   /** Copies the record's bytes in (the caller's buffers are not kept). `value` null: a tombstone. */
   add(key: Buffer, value: Buffer | null): void {
-    const size = key.length + (value === null ? 0 : value.length);
+    const at = this.append(key.length, value === null ? TOMBSTONE : value.length);
+    key.copy(this.data, at);
+    value?.copy(this.data, at + key.length);
+  }
+
+  /**
+   * The same as add(), from `source`'s bytes: the key at `keyStart`, the value at `valueStart` (`valueLength`
+   * -1: a tombstone). No view of `source` is made or kept.
+   */
+  addFrom(source: Buffer, keyStart: number, keyLength: number, valueStart: number, valueLength: number): void {
+    const at = this.append(keyLength, valueLength);
+    source.copy(this.data, at, keyStart, keyStart + keyLength);
+    if (valueLength > 0) source.copy(this.data, at + keyLength, valueStart, valueStart + valueLength);
+  }
+
+  /** Makes room for a record and notes its entry; returns where its key's bytes go, its value's after them. */
+  private append(keyLength: number, valueLength: number): number {
+    const size = keyLength + Math.max(0, valueLength);
     if (this.used + size > this.data.length) this.growData(this.used + size);
     if ((this.count + 1) * FIELDS > this.entries.length) this.growEntries();
     const at = this.count * FIELDS;
     this.entries[at] = this.used;
-    this.entries[at + 1] = key.length;
-    this.used += key.copy(this.data, this.used);
-    if (value === null) {
-      this.entries[at + 2] = TOMBSTONE;
-    } else {
-      this.entries[at + 2] = value.length;
-      this.used += value.copy(this.data, this.used);
-    }
+    this.entries[at + 1] = keyLength;
+    this.entries[at + 2] = valueLength < 0 ? TOMBSTONE : valueLength;
+    const start = this.used;
+    this.used += size;
     this.count += 1;
+    return start;
   }
 
   /** Forgets the records; the memory is kept for the next batch. */

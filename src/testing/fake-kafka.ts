@@ -3,7 +3,8 @@
 // outputs that append to the logs and commit offsets, the changelog reader of restore, and the admin reads. Every call is recorded, and a
 // test can wait for one (`when`) instead of polling. Not a Kafka: no fetching, no rebalancing (the test
 // hands the TaskManager its assignments and batches itself).
-import type { BatchControl, BatchMessage, PartitionBatch, PartitionRange, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
+import { changelogRecordsOf } from "../kafka/changelog-records.ts";
+import type { BatchControl, BatchMessage, ChangelogRecords, PartitionRange, ProducedRecord, TopicPartitionOffset } from "../kafka/index.ts";
 import type { ChangelogReaderPort, PartitionControl, TaskAdminPort, TaskOutputPort } from "../runtime/kafka-ports.ts";
 
 /** The logs' end offsets and the group's committed offsets, keyed `topic:partition`. */
@@ -206,7 +207,7 @@ export class FakePartitionReader implements ChangelogReaderPort {
 
   async read(
     ranges: readonly PartitionRange[],
-    onBatch: (batch: PartitionBatch) => void | Promise<void>,
+    onRecords: (records: ChangelogRecords) => void | Promise<void>,
     onEnd: (topic: string, partition: number) => void,
     signal: AbortSignal,
   ): Promise<void> {
@@ -228,7 +229,7 @@ export class FakePartitionReader implements ChangelogReaderPort {
         }
         if (failure && fetches++ === failure.afterFetches) throw failure.error;
         const messages = log.slice(offset, Math.min(offset + this.fetchSize, Number(r.to))).map((m, i) => ({ offset: String(offset + i), key: m.key, value: m.value, timestamp: String(m.timestamp ?? 0) }));
-        await onBatch({ topic: r.topic, partition: r.partition, messages, highWatermark: r.to });
+        await onRecords(changelogRecordsOf(r.topic, r.partition, messages));
         await Promise.resolve();
       }
       onEnd(r.topic, r.partition);

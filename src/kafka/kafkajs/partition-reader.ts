@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import type { EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "pino";
-import type { PartitionBatch, PartitionRange, PartitionReader, PartitionReaderOptions } from "../port.ts";
+import { changelogRecordsOf } from "../changelog-records.ts";
+import type { ChangelogRecords, PartitionBatch, PartitionRange, PartitionReader, PartitionReaderOptions } from "../port.ts";
 import { restartedCrashLevel } from "./client.ts";
 
 interface RangeProgress {
@@ -27,7 +28,7 @@ export class KafkajsPartitionReader implements PartitionReader {
 
   async read(
     ranges: readonly PartitionRange[],
-    onBatch: (batch: PartitionBatch) => void | Promise<void>,
+    onRecords: (records: ChangelogRecords) => void | Promise<void>,
     onEnd: (topic: string, partition: number) => void,
     signal: AbortSignal,
   ): Promise<void> {
@@ -94,7 +95,7 @@ export class KafkajsPartitionReader implements PartitionReader {
             const offset = BigInt(m.offset);
             return offset >= progress.position && offset < progress.end;
           });
-          if (messages.length > 0) await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark });
+          if (messages.length > 0) await onRecords(changelogRecordsOf(batch.topic, batch.partition, messages));
         },
       });
       await done;

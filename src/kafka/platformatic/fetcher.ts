@@ -20,8 +20,6 @@ const maxFailingMs = 120_000;
 export interface FetcherOptions {
   readonly maxWaitTimeMs: number;
   readonly maxBytesPerPartition: number;
-  /** All partitions of a response together; the client's default (50 MiB) when unset. */
-  readonly maxBytes?: number | undefined;
   readonly readCommitted: boolean;
   readonly partitionsConsumedConcurrently: number;
 }
@@ -187,7 +185,6 @@ export class PartitionFetcher {
             node,
             topics: [...topicsOfNode].map(([topicId, partitions]) => ({ topicId, partitions })),
             maxWaitTime: this.options.maxWaitTimeMs,
-            ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
             isolationLevel: this.options.readCommitted ? 1 : 0,
           });
         } catch (err) {

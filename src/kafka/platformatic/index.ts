@@ -8,7 +8,8 @@ import type { ClientSettings } from "../types.ts";
 import { PlatformaticTopicAdmin } from "./admin.ts";
 import { PlatformaticGroupConsumer } from "./group-consumer.ts";
 import { baseOptions } from "./options.ts";
-import { PlatformaticPartitionReader, PlatformaticRangeReader } from "./partition-reader.ts";
+import { PlatformaticChangelogReader } from "./changelog-reader.ts";
+import { PlatformaticPartitionReader } from "./partition-reader.ts";
 import { skipLeaveGroup } from "./static-membership.ts";
 import { PlatformaticSharedProducer, PlatformaticTransactionalOutput } from "./task-output.ts";
 
@@ -71,7 +72,7 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
       new PlatformaticTransactionalOutput(settings, transactionalId, groupId, timeoutMs, { metadata, coordinatorId: () => coordinatorId(groupId) }),
     sharedProducer: () => new PlatformaticSharedProducer(settings),
     globalConsumer: (options, log) => new PlatformaticPartitionReader(settings, options, log),
-    partitionReader: (options, log) => new PlatformaticRangeReader(settings, options, log),
+    partitionReader: (options, log) => new PlatformaticChangelogReader(settings, options, log),
     close: async () => {
       closed = true;
       const [admin, finder] = [describer, coordinatorFinder];
