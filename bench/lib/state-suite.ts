@@ -90,7 +90,9 @@ export async function w6(ctx: BenchContext, warmupInput: { topic: string; record
           system,
           status: "measured",
           metrics: {
-            "peak RSS MB": summarize(list.map((m) => mb(m.peakRssBytes))),
+            // The highest of the runs, not their median: only the first restores and then counts the input into
+            // the store (the others find it committed and only restore), and the target is for the whole of it.
+            "peak RSS MB": summarize([Math.max(...list.map((m) => mb(m.peakRssBytes)))]),
             "restore records/s": summarize(list.map(perSecond)),
             "CPU µs/record": summarize(list.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
           },
@@ -105,7 +107,7 @@ export async function w6(ctx: BenchContext, warmupInput: { topic: string; record
     systems,
     // Issue 13: ≤ 400 MB; issue 18: ≤ 300 MB.
     allTargets(boundTarget(weirSystem("platformatic"), "peak RSS ≤ 400 MB", 400, false), boundTarget(weirSystem("platformatic"), "peak RSS ≤ 300 MB", 300, false)),
-    ["VmHWM of the weir process, sampled from /proc every 200 ms; CPU µs/record: the whole process's CPU per restored record"],
+    ["VmHWM of the weir process, sampled from /proc every 200 ms, the highest of the runs (the first run restores and then counts the input; the others only restore); CPU µs/record: the whole process's CPU per restored record"],
   );
 }
 
