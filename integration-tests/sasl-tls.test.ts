@@ -1,6 +1,7 @@
 // `weir run` through the broker's SASL_SSL listener (SASL PLAIN over TLS, the broker's self-signed
 // certificate as the CA), with the client settings in the module's config: it processes its input
-// exactly; with a wrong password it fails at start and says why.
+// exactly, and a second run on an empty state dir restores its store through the same listener; with a
+// wrong password it fails at start and says why.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { killAll, readSettled, startWeir, TestTopics, uniqueName } from "./helpers/cluster.ts";
@@ -22,7 +23,7 @@ function secured(): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, process.env[n]!]));
 }
 
-test("weir run processes its input through SASL PLAIN over TLS, set in the module's config", async () => {
+test("weir run processes its input through SASL PLAIN over TLS, set in the module's config, and restores its store through it", async () => {
   const env = secured();
   const input = await topics.create("sasl-payments", 2);
   const output = await topics.create("sasl-totals", 2);
@@ -41,6 +42,23 @@ test("weir run processes its input through SASL PLAIN over TLS, set in the modul
   assert.equal(await weir.exited(120_000), 0, weir.stderr().slice(-3000));
   const report = verifyCounts(amountsByKey(written), await readSettled(output, written.length, 30_000));
   assert.ok(report.ok, describeReport(report));
+  // A second run on an empty state dir restores the store from its changelog through the same listener (the
+  // changelog reader has connections of its own), then counts on from the restored totals.
+  const more = payments({ count: 1_000, keys: 100, seed: 24 });
+  await writePayments(input, more);
+  const again = startWeir(["run", secureApp, "--until-end"], {
+    ...env,
+    KAFKA_BOOTSTRAP_SERVERS: "",
+    COUNT_INPUT_TOPIC: input,
+    COUNT_OUTPUT_TOPIC: output,
+    WEIR_APPLICATION_ID: applicationId,
+  });
+  assert.equal(await again.exited(120_000), 0, again.stderr().slice(-3000));
+  const restored = again.logs("restore done").reduce((sum, l) => sum + Number(l.restored ?? 0), 0);
+  assert.ok(restored > 0, `the second run restored no changelog record:\n${again.stderr().slice(-3000)}`);
+  const all = [...written, ...more];
+  const continued = verifyCounts(amountsByKey(all), await readSettled(output, all.length, 30_000));
+  assert.ok(continued.ok, describeReport(continued));
 });
 
 test("a wrong SASL password makes weir run fail at start, saying authentication failed", async () => {
