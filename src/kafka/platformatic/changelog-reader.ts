@@ -1,65 +1,18 @@
-// Restore's and standby tasks' changelog reads on @platformatic/kafka: Weir's own Fetch requests (version 12,
-// sessionless, read_committed) on a connection pool of their own, answered by a parser that keeps each
-// partition's record bytes as they came, so that the records are decoded straight into the runtime's sink
-// (record-batches.ts) instead of through the client's decoder and a message per record
-// (docs/architecture.md, "Restore"). The client still gives the cluster's metadata (leaders, brokers).
+// Restore's and standby tasks' changelog reads on @platformatic/kafka: Weir's own Fetch requests
+// (raw-fetch.ts, read_committed) on a connection pool of their own, each partition's record bytes decoded
+// straight into the runtime's sink (record-batches.ts) instead of through the client's decoder and a message
+// per record (docs/architecture.md, "Restore"). The client still gives the cluster's metadata (leaders, brokers).
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConnectionPool, Consumer, createAPI, fetchV12, type Reader } from "@platformatic/kafka";
+import { ConnectionPool, Consumer } from "@platformatic/kafka";
 import type { Logger } from "pino";
 import type { ChangelogRecords, PartitionRange, PartitionReader, PartitionReaderOptions } from "../port.ts";
 import type { ClientSettings } from "../types.ts";
 import { baseOptions } from "./options.ts";
-import { type AbortedTransaction, FetchedBatches } from "./record-batches.ts";
+import { fetchRecords, OFFSET_OUT_OF_RANGE } from "./raw-fetch.ts";
+import { FetchedBatches } from "./record-batches.ts";
 
-const FETCH = 1;
-const OFFSET_OUT_OF_RANGE = 1;
-const READ_COMMITTED = 1;
-/** Sessionless (KIP-227): a full fetch request that opens no fetch session on the broker. */
-const NO_SESSION_ID = 0;
-const NO_SESSION_EPOCH = -1;
 /** A read gives up (the caller retries it, then stops the app) after failing this long in a row. */
 const maxFailingMs = 120_000;
-
-interface FetchedPartition {
-  readonly partition: number;
-  readonly errorCode: number;
-  readonly logStartOffset: bigint;
-  readonly abortedTransactions: AbortedTransaction[] | null;
-  /** The partition's record batches, a slice of the response (no copy when it came in one piece). */
-  readonly records: Buffer | null;
-}
-
-interface FetchResponse {
-  readonly errorCode: number;
-  readonly topics: { readonly topic: string; readonly partitions: FetchedPartition[] }[];
-}
-
-/** Fetch response v12: everything but the record bytes read as the protocol defines it. */
-function parseFetchResponse(_correlationId: number, _apiKey: number, _apiVersion: number, reader: Reader): FetchResponse {
-  reader.readInt32(); // throttle_time_ms
-  const errorCode = reader.readInt16();
-  reader.readInt32(); // session_id
-  const topics = reader.readArray((r) => ({
-    topic: r.readString(),
-    partitions: r.readArray((p): FetchedPartition => {
-      const partition = p.readInt32();
-      const partitionError = p.readInt16();
-      p.readInt64(); // high_watermark
-      p.readInt64(); // last_stable_offset
-      const logStartOffset = p.readInt64();
-      const abortedTransactions = p.readNullableArray((a) => ({ producerId: a.readInt64(), firstOffset: a.readInt64() }));
-      p.readInt32(); // preferred_read_replica
-      // COMPACT_RECORDS: length + 1, 0 for null.
-      const size = p.readUnsignedVarInt() - 1;
-      const records = size > 0 ? p.buffer.slice(p.position, p.position + size) : null;
-      if (size > 0) p.skip(size);
-      return { partition, errorCode: partitionError, logStartOffset, abortedTransactions, records };
-    }),
-  }));
-  return { errorCode, topics };
-}
-
-const fetchApi = createAPI<Parameters<typeof fetchV12.createRequest>, FetchResponse>(FETCH, 12, fetchV12.createRequest, parseFetchResponse);
 
 interface Position {
   readonly topic: string;
@@ -140,12 +93,8 @@ export class PlatformaticChangelogReader implements PartitionReader {
         const broker = cluster.brokers.get(leader);
         if (!broker) throw new Error(`broker ${leader}, a changelog partition's leader, is not in the cluster's metadata`);
         const connection = await pool.get(broker);
-        const request = [...topics].map(([topic, list]) => ({
-          topicId: topic,
-          partitions: list.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.next, lastFetchedEpoch: -1, partitionMaxBytes: this.options.maxBytesPerPartition })),
-        }));
-        const response = await fetchApi.async(connection, this.options.maxWaitTimeMs, 1, this.options.maxBytes, READ_COMMITTED, NO_SESSION_ID, NO_SESSION_EPOCH, request, [], "");
-        if (response.errorCode !== 0) throw new Error(`the changelog fetch failed with Kafka error ${response.errorCode}`);
+        const request = [...topics].map(([topic, list]) => ({ topic, partitions: list.map((p) => ({ partition: p.partition, offset: p.next })) }));
+        const response = await fetchRecords(connection, request, { ...this.options, readCommitted: true });
         for (const { topic, partitions } of response.topics) {
           for (const part of partitions) {
             const key = `${topic}:${part.partition}`;

@@ -1,19 +1,19 @@
-// Weir's own fetch loop over @platformatic/kafka's low-level `fetch`: per-partition positions, pause,
-// resume and seek (its MessagesStream has none of these), batches handed over per partition, and
-// read_committed filtering done as the Java consumer does it. Used by the group consumer (partitions the
-// group assigned) and by the partition reader (partitions read without any group).
+// Weir's own fetch loop on @platformatic/kafka: per-partition positions, pause, resume and seek (the client's
+// MessagesStream has none of these), batches handed over per partition. The requests are Weir's own
+// (raw-fetch.ts), their records decoded by record-batches.ts, read_committed filtered as the Java consumer
+// does it; the client gives the cluster's metadata. Used by the group consumer (partitions the group
+// assigned) and by the partition reader (global tables, read without any group).
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Consumer, RecordsBatch } from "@platformatic/kafka";
+import { ConnectionPool, type Consumer } from "@platformatic/kafka";
 import type { Logger } from "pino";
 import type { BatchControl, BatchEnd, BatchMessage, PartitionBatch } from "../port.ts";
-import type { KafkaHeaders } from "../types.ts";
+import type { ClientSettings } from "../types.ts";
+import { baseOptions } from "./options.ts";
+import { fetchRecords, OFFSET_OUT_OF_RANGE, type FetchResponse } from "./raw-fetch.ts";
+import { FetchedBatches, NO_END } from "./record-batches.ts";
 
-type FetchResponse = Awaited<ReturnType<Consumer["fetch"]>>;
-
-const IS_TRANSACTIONAL = 1 << 4;
-const IS_CONTROL = 1 << 5;
-const LOG_APPEND_TIME = 1 << 3;
-const OFFSET_OUT_OF_RANGE = 1;
+/** The most bytes of records one fetch response holds, all partitions together: Kafka's fetch.max.bytes default. */
+const fetchMaxBytes = 50 * 1024 * 1024;
 /** The fetch loop gives up (the consumer is then fatal) after failing this long in a row. */
 const maxFailingMs = 120_000;
 
@@ -33,7 +33,10 @@ export interface FetchHandlers {
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 export class PartitionFetcher {
+  /** The cluster's metadata (leaders, brokers); the fetches go out on a connection pool of the fetcher's own. */
   private readonly consumer: Consumer;
+  private readonly settings: ClientSettings;
+  private pool: ConnectionPool | undefined;
   private readonly options: FetcherOptions;
   private readonly logger: Logger;
   /** Next offset to fetch, per partition; a partition without one is not fetched. */
@@ -49,8 +52,9 @@ export class PartitionFetcher {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(consumer: Consumer, options: FetcherOptions, logger: Logger) {
+  constructor(consumer: Consumer, settings: ClientSettings, options: FetcherOptions, logger: Logger) {
     this.consumer = consumer;
+    this.settings = settings;
     this.options = options;
     this.logger = logger;
   }
@@ -64,6 +68,9 @@ export class PartitionFetcher {
     this.running = false;
     this.wake?.();
     await this.loop;
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
   }
 
   isRunning(): boolean {
@@ -162,66 +169,58 @@ export class PartitionFetcher {
   private async fetchOnce(wanted: readonly { topic: string; partition: number; offset: bigint; key: string }[], handlers: FetchHandlers): Promise<boolean> {
     const topics = [...new Set(wanted.map((w) => w.topic))];
     const metadata = await this.consumer.metadata({ topics });
-    type FetchPartition = { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number };
-    const byNode = new Map<number, Map<string, FetchPartition[]>>();
-    const names = new Map<string, string>();
+    const byNode = new Map<number, Map<string, { partition: number; offset: bigint }[]>>();
     for (const w of wanted) {
-      const topicMeta = metadata.topics.get(w.topic);
-      const leader = topicMeta?.partitions[w.partition]?.leader;
-      if (!topicMeta || leader === undefined || leader < 0) continue;
-      names.set(topicMeta.id, w.topic);
+      const leader = metadata.topics.get(w.topic)?.partitions[w.partition]?.leader;
+      if (leader === undefined || leader < 0) continue;
       let topicsOfNode = byNode.get(leader);
-      if (!topicsOfNode) byNode.set(leader, (topicsOfNode = new Map<string, FetchPartition[]>()));
-      let list = topicsOfNode.get(topicMeta.id);
-      if (!list) topicsOfNode.set(topicMeta.id, (list = []));
-      list.push({ partition: w.partition, fetchOffset: w.offset, partitionMaxBytes: this.options.maxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+      if (!topicsOfNode) byNode.set(leader, (topicsOfNode = new Map<string, { partition: number; offset: bigint }[]>()));
+      let list = topicsOfNode.get(w.topic);
+      if (!list) topicsOfNode.set(w.topic, (list = []));
+      list.push({ partition: w.partition, offset: w.offset });
     }
     const requested = new Map(wanted.map((w) => [w.key, { offset: w.offset, epoch: this.epochs.get(w.key) ?? 0 }]));
+    const pool = (this.pool ??= new ConnectionPool(`${this.settings.clientId}-fetch`, baseOptions(this.settings, "-fetch")));
     await Promise.all(
       [...byNode].map(async ([node, topicsOfNode]) => {
-        let response: FetchResponse;
-        try {
-          response = await this.consumer.fetch({
-            node,
-            topics: [...topicsOfNode].map(([topicId, partitions]) => ({ topicId, partitions })),
-            maxWaitTime: this.options.maxWaitTimeMs,
-            isolationLevel: this.options.readCommitted ? 1 : 0,
-          });
-        } catch (err) {
-          // A response with errors in some partitions: the others' data is still good.
-          const partial = (err as { response?: FetchResponse }).response;
-          if (!partial?.responses) throw err;
-          response = partial;
-        }
-        await this.handle(response, names, requested, handlers);
+        const broker = metadata.brokers.get(node);
+        if (!broker) throw new Error(`broker ${node}, a partition's leader, is not in the cluster's metadata`);
+        const connection = await pool.get(broker);
+        const response = await fetchRecords(
+          connection,
+          [...topicsOfNode].map(([topic, partitions]) => ({ topic, partitions })),
+          { maxWaitTimeMs: this.options.maxWaitTimeMs, maxBytes: fetchMaxBytes, maxBytesPerPartition: this.options.maxBytesPerPartition, readCommitted: this.options.readCommitted },
+        );
+        await this.handle(response, requested, handlers);
       }),
     );
     if (byNode.size === 0) this.consumer.clearMetadata();
     return byNode.size > 0;
   }
 
-  private async handle(response: FetchResponse, names: ReadonlyMap<string, string>, requested: ReadonlyMap<string, { offset: bigint; epoch: number }>, handlers: FetchHandlers): Promise<void> {
+  private async handle(response: FetchResponse, requested: ReadonlyMap<string, { offset: bigint; epoch: number }>, handlers: FetchHandlers): Promise<void> {
     const work: (() => Promise<void>)[] = [];
-    for (const topicResponse of response.responses) {
-      const topic = names.get(topicResponse.topicId) ?? topicResponse.topicId;
-      for (const p of topicResponse.partitions) {
-        const key = partitionKey(topic, p.partitionIndex);
+    for (const { topic, partitions } of response.topics) {
+      for (const p of partitions) {
+        const key = partitionKey(topic, p.partition);
         const asked = requested.get(key);
-        // A partition lingering in the fetch session without being asked for: stale data.
         if (!asked) continue;
         if (p.errorCode !== 0) {
           if (p.errorCode === OFFSET_OUT_OF_RANGE && (this.epochs.get(key) ?? 0) === asked.epoch) {
             // The position was deleted (retention, or records deleted before it): from the log start, as auto.offset.reset=earliest.
-            this.logger.warn({ topic, partition: p.partitionIndex, offset: String(asked.offset), logStart: String(p.logStartOffset) }, "fetch offset out of range: reading from the log start");
+            this.logger.warn({ topic, partition: p.partition, offset: String(asked.offset), logStart: String(p.logStartOffset) }, "fetch offset out of range: reading from the log start");
             if (p.logStartOffset >= 0n) this.positions.set(key, p.logStartOffset);
           } else {
             this.consumer.clearMetadata();
           }
           continue;
         }
-        const batches = p.records ?? [];
-        if (batches.length === 0) continue;
-        work.push(() => this.deliver(topic, p.partitionIndex, key, asked, batches, p.abortedTransactions ?? [], p.highWatermark, handlers));
+        if (p.records === null) continue;
+        // read_committed as the Java consumer filters it (record-batches.ts): the broker lists aborted
+        // transactions only for read_committed fetches.
+        const batches = new FetchedBatches(topic, p.partition, p.records, this.options.readCommitted ? (p.abortedTransactions ?? []) : [], asked.offset, NO_END);
+        if (batches.next === undefined) continue;
+        work.push(() => this.deliver(topic, p.partition, key, asked, batches, p.highWatermark, handlers));
       }
     }
     const limit = Math.max(1, this.options.partitionsConsumedConcurrently);
@@ -233,20 +232,17 @@ export class PartitionFetcher {
     partition: number,
     key: string,
     asked: { offset: bigint; epoch: number },
-    batches: readonly RecordsBatch[],
-    aborted: readonly { producerId: bigint; firstOffset: bigint }[],
+    batches: FetchedBatches,
     highWatermark: bigint,
     handlers: FetchHandlers,
   ): Promise<void> {
-    const messages = this.options.readCommitted ? committedMessages(batches, aborted, asked.offset) : allMessages(batches, asked.offset);
-    const last = batches[batches.length - 1]!;
-    const lastOffset = last.firstOffset + BigInt(last.lastOffsetDelta);
+    const messages = batches.messages();
     const current = () => this.running && (this.epochs.get(key) ?? 0) === asked.epoch && this.positions.has(key);
     // Fetched while a rebalance was starting: left unresolved, so fetched again once the rebalance is handled.
     if (this.held) return;
     this.inFlight += 1;
     try {
-      await this.handOver(topic, partition, key, messages, batches, lastOffset, highWatermark, current, handlers);
+      await this.handOver(topic, partition, key, messages, batches.first!, batches.next! - 1n, highWatermark, current, handlers);
     } finally {
       this.inFlight -= 1;
       if (this.inFlight === 0) for (const resolve of this.drainedWaiters.splice(0)) resolve();
@@ -258,7 +254,7 @@ export class PartitionFetcher {
     partition: number,
     key: string,
     messages: readonly BatchMessage[],
-    batches: readonly RecordsBatch[],
+    firstOffset: bigint,
     lastOffset: bigint,
     highWatermark: bigint,
     current: () => boolean,
@@ -288,79 +284,10 @@ export class PartitionFetcher {
     handlers.onBatchEnd({
       topic,
       partition,
-      firstOffset: String(batches[0]!.firstOffset),
+      firstOffset: String(firstOffset),
       records: messages.length,
       lastOffset: String(lastOffset),
       highWatermark: String(highWatermark),
     });
   }
-}
-
-/**
- * A record's offset and timestamp as decimal strings, through numbers where the batch's offsets are safe
- * integers (always, in practice): no BigInt per record beside the client's own (restore's CPU profile).
- */
-function toMessage(batch: RecordsBatch, record: RecordsBatch["records"][number], offset: bigint | number): BatchMessage {
-  let headers: KafkaHeaders | undefined;
-  if (record.headers.length > 0) {
-    headers = {};
-    for (const [name, value] of record.headers) if (name) headers[name.toString()] = value ?? undefined;
-  }
-  const timestamp = batch.attributes & LOG_APPEND_TIME ? batch.maxTimestamp : Number(batch.firstTimestamp) + Number(record.timestampDelta);
-  return { offset: String(offset), key: record.key, value: record.value, timestamp: String(timestamp), headers };
-}
-
-/** Whether every offset of `batch` is a safe integer, so that it may be computed as a number. */
-function numericOffsets(batch: RecordsBatch): boolean {
-  return batch.firstOffset + BigInt(batch.lastOffsetDelta) <= BigInt(Number.MAX_SAFE_INTEGER);
-}
-
-/** The records of `batch` at or after `from`, appended to `out`. */
-function appendMessages(out: BatchMessage[], batch: RecordsBatch, from: bigint): void {
-  if (numericOffsets(batch)) {
-    const first = Number(batch.firstOffset);
-    const start = Number(from);
-    for (const record of batch.records) {
-      const offset = first + record.offsetDelta;
-      if (offset >= start) out.push(toMessage(batch, record, offset));
-    }
-    return;
-  }
-  for (const record of batch.records) {
-    const offset = batch.firstOffset + BigInt(record.offsetDelta);
-    if (offset >= from) out.push(toMessage(batch, record, offset));
-  }
-}
-
-function allMessages(batches: readonly RecordsBatch[], from: bigint): BatchMessage[] {
-  const out: BatchMessage[] = [];
-  for (const batch of batches) {
-    if (batch.attributes & IS_CONTROL) continue;
-    appendMessages(out, batch, from);
-  }
-  return out;
-}
-
-/**
- * read_committed as the Java consumer filters it: a producer's transactional batches are skipped from the
- * first offset of one of its aborted transactions the broker reported until that producer's abort marker,
- * whether or not the marker is in this response (a response cut short by its size limit does not end the range).
- */
-function committedMessages(batches: readonly RecordsBatch[], abortedTransactions: readonly { producerId: bigint; firstOffset: bigint }[], from: bigint): BatchMessage[] {
-  const pending = [...abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
-  const aborting = new Set<bigint>();
-  const out: BatchMessage[] = [];
-  for (const batch of batches) {
-    const batchLast = batch.firstOffset + BigInt(batch.lastOffsetDelta);
-    while (pending.length > 0 && pending[0]!.firstOffset <= batchLast) aborting.add(pending.shift()!.producerId);
-    if (batch.attributes & IS_CONTROL) {
-      // Control record key: version int16, type int16 (0 abort, 1 commit).
-      const type = batch.records[0]?.key?.readInt16BE(2);
-      if (type === 0) aborting.delete(batch.producerId);
-      continue;
-    }
-    if (batch.attributes & IS_TRANSACTIONAL && aborting.has(batch.producerId)) continue;
-    appendMessages(out, batch, from);
-  }
-  return out;
 }

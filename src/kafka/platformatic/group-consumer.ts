@@ -5,7 +5,7 @@ import type { Admin as KafkajsAdmin } from "kafkajs";
 import { AssignerProtocol } from "kafkajs";
 import type { Logger } from "pino";
 import type { Assignment, BatchControl, BatchEnd, GroupConsumer, GroupConsumerOptions, GroupMetadata, PartitionBatch } from "../port.ts";
-import type { TopicPartitionOffset } from "../types.ts";
+import type { ClientSettings, TopicPartitionOffset } from "../types.ts";
 import { PartitionFetcher } from "./fetcher.ts";
 
 export class PlatformaticGroupConsumer implements GroupConsumer {
@@ -25,13 +25,14 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   /** A kept partition is never dropped at a join: its position and pause stay (the fetch loop is Weir's own). */
   readonly keepsFetchingAcrossRebalances = true;
 
-  constructor(consumer: Consumer, options: GroupConsumerOptions, logger: Logger, describeAdmin: () => Promise<KafkajsAdmin>) {
+  constructor(consumer: Consumer, settings: ClientSettings, options: GroupConsumerOptions, logger: Logger, describeAdmin: () => Promise<KafkajsAdmin>) {
     this.consumer = consumer;
     this.options = options;
     this.logger = logger;
     this.describeAdmin = describeAdmin;
     this.fetcher = new PartitionFetcher(
       consumer,
+      settings,
       {
         maxWaitTimeMs: options.maxWaitTimeMs,
         maxBytesPerPartition: options.maxBytesPerPartition,

@@ -52,7 +52,7 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
       });
       // Static membership: closing never sends LeaveGroup (static-membership.ts).
       if (options.groupInstanceId !== undefined) skipLeaveGroup(consumer);
-      group = new PlatformaticGroupConsumer(consumer, options, log, () => {
+      group = new PlatformaticGroupConsumer(consumer, settings, options, log, () => {
         if (closed) return Promise.reject(new Error("the Kafka client is closed"));
         describer ??= (async () => {
           const admin = kafka.admin();

@@ -17,6 +17,7 @@ export class PlatformaticPartitionReader implements GlobalConsumer {
     this.consumer = new Consumer({ ...baseOptions(settings, "-reader"), groupId: `${options.groupPrefix}-unjoined`, autocommit: false });
     this.fetcher = new PartitionFetcher(
       this.consumer,
+      settings,
       // The topics are changelogs: records of aborted transactions never reach a store.
       { maxWaitTimeMs: options.maxWaitTimeMs, maxBytesPerPartition: options.maxBytesPerPartition, readCommitted: true, partitionsConsumedConcurrently: 1 },
       logger,

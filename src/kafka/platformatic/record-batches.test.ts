@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createRecordsBatch, Reader, readRecordsBatches, type MessageRecord } from "@platformatic/kafka";
 import type { ChangelogSink } from "../port.ts";
-import { FetchedBatches } from "./record-batches.ts";
+import { FetchedBatches, NO_END } from "./record-batches.ts";
 
 const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;
@@ -75,6 +75,37 @@ test("records are decoded as the client's own decoder reads them, on every codec
     assert.deepEqual(decoded.records, expected, `${compression ?? "none"}`);
     assert.equal(decoded.last, "399");
     assert.equal(decoded.next, 400n);
+  }
+});
+
+test("messages: offsets, timestamps, keys, values and headers as the client's own decoder reads them, on every codec", () => {
+  for (const compression of [undefined, "gzip", "zstd"] as const) {
+    const records = Array.from({ length: 120 }, (_, i) => ({
+      key: i % 9 === 4 ? null : `key-${i}`,
+      value: i % 13 === 6 ? null : `value-${i}`,
+      ...(i % 4 === 0 ? { headers: { origin: `h${i}`, "weir.é": "x".repeat(i % 3) } } : {}),
+    }));
+    const bytes = Buffer.concat([batch({ base: 7, records: records.slice(0, 60), ...(compression ? { compression } : {}) }), batch({ base: 67, records: records.slice(60), ...(compression ? { compression } : {}) })]);
+    const expected = readRecordsBatches(Reader.from(bytes)).flatMap((b) =>
+      b.records.map((r) => ({
+        offset: String(b.firstOffset + BigInt(r.offsetDelta)),
+        key: r.key === null || r.key === undefined ? null : r.key.toString(),
+        value: r.value === null || r.value === undefined ? null : r.value.toString(),
+        timestamp: String(b.firstTimestamp + r.timestampDelta),
+        headers: r.headers.length === 0 ? undefined : Object.fromEntries(r.headers.map(([k, v]) => [k!.toString(), v === null || v === undefined ? undefined : v.toString()])),
+      })),
+    );
+    const fetched = new FetchedBatches("t", 0, bytes, [], 10n, NO_END);
+    const decoded = fetched.messages().map((m) => ({
+      offset: m.offset,
+      key: m.key === null ? null : m.key.toString(),
+      value: m.value === null ? null : m.value.toString(),
+      timestamp: m.timestamp,
+      headers: m.headers === undefined ? undefined : Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, v === undefined ? undefined : Buffer.from(v).toString()])),
+    }));
+    assert.deepEqual(decoded, expected.slice(3), `${compression ?? "none"}: from offset 10 on`);
+    assert.equal(fetched.first, 7n);
+    assert.equal(fetched.next, 127n);
   }
 });
 
