@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Consumer, kGetApi, Producer } from "@platformatic/kafka";
-import { commitOffsetsAsInstance, skipLeaveGroup } from "./static-membership.ts";
+import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest, skipLeaveGroup } from "./static-membership.ts";
 
 type Api = (connection: unknown, ...args: unknown[]) => void;
 type GetApi = (name: string, callback: (error: Error | null, api?: Api) => void) => void;
@@ -37,20 +37,26 @@ test("a static member's LeaveGroup is answered without sending it; its other req
   await consumer.close();
 });
 
-test("a TxnOffsetCommit carries the group instance id of the commit, and null without one", async () => {
+test("a TxnOffsetCommit carries the group instance id and every partition of the commit; without them, the client's own", async () => {
   const producer = new Producer({ clientId: "t", bootstrapBrokers: ["127.0.0.1:1"] });
   const calls = recordApis(producer);
-  let instanceId: string | undefined = "g-1";
-  commitOffsetsAsInstance(producer, () => instanceId);
+  const all = [{ name: "in", partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, committedOffset: BigInt(10 + p), committedLeaderEpoch: -1 })) }];
+  let request: TxnOffsetCommitRequest = { instanceId: "g-1", topics: all };
+  commitOffsetsInOneRequest(producer, () => request);
   // (transactionalId, groupId, producerId, producerEpoch, generationId, memberId, groupInstanceId, topics), as the client calls it.
   const commit = await getApi(producer, "TxnOffsetCommit");
-  await call(commit, "txn", "g", 7n, 0, 3, "m", null, []);
-  instanceId = undefined;
-  await call(commit, "txn", "g", 7n, 0, 3, "m", null, []);
+  const clients = [{ name: "in", partitions: [{ partitionIndex: 0, committedOffset: 10n, committedLeaderEpoch: 4 }] }];
+  await call(commit, "txn", "g", 7n, 0, 3, "m", null, clients);
+  request = { instanceId: undefined, topics: undefined };
+  await call(commit, "txn", "g", 7n, 0, 3, "m", null, clients);
   await call(await getApi(producer, "EndTxn"), "txn", 7n, 0, true);
   assert.deepEqual(
-    calls.map((c) => [c.name, c.name === "TxnOffsetCommit" ? c.args[6] : undefined]),
-    [["TxnOffsetCommit", "g-1"], ["TxnOffsetCommit", null], ["EndTxn", undefined]],
+    calls.map((c) => [c.name, c.name === "TxnOffsetCommit" ? c.args[6] : undefined, c.name === "TxnOffsetCommit" ? c.args[7] : undefined]),
+    [
+      ["TxnOffsetCommit", "g-1", all],
+      ["TxnOffsetCommit", null, clients],
+      ["EndTxn", undefined, undefined],
+    ],
   );
   await producer.close();
 });

@@ -1,5 +1,6 @@
-// Static membership (group.instance.id, KIP-345) where @platformatic/kafka 2.12 falls short of the Java client:
-// a closing static member must not send LeaveGroup, and a transactional offset commit must name the instance.
+// Where @platformatic/kafka 2.12 falls short of the Java client in static membership (group.instance.id,
+// KIP-345) and transactional offset commits: a closing static member must not send LeaveGroup, and a
+// transaction's offsets go out in one TxnOffsetCommit that names the instance.
 // docs/architecture.md, "Static membership, start-up and shutdown".
 import { kGetApi, type Consumer, type Producer } from "@platformatic/kafka";
 
@@ -27,17 +28,36 @@ export function skipLeaveGroup(consumer: Consumer): void {
   });
 }
 
+/** One topic of a TxnOffsetCommit request, as the client's request writer takes it. */
+export interface TxnOffsetCommitTopic {
+  readonly name: string;
+  readonly partitions: readonly { readonly partitionIndex: number; readonly committedOffset: bigint; readonly committedLeaderEpoch: number }[];
+}
+
+/** What the next TxnOffsetCommit of a producer sends in place of the client's own arguments. */
+export interface TxnOffsetCommitRequest {
+  /** The group instance id (a static member's); undefined: none (the client's null). */
+  readonly instanceId: string | undefined;
+  /** Every partition of the transaction's offsets; undefined: the one partition the client was given. */
+  readonly topics: readonly TxnOffsetCommitTopic[] | undefined;
+}
+
 /**
- * Every TxnOffsetCommit of this producer carries the group instance id `instanceId()` returns (null: none).
- * The client sends null, which the coordinator refuses for a static member's generation (its member id is
- * bound to the instance id), so exactly-once commits of a static member would all fail.
+ * Every TxnOffsetCommit of this producer goes out as `request()` says, as Kafka's Java producer sends it:
+ * - with the member's group instance id: the client sends null, which the coordinator refuses for a static
+ *   member's generation (its member id is bound to the instance id), so exactly-once commits of a static
+ *   member would all fail;
+ * - with every partition of the transaction in one request: the client sends one request (and one round
+ *   trip, waited for in turn) per partition, and an instance commits the offsets of all its tasks at once.
  */
-export function commitOffsetsAsInstance(producer: Producer, instanceId: () => string | undefined): void {
+export function commitOffsetsInOneRequest(producer: Producer, request: () => TxnOffsetCommitRequest): void {
   // TxnOffsetCommit(transactionalId, groupId, producerId, producerEpoch, generationId, memberId, groupInstanceId, topics)
   const groupInstanceIdArgument = 6;
+  const topicsArgument = 7;
   wrapApi(producer, "TxnOffsetCommit", (api) => (connection, ...args) => {
-    const id = instanceId();
-    if (id !== undefined) args[groupInstanceIdArgument] = id;
+    const { instanceId, topics } = request();
+    if (instanceId !== undefined) args[groupInstanceIdArgument] = instanceId;
+    if (topics !== undefined) args[topicsArgument] = topics;
     api(connection, ...args);
   });
 }

@@ -8,7 +8,7 @@ import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
 import type { ClientSettings, ProducedRecord, TopicPartitionOffset } from "../types.ts";
 import { protocolErrorIds } from "./errors.ts";
 import { baseOptions } from "./options.ts";
-import { commitOffsetsAsInstance } from "./static-membership.ts";
+import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest } from "./static-membership.ts";
 
 /** Under the broker's default message.max.bytes (1 MiB per record batch), with room for batch overhead. */
 const maxChunkBytes = 768 * 1024;
@@ -92,8 +92,8 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
   private readonly makeProducer: () => Producer;
   private readonly groupId: string;
   private readonly group: GroupCoordinates;
-  /** The group.instance.id the offsets of the transaction being committed go under (a static member's). */
-  private groupInstanceId: string | undefined;
+  /** The TxnOffsetCommit of the transaction being committed: its group.instance.id and every partition's offset. */
+  private offsetCommit: TxnOffsetCommitRequest = { instanceId: undefined, topics: undefined };
 
   constructor(settings: ClientSettings, transactionalId: string, groupId: string, transactionTimeoutMs: number, group: GroupCoordinates) {
     this.groupId = groupId;
@@ -115,7 +115,7 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
         maxInflights: 1,
         partitioner: javaCompatiblePartitioner(),
       });
-      commitOffsetsAsInstance(producer, () => this.groupInstanceId);
+      commitOffsetsInOneRequest(producer, () => this.offsetCommit);
       return producer;
     };
     this.producer = this.makeProducer();
@@ -156,13 +156,19 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
         const generation = this.group.metadata?.();
         if (this.group.metadata && generation === undefined) throw Object.assign(new Error("no group generation to commit offsets under"), { type: "TASK_MIGRATED" });
         const consumer = { groupId: this.groupId, memberId: generation?.memberId ?? "", generationId: generation?.generationId ?? -1, coordinatorId };
-        // A static member's commit names its instance too, or the coordinator refuses it.
-        this.groupInstanceId = generation?.groupInstanceId;
-        await transaction.addConsumer({ groupId: this.groupId } as Consumer);
-        // TxnOffsetCommit commits `offset + 1` of the message it is given: the last processed record.
+        // One TxnOffsetCommit for every partition (the client would send one per partition, in turn), naming a
+        // static member's instance too, or the coordinator refuses it. Leader epochs unknown (-1), as allowed.
+        const topics = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number }[]>();
         for (const o of offsets) {
-          await transaction.addOffset({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer } } as never);
+          let partitions = topics.get(o.topic);
+          if (!partitions) topics.set(o.topic, (partitions = []));
+          partitions.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1 });
         }
+        this.offsetCommit = { instanceId: generation?.groupInstanceId, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) };
+        await transaction.addConsumer({ groupId: this.groupId } as Consumer);
+        // The client asks for a message (it commits `offset + 1`) to send the request, which carries every partition.
+        const first = offsets[0]!;
+        await transaction.addOffset({ topic: first.topic, partition: first.partition, offset: BigInt(first.offset) - 1n, metadata: { consumer } } as never);
       }
       await transaction.commit();
       return written.ends();
