@@ -181,7 +181,8 @@ export class PartitionFetcher {
     }
     const requested = new Map(wanted.map((w) => [w.key, { offset: w.offset, epoch: this.epochs.get(w.key) ?? 0 }]));
     const pool = (this.pool ??= new ConnectionPool(`${this.settings.clientId}-fetch`, baseOptions(this.settings, "-fetch")));
-    await Promise.all(
+    // Settled, not raced: a retry must not fetch a partition whose batch of this round is still being handed over.
+    const fetched = await Promise.allSettled(
       [...byNode].map(async ([node, topicsOfNode]) => {
         const broker = metadata.brokers.get(node);
         if (!broker) throw new Error(`broker ${node}, a partition's leader, is not in the cluster's metadata`);
@@ -194,6 +195,7 @@ export class PartitionFetcher {
         await this.handle(response, requested, handlers);
       }),
     );
+    for (const result of fetched) if (result.status === "rejected") throw result.reason;
     if (byNode.size === 0) this.consumer.clearMetadata();
     return byNode.size > 0;
   }

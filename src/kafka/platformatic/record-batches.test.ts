@@ -142,8 +142,11 @@ test("read_committed: an aborted transaction's batches are skipped up to its mar
   assert.equal(decode(bytes).records.length, 4);
 });
 
-test("a record batch of an older format is refused with the partition and offset named", () => {
+test("a record batch of an older format, or shorter than its header, is refused with the partition and offset named", () => {
   const bytes = batch({ base: 42, records: [{ key: "a", value: "1" }] });
   bytes.writeInt8(1, 16);
   assert.throws(() => decode(bytes), /t:0 has a record batch of format 1 at offset 42/);
+  const short = batch({ base: 43, records: [{ key: "a", value: "1" }] });
+  short.writeInt32BE(0, 8);
+  assert.throws(() => decode(short), /t:0 has a record batch of 0 bytes at offset 43, shorter than its header/);
 });

@@ -50,9 +50,11 @@ export class FetchedBatches implements ChangelogRecords {
     let first: bigint | undefined;
     let next: bigint | undefined;
     for (let at = 0; bytes.length - at >= HEADER; ) {
-      const end = at + LOG_OVERHEAD + bytes.readInt32BE(at + 8);
-      if (end > bytes.length) break;
       const base = bytes.readBigInt64BE(at);
+      const length = bytes.readInt32BE(at + 8);
+      if (length < HEADER - LOG_OVERHEAD) throw new Error(`${topic}:${partition} has a record batch of ${length} bytes at offset ${base}, shorter than its header`);
+      const end = at + LOG_OVERHEAD + length;
+      if (end > bytes.length) break;
       first ??= base;
       const magic = bytes.readInt8(at + 16);
       if (magic !== 2) throw new Error(`${topic}:${partition} has a record batch of format ${magic} at offset ${base}: only format 2 (Kafka 0.11 and later) is read`);
