@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { ChangelogRecords, PartitionRange, PartitionReader, PartitionReaderOptions } from "../port.ts";
 import type { ClientSettings } from "../types.ts";
 import { baseOptions } from "./options.ts";
-import { fetchRecords, OFFSET_OUT_OF_RANGE } from "./raw-fetch.ts";
+import { fetchFromLeaders, OFFSET_OUT_OF_RANGE } from "./raw-fetch.ts";
 import { FetchedBatches } from "./record-batches.ts";
 
 /** A read gives up (the caller retries it, then stops the app) after failing this long in a row. */
@@ -77,52 +77,36 @@ export class PlatformaticChangelogReader implements PartitionReader {
     signal: AbortSignal,
   ): Promise<void> {
     const cluster = await metadata.metadata({ topics: [...new Set([...positions.values()].map((p) => p.topic))] });
-    const byLeader = new Map<number, Map<string, Position[]>>();
-    for (const position of positions.values()) {
-      const leader = cluster.topics.get(position.topic)?.partitions[position.partition]?.leader;
-      if (leader === undefined || leader < 0) continue;
-      let topics = byLeader.get(leader);
-      if (!topics) byLeader.set(leader, (topics = new Map<string, Position[]>()));
-      topics.set(position.topic, [...(topics.get(position.topic) ?? []), position]);
-    }
-    if (byLeader.size === 0) throw new Error(`no leader known for ${[...positions.keys()].join(", ")}`);
     const failures: string[] = [];
-    // Settled, not raced: a retry must not fetch a partition whose records of this round are still being handed over.
-    const fetched = await Promise.allSettled(
-      [...byLeader].map(async ([leader, topics]) => {
-        const broker = cluster.brokers.get(leader);
-        if (!broker) throw new Error(`broker ${leader}, a changelog partition's leader, is not in the cluster's metadata`);
-        const connection = await pool.get(broker);
-        const request = [...topics].map(([topic, list]) => ({ topic, partitions: list.map((p) => ({ partition: p.partition, offset: p.next })) }));
-        const response = await fetchRecords(connection, request, { ...this.options, readCommitted: true });
-        for (const { topic, partitions } of response.topics) {
-          for (const part of partitions) {
-            const key = `${topic}:${part.partition}`;
-            const position = positions.get(key);
-            if (!position || signal.aborted) continue;
-            if (part.errorCode === OFFSET_OUT_OF_RANGE && part.logStartOffset > position.next) {
-              // Records deleted before the position (retention): from the log start, as auto.offset.reset=earliest.
-              this.logger.warn({ topic, partition: part.partition, offset: String(position.next), logStart: String(part.logStartOffset) }, "changelog offset out of range: reading from the log start");
-              position.next = part.logStartOffset;
-              continue;
-            }
-            if (part.errorCode !== 0) {
-              failures.push(`${key}: Kafka error ${part.errorCode}`);
-              continue;
-            }
-            if (part.records === null) continue;
-            const batches = new FetchedBatches(topic, part.partition, part.records, part.abortedTransactions ?? [], position.next, position.to);
-            if (batches.hasRecords) await onRecords(batches);
-            if (batches.next !== undefined && batches.next > position.next) position.next = batches.next;
-            if (position.next >= position.to) {
-              positions.delete(key);
-              onEnd(topic, part.partition);
-            }
+    const wanted = [...positions.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
+    const leaders = await fetchFromLeaders(cluster, pool, wanted, { ...this.options, readCommitted: true }, async (response) => {
+      for (const { topic, partitions } of response.topics) {
+        for (const part of partitions) {
+          const key = `${topic}:${part.partition}`;
+          const position = positions.get(key);
+          if (!position || signal.aborted) continue;
+          if (part.errorCode === OFFSET_OUT_OF_RANGE && part.logStartOffset > position.next) {
+            // Records deleted before the position (retention): from the log start, as auto.offset.reset=earliest.
+            this.logger.warn({ topic, partition: part.partition, offset: String(position.next), logStart: String(part.logStartOffset) }, "changelog offset out of range: reading from the log start");
+            position.next = part.logStartOffset;
+            continue;
+          }
+          if (part.errorCode !== 0) {
+            failures.push(`${key}: Kafka error ${part.errorCode}`);
+            continue;
+          }
+          if (part.records === null) continue;
+          const batches = new FetchedBatches(topic, part.partition, part.records, part.abortedTransactions ?? [], position.next, position.to);
+          if (batches.hasRecords) await onRecords(batches);
+          if (batches.next !== undefined && batches.next > position.next) position.next = batches.next;
+          if (position.next >= position.to) {
+            positions.delete(key);
+            onEnd(topic, part.partition);
           }
         }
-      }),
-    );
-    for (const result of fetched) if (result.status === "rejected") throw result.reason;
+      }
+    });
+    if (leaders === 0) throw new Error(`no leader known for ${[...positions.keys()].join(", ")}`);
     if (failures.length > 0) throw new Error(`changelog partitions could not be fetched: ${failures.join("; ")}`);
   }
 }

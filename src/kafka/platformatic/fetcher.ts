@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { BatchControl, BatchEnd, BatchMessage, PartitionBatch } from "../port.ts";
 import type { ClientSettings } from "../types.ts";
 import { baseOptions } from "./options.ts";
-import { fetchRecords, OFFSET_OUT_OF_RANGE, type FetchResponse } from "./raw-fetch.ts";
+import { fetchFromLeaders, OFFSET_OUT_OF_RANGE, type FetchResponse } from "./raw-fetch.ts";
 import { FetchedBatches, NO_END } from "./record-batches.ts";
 
 /** The most bytes of records one fetch response holds, all partitions together: Kafka's fetch.max.bytes default. */
@@ -169,35 +169,12 @@ export class PartitionFetcher {
   private async fetchOnce(wanted: readonly { topic: string; partition: number; offset: bigint; key: string }[], handlers: FetchHandlers): Promise<boolean> {
     const topics = [...new Set(wanted.map((w) => w.topic))];
     const metadata = await this.consumer.metadata({ topics });
-    const byNode = new Map<number, Map<string, { partition: number; offset: bigint }[]>>();
-    for (const w of wanted) {
-      const leader = metadata.topics.get(w.topic)?.partitions[w.partition]?.leader;
-      if (leader === undefined || leader < 0) continue;
-      let topicsOfNode = byNode.get(leader);
-      if (!topicsOfNode) byNode.set(leader, (topicsOfNode = new Map<string, { partition: number; offset: bigint }[]>()));
-      let list = topicsOfNode.get(w.topic);
-      if (!list) topicsOfNode.set(w.topic, (list = []));
-      list.push({ partition: w.partition, offset: w.offset });
-    }
     const requested = new Map(wanted.map((w) => [w.key, { offset: w.offset, epoch: this.epochs.get(w.key) ?? 0 }]));
     const pool = (this.pool ??= new ConnectionPool(`${this.settings.clientId}-fetch`, baseOptions(this.settings, "-fetch")));
-    // Settled, not raced: a retry must not fetch a partition whose batch of this round is still being handed over.
-    const fetched = await Promise.allSettled(
-      [...byNode].map(async ([node, topicsOfNode]) => {
-        const broker = metadata.brokers.get(node);
-        if (!broker) throw new Error(`broker ${node}, a partition's leader, is not in the cluster's metadata`);
-        const connection = await pool.get(broker);
-        const response = await fetchRecords(
-          connection,
-          [...topicsOfNode].map(([topic, partitions]) => ({ topic, partitions })),
-          { maxWaitTimeMs: this.options.maxWaitTimeMs, maxBytes: fetchMaxBytes, maxBytesPerPartition: this.options.maxBytesPerPartition, readCommitted: this.options.readCommitted },
-        );
-        await this.handle(response, requested, handlers);
-      }),
-    );
-    for (const result of fetched) if (result.status === "rejected") throw result.reason;
-    if (byNode.size === 0) this.consumer.clearMetadata();
-    return byNode.size > 0;
+    const limits = { maxWaitTimeMs: this.options.maxWaitTimeMs, maxBytes: fetchMaxBytes, maxBytesPerPartition: this.options.maxBytesPerPartition, readCommitted: this.options.readCommitted };
+    const leaders = await fetchFromLeaders(metadata, pool, wanted, limits, (response) => this.handle(response, requested, handlers));
+    if (leaders === 0) this.consumer.clearMetadata();
+    return leaders > 0;
   }
 
   private async handle(response: FetchResponse, requested: ReadonlyMap<string, { offset: bigint; epoch: number }>, handlers: FetchHandlers): Promise<void> {

@@ -3,7 +3,7 @@
 // writer, with a response parser that keeps each partition's record bytes as they came, for
 // record-batches.ts to decode without the client's object per record (docs/architecture.md, "The Kafka
 // client port").
-import { createAPI, fetchV12, type Connection, type Reader } from "@platformatic/kafka";
+import { createAPI, fetchV12, type ClusterMetadata, type Connection, type ConnectionPool, type Reader } from "@platformatic/kafka";
 import type { AbortedTransaction } from "./record-batches.ts";
 
 const FETCH = 1;
@@ -69,7 +69,7 @@ function parseFetchResponse(_correlationId: number, _apiKey: number, _apiVersion
 const fetchApi = createAPI<Parameters<typeof fetchV12.createRequest>, FetchResponse>(FETCH, 12, fetchV12.createRequest, parseFetchResponse);
 
 /** One Fetch request to the leader `connection` leads to; a response with an error of its own rejects. */
-export async function fetchRecords(connection: Connection, topics: readonly FetchTopic[], limits: FetchLimits): Promise<FetchResponse> {
+async function fetchRecords(connection: Connection, topics: readonly FetchTopic[], limits: FetchLimits): Promise<FetchResponse> {
   const request = topics.map((t) => ({
     topicId: t.topic,
     partitions: t.partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, partitionMaxBytes: limits.maxBytesPerPartition })),
@@ -77,4 +77,39 @@ export async function fetchRecords(connection: Connection, topics: readonly Fetc
   const response = await fetchApi.async(connection, limits.maxWaitTimeMs, 1, limits.maxBytes, limits.readCommitted ? 1 : 0, NO_SESSION_ID, NO_SESSION_EPOCH, request, [], "");
   if (response.errorCode !== 0) throw new Error(`a fetch failed with Kafka error ${response.errorCode}`);
   return response;
+}
+
+/**
+ * One Fetch to the leader of each wanted partition (partitions without a known leader are left out), in
+ * parallel, each response handed to `handle` as it comes. Settled, not raced: the first failure is thrown
+ * only once every leader's response is handled, so a retry never fetches a partition whose records of this
+ * round are still being handed over. Resolves with how many leaders were asked.
+ */
+export async function fetchFromLeaders(
+  cluster: ClusterMetadata,
+  pool: ConnectionPool,
+  wanted: Iterable<{ readonly topic: string; readonly partition: number; readonly offset: bigint }>,
+  limits: FetchLimits,
+  handle: (response: FetchResponse) => Promise<void>,
+): Promise<number> {
+  const byLeader = new Map<number, Map<string, { partition: number; offset: bigint }[]>>();
+  for (const w of wanted) {
+    const leader = cluster.topics.get(w.topic)?.partitions[w.partition]?.leader;
+    if (leader === undefined || leader < 0) continue;
+    let topics = byLeader.get(leader);
+    if (!topics) byLeader.set(leader, (topics = new Map<string, { partition: number; offset: bigint }[]>()));
+    let partitions = topics.get(w.topic);
+    if (!partitions) topics.set(w.topic, (partitions = []));
+    partitions.push({ partition: w.partition, offset: w.offset });
+  }
+  const fetched = await Promise.allSettled(
+    [...byLeader].map(async ([leader, topics]) => {
+      const broker = cluster.brokers.get(leader);
+      if (!broker) throw new Error(`broker ${leader}, a partition's leader, is not in the cluster's metadata`);
+      const connection = await pool.get(broker);
+      await handle(await fetchRecords(connection, [...topics].map(([topic, partitions]) => ({ topic, partitions })), limits));
+    }),
+  );
+  for (const result of fetched) if (result.status === "rejected") throw result.reason;
+  return byLeader.size;
 }
