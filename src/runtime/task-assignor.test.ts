@@ -30,6 +30,26 @@ test("no member gets more than its share even if it owned more", () => {
   assert.equal(plan.get("b")!.length, 3);
 });
 
+test("a member that joins gets its share even when the others could keep every task within theirs", () => {
+  // 4 tasks over 3 members: 2, 1, 1. ceil(4/3) is 2, so a and b could each keep their two; c still gets one.
+  const four = ["0_0", "0_1", "0_2", "0_3"];
+  const plan = assignTasks(four, [member("a", ["0_0", "0_1"]), member("b", ["0_2", "0_3"]), member("c")]).active;
+  assert.deepEqual([...plan.values()].map((t) => t.length).sort(), [1, 1, 2]);
+  assert.equal(plan.get("c")!.length, 1);
+  assert.deepEqual([...plan.values()].flat().sort(), four);
+  // Only one task moved: whoever gives one up keeps the other.
+  const moved = [...plan.entries()].flatMap(([m, list]) => list.filter((t) => !(m === "a" ? ["0_0", "0_1"] : m === "b" ? ["0_2", "0_3"] : []).includes(t)));
+  assert.deepEqual(moved, plan.get("c"));
+});
+
+test("every member ends with floor or ceil of tasks/members, whatever it owned", () => {
+  const seven = ["0_0", "0_1", "0_2", "0_3", "0_4", "0_5", "0_6"];
+  const plan = assignTasks(seven, [member("a", ["0_0", "0_1", "0_2"]), member("b", ["0_3", "0_4", "0_5"]), member("c", ["0_6"]), member("d")]).active;
+  assert.deepEqual([...plan.values()].map((t) => t.length).sort(), [1, 2, 2, 2]);
+  assert.deepEqual([...plan.values()].flat().sort(), seven);
+  assert.ok(plan.get("c")!.includes("0_6"), "c keeps the task it ran");
+});
+
 test("every task is assigned once when members outnumber tasks", () => {
   const plan = assignTasks(["0_0", "0_1"], [member("a"), member("b"), member("c")]).active;
   assert.deepEqual([...plan.values()].flat().sort(), ["0_0", "0_1"]);

@@ -1,7 +1,8 @@
 // Which group member runs which task (docs/architecture.md, "Warm-up replicas and probing rebalances"). Sticky: a
 // task stays with the member that ran it, else goes to the member whose copy of its stores is the most caught up
-// (then one running a standby of it, then one holding its state file, then the least loaded); no member gets
-// more than ceil(tasks/members). A task whose chosen member is not caught up (its copy lags by more than
+// (then one running a standby of it, then one holding its state file, then the least loaded); every member gets
+// floor(tasks/members) or ceil(tasks/members), so a member that joins a group whose members could all keep
+// their tasks still gets its share (4 tasks over 3 members: 2, 1, 1, never 2, 2, 0). A task whose chosen member is not caught up (its copy lags by more than
 // acceptableRecoveryLag changelog records) stays instead with a caught-up member, and the chosen one gets a
 // warm-up replica of it, at most maxWarmupReplicas in the group (Kafka Streams' HighAvailabilityTaskAssignor,
 // without rack awareness). Then each stateful task's standbys ("Standby replicas").
@@ -47,7 +48,9 @@ export function assignTasks(tasks: readonly string[], members: readonly MemberTa
   const active = new Map<string, string[]>(sorted.map((m) => [m.memberId, []]));
   const warmups = new Map<string, string[]>(sorted.map((m) => [m.memberId, []]));
   if (sorted.length === 0) return { active, warmups };
-  const capacity = Math.ceil(tasks.length / sorted.length);
+  // Every member's share is `least` tasks; `extra` of them may take one more (the remainder of the division).
+  const least = Math.floor(tasks.length / sorted.length);
+  let extra = tasks.length % sorted.length;
   const reference = new Map<string, number>();
   for (const m of sorted) for (const [task, position] of Object.entries(m.positions ?? {})) reference.set(task, Math.max(reference.get(task) ?? 0, position));
   const lag = (m: MemberTasks, task: string): number => Math.max(0, (reference.get(task) ?? 0) - (m.positions?.[task] ?? 0));
@@ -55,17 +58,25 @@ export function assignTasks(tasks: readonly string[], members: readonly MemberTa
   const load = (m: MemberTasks) => active.get(m.memberId)!.length;
   const ownerOf = new Map<string, MemberTasks>();
   const unassigned = new Set(tasks);
+  const hasRoom = (m: MemberTasks) => load(m) < least || (load(m) === least && extra > 0);
   const give = (m: MemberTasks, task: string) => {
+    if (load(m) === least) extra--;
     active.get(m.memberId)!.push(task);
     ownerOf.set(task, m);
     unassigned.delete(task);
   };
   // 1. A member keeps the tasks it ran, up to its share: first those no other member is caught up on, so that
-  // the ones it lets go are those that can move at once.
+  // the ones it lets go are those that can move at once. Every member keeps its `least` before any keeps one
+  // more, so which members end with the extra task does not depend on the order of their ids.
+  const kept = new Map<MemberTasks, string[]>();
   for (const member of sorted) {
     const othersCaughtUp = (task: string) => (sorted.some((m) => m !== member && caughtUp(m, task)) ? 1 : 0);
-    const kept = member.owned.filter((t) => unassigned.has(t)).sort((a, b) => othersCaughtUp(a) - othersCaughtUp(b) || compareTaskIds(a, b));
-    for (const task of kept) if (load(member) < capacity) give(member, task);
+    kept.set(member, member.owned.filter((t) => unassigned.has(t)).sort((a, b) => othersCaughtUp(a) - othersCaughtUp(b) || compareTaskIds(a, b)));
+  }
+  for (const member of sorted) for (const task of kept.get(member)!) if (load(member) < least && unassigned.has(task)) give(member, task);
+  for (const member of sorted) {
+    const next = kept.get(member)!.find((t) => unassigned.has(t));
+    if (next !== undefined && hasRoom(member)) give(member, next);
   }
   // 2. Every other task to the member with room whose copy is the most caught up, then one with a standby of
   // it, then one with its state file, then the least loaded.
@@ -79,7 +90,7 @@ export function assignTasks(tasks: readonly string[], members: readonly MemberTa
   for (const task of tasks) {
     if (!unassigned.has(task)) continue;
     let best: MemberTasks | undefined;
-    for (const m of sorted) if (load(m) < capacity && (!best || compareRanks(rank(m, task), rank(best, task)) < 0)) best = m;
+    for (const m of sorted) if (hasRoom(m) && (!best || compareRanks(rank(m, task), rank(best, task)) < 0)) best = m;
     give(best!, task);
   }
   // 3. A task given to a member that is not caught up stays where a caught-up copy is (the member that ran it if
