@@ -1,7 +1,7 @@
 // Profiles Weir under `node --cpu-prof` through the real runtime (`weir run --until-end` on a loaded input topic).
 //   One workload, the functions with the most self time:
 //     node bench/profile.ts [--workload w1-map-filter.ts] [--guarantee at_least_once] [--client platformatic|kafkajs]
-//                           [--records 300000] [--top 30] [--no-profile]
+//                           [--records 300000] [--top 30] [--no-profile] [--node-flags "--trace-gc ..."]
 //   The CPU split (client / Weir / SQLite / other) of several workloads on both of Weir's clients, one table:
 //     node bench/profile.ts --split [--workloads w1-eos,w2] [--records 300000] [--reps 1]
 //   (`make bench-profile` runs the second with its own broker and writes bench/results/profile-split.md.)
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     records: { type: "string", default: "300000" },
     top: { type: "string", default: "30" },
     "no-profile": { type: "boolean", default: false },
+    "node-flags": { type: "string", default: "" },
     split: { type: "boolean", default: false },
     workloads: { type: "string", default: "w1-eos,w2" },
     reps: { type: "string", default: "1" },
@@ -61,7 +62,7 @@ async function profileOnce(input: string, module: string, guarantee: Guarantee, 
       output,
       guarantee,
       ...(client ? { kafkaClient: client } : {}),
-      nodeFlags: profile ? ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-name", `${prefix}.cpuprofile`] : [],
+      nodeFlags: [...args["node-flags"].split(" ").filter(Boolean), ...(profile ? ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-name", `${prefix}.cpuprofile`] : [])],
     },
     records,
     30 * 60_000,
