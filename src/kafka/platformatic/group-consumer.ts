@@ -185,7 +185,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   async disconnect(): Promise<void> {
     this.closing = true;
     await this.fetcher.stop();
-    // Leaves the group (a static member sends no LeaveGroup: static-membership.ts), then closes the connections.
+    // Leaves the group (a static member sends no LeaveGroup: api-overrides.ts), then closes the connections.
     await this.consumer.close(true);
   }
 }

@@ -10,7 +10,7 @@ import { PlatformaticGroupConsumer } from "./group-consumer.ts";
 import { baseOptions } from "./options.ts";
 import { PlatformaticChangelogReader } from "./changelog-reader.ts";
 import { PlatformaticPartitionReader } from "./partition-reader.ts";
-import { skipLeaveGroup } from "./static-membership.ts";
+import { skipLeaveGroup } from "./api-overrides.ts";
 import { PlatformaticSharedProducer, PlatformaticTransactionalOutput } from "./task-output.ts";
 
 export const platformaticClient: KafkaClientFactory = (settings: ClientSettings, logger: Logger): KafkaClient => {
@@ -50,7 +50,7 @@ export const platformaticClient: KafkaClientFactory = (settings: ClientSettings,
         rebalanceTimeout: options.rebalanceTimeoutMs,
         ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {}),
       });
-      // Static membership: closing never sends LeaveGroup (static-membership.ts).
+      // Static membership: closing never sends LeaveGroup (api-overrides.ts).
       if (options.groupInstanceId !== undefined) skipLeaveGroup(consumer);
       group = new PlatformaticGroupConsumer(consumer, settings, options, log, () => {
         if (closed) return Promise.reject(new Error("the Kafka client is closed"));

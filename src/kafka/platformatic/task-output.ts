@@ -8,7 +8,7 @@ import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
 import type { ClientSettings, ProducedRecord, TopicPartitionOffset } from "../types.ts";
 import { protocolErrorIds } from "./errors.ts";
 import { baseOptions } from "./options.ts";
-import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest } from "./static-membership.ts";
+import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest } from "./api-overrides.ts";
 
 /** Under the broker's default message.max.bytes (1 MiB per record batch), with room for batch overhead. */
 const maxChunkBytes = 768 * 1024;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Consumer, kGetApi, Producer } from "@platformatic/kafka";
-import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest, skipLeaveGroup } from "./static-membership.ts";
+import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest, skipLeaveGroup } from "./api-overrides.ts";
 
 type Api = (connection: unknown, ...args: unknown[]) => void;
 type GetApi = (name: string, callback: (error: Error | null, api?: Api) => void) => void;

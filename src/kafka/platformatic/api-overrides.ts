@@ -1,6 +1,6 @@
-// Where @platformatic/kafka 2.12 falls short of the Java client in static membership (group.instance.id,
-// KIP-345) and transactional offset commits: a closing static member must not send LeaveGroup, and a
-// transaction's offsets go out in one TxnOffsetCommit that names the instance.
+// The client's API calls Weir overrides, where @platformatic/kafka 2.12 falls short of the Java client: in static
+// membership (group.instance.id, KIP-345) a closing static member must not send LeaveGroup, and in transactional
+// offset commits a transaction's offsets go out in one TxnOffsetCommit that names the instance.
 // docs/architecture.md, "Static membership, start-up and shutdown".
 import { kGetApi, type Consumer, type Producer } from "@platformatic/kafka";
 
