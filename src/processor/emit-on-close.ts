@@ -50,7 +50,9 @@ export class WindowCloseEmitter {
     const lowest = Math.max(0, from - c + 1);
     const highest = to - c;
     if (highest < lowest) return;
-    for (const w of [...store.fetchAll(lowest, highest)]) {
+    // By window start, then key (the scan's order within a start), as Kafka Streams' time-ordered store emits them.
+    const closed = [...store.fetchAll(lowest, highest)].sort((x, y) => x.start - y.start);
+    for (const w of closed) {
       context.forward({ key: { key: w.key, window: { start: w.start, end: w.end } }, value: w.value, timestamp: w.timestamp, headers }, this.outputs.resultChild);
     }
   }

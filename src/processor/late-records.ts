@@ -18,7 +18,20 @@ export function dropLate<K, V>(context: ProcessorContext<unknown, unknown>, outp
   if (outputs.lateChild !== undefined) context.forward(record, outputs.lateChild);
 }
 
-/** Null keys and values have nothing to aggregate, as in Kafka Streams: dropped and counted. */
+/**
+ * A record with no key has no window to go to, as in Kafka Streams' time and session window aggregations:
+ * dropped and counted. A null value is aggregated there (Kafka Streams 4.4's KStreamWindowAggregate and
+ * KStreamSessionWindowAggregate check only the key): `count()` counts it, an aggregator receives it.
+ */
+export function hasKey<K, V>(context: ProcessorContext<unknown, unknown>, record: StreamRecord<K, V>): boolean {
+  if (record.key === null || record.key === undefined) {
+    context.dropRecord("null key in a windowed aggregation");
+    return false;
+  }
+  return true;
+}
+
+/** Null keys and values have nothing to aggregate, as in Kafka Streams' sliding windows: dropped and counted. */
 export function hasKeyAndValue<K, V>(context: ProcessorContext<unknown, unknown>, record: StreamRecord<K, V>): boolean {
   if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
     context.dropRecord("null key or value in an aggregation");

@@ -8,7 +8,7 @@
 // go downstream, once each, read from the store (SessionCloseEmitter).
 import type { SessionStore } from "../state/types.ts";
 import type { Aggregator, Initializer } from "./aggregate.ts";
-import { dropLate, hasKeyAndValue, type WindowedOutputs } from "./late-records.ts";
+import { dropLate, hasKey, type WindowedOutputs } from "./late-records.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Windowed } from "./windowed.ts";
@@ -44,12 +44,14 @@ export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windo
   }
 
   process(record: StreamRecord<K, V>): void {
-    if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
+    if (!hasKey(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const key = record.key;
     const t = record.timestamp;
     // A session stays open for a gap after its end (a record there still extends it), then for grace.
-    // Sessions include their end: a session is closed once end < stream time − gap − grace.
-    const closeTime = this.context.currentStreamTimeMs() - this.gapMs - this.graceMs;
+    // Sessions include their end: a session is closed once end < stream time − gap − grace. The stream time
+    // is the aggregation's own (its store's clock, the latest session end, and this record's timestamp), as
+    // Kafka Streams' observedStreamTime: records the aggregation never saw (a null key) do not close sessions.
+    const closeTime = Math.max(this.store.observedStreamTimeMs(), t) - this.gapMs - this.graceMs;
     // A closed session is final (its result may be out, through onWindowClose or suppress): a record near it
     // starts a session of its own, as in Kafka Streams, whose store has expired the closed session by then.
     const merged = this.store.findSessions(key, t - this.gapMs, t + this.gapMs).filter((s) => s.end >= closeTime);

@@ -47,8 +47,9 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
     if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const t = record.timestamp;
     this.onClose?.emitBefore(this.context, this.store, t, record.headers);
-    // Windows include their end: one is open while end ≥ stream time − grace.
-    const closeTime = this.context.currentStreamTimeMs() - this.graceMs;
+    // Windows include their end: one is open while end ≥ stream time − grace, the aggregation's own stream
+    // time (its store's clock and this record's timestamp; window-aggregate.ts).
+    const closeTime = Math.max(this.store.observedStreamTimeMs(), t) - this.graceMs;
     this.late = false;
     // Even the record's right window [t + 1, t + 1 + d] has closed: nothing to update.
     if (t + this.differenceMs < closeTime) {

@@ -29,6 +29,12 @@ export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | nu
   private readonly bounded: boolean;
   private context!: ProcessorContext<K, V | null>;
   private buffer!: TimeOrderedBuffer<K, V>;
+  /**
+   * The suppression's own stream time, as Kafka Streams' KTableSuppressProcessor keeps it: the largest timestamp
+   * of the updates it received (not the task's, which records that never reach it move on). It starts over
+   * after a restart, as there; the windowed aggregations upstream never send an update for a closed window.
+   */
+  private observedStreamTime = Number.NEGATIVE_INFINITY;
 
   constructor(nodeName: string, storeName: string, mode: SuppressMode, limits: BufferLimits = UNBOUNDED) {
     this.nodeName = nodeName;
@@ -44,7 +50,8 @@ export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | nu
   }
 
   process(record: StreamRecord<K, V | null>): void {
-    const now = this.context.currentStreamTimeMs();
+    this.observedStreamTime = Math.max(this.observedStreamTime, record.timestamp);
+    const now = this.observedStreamTime;
     let time: number;
     if (this.mode.kind === "untilWindowCloses") {
       time = windowCloseTime((record.key as Windowed<unknown>).window, this.mode.windows);

@@ -3,7 +3,7 @@
 // largest record timestamp, and forwards the update keyed by Windowed<K>.
 import type { WindowStore } from "../state/types.ts";
 import type { Aggregator, Initializer } from "./aggregate.ts";
-import { dropLate, hasKeyAndValue, type WindowedOutputs } from "./late-records.ts";
+import { dropLate, hasKey, type WindowedOutputs } from "./late-records.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Window, Windowed } from "./windowed.ts";
@@ -40,12 +40,15 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Wi
   }
 
   process(record: StreamRecord<K, V>): void {
-    if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
+    if (!hasKey(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const key = record.key;
     const timestamp = record.timestamp;
     this.onClose?.emitBefore(this.context, this.store, timestamp, record.headers);
-    // A window [start, end) is open while end > stream time − grace (Kafka Streams' windowCloseTime).
-    const closeTime = this.context.currentStreamTimeMs() - this.windows.graceMs;
+    // A window [start, end) is open while end > stream time − grace (Kafka Streams' windowCloseTime). The
+    // stream time is the aggregation's own, as Kafka Streams' observedStreamTime: the largest timestamp of the
+    // records it aggregated (its store's clock, read back after a restart) and this one's. Records the task
+    // saw but the aggregation did not (a null key, a filter upstream) do not close windows.
+    const closeTime = Math.max(this.store.observedStreamTimeMs(), timestamp) - this.windows.graceMs;
     let late = false;
     for (const window of this.windows.windowsFor(timestamp)) {
       if (window.end <= closeTime) {

@@ -31,9 +31,9 @@ test("durations accept milliseconds and strings; bad ones fail with the setting'
   assert.throws(() => SlidingWindows.ofTimeDifferenceAndGrace(0, 0), /time difference must be > 0/);
 });
 
-test("default retentions are Kafka Streams': size + grace, 2 × difference + grace, gap + grace (+ 1 ms: a session is open while end ≥ stream time − gap − grace)", () => {
+test("default retentions: size + grace, 3 × difference + grace (Kafka Streams' 2 × difference + grace counted from the latest window start), gap + grace (+ 1 ms: a session is open while end ≥ stream time − gap − grace)", () => {
   assert.equal(TimeWindows.ofSizeAndGrace(100, 7).defaultRetentionMs(), 107);
-  assert.equal(SlidingWindows.ofTimeDifferenceAndGrace(100, 7).defaultRetentionMs(), 207);
+  assert.equal(SlidingWindows.ofTimeDifferenceAndGrace(100, 7).defaultRetentionMs(), 307);
   assert.equal(SessionWindows.ofInactivityGapAndGrace(100, 7).defaultRetentionMs(), 108);
 });
 

@@ -91,9 +91,15 @@ export class SlidingWindows implements WindowSpec {
     return new SlidingWindows(durationMs(difference, "time difference"), 0);
   }
 
-  /** Kafka Streams' default: 2 × difference + grace, as a record reads windows back to t − 2 × difference. */
+  /**
+   * 3 × difference + grace. A record reads windows back to t − 2 × difference; Kafka Streams' retention,
+   * 2 × difference + grace, counts back from the latest window *start* its store holds, which trails the latest
+   * record by the difference (a left window [t − d, t]), while a Weir store counts back from the latest record
+   * timestamp: one difference more keeps the windows Kafka Streams finds (found by a differential run against
+   * Kafka Streams 4.4: with 2d + grace an earlier record of the key was missed once another key moved time on).
+   */
   defaultRetentionMs(): number {
-    return 2 * this.timeDifferenceMs + this.graceMs;
+    return 3 * this.timeDifferenceMs + this.graceMs;
   }
 }
 
