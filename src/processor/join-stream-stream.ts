@@ -1,8 +1,11 @@
 // Stream–stream windowed joins (inner, left, outer), Kafka Streams' KStreamKStreamJoin (≥ 3.1): each side
 // keeps its records in a window store (key, timestamp → the values seen then); a record joins the other
 // side's records of the same key within the join window. Left/outer: a record that found no partner waits
-// in a shared "outer" store and is emitted with null only once stream time has closed its window, so no
-// spurious null results are emitted for records that are joined later.
+// in a shared "outer" store and is emitted with null only once no partner can come any more (stream time
+// past t + before + after + grace: the other side's latest possible partner, t + after on the left, is not
+// late until stream time passes it by its own window's reach, `before`, and grace), so no spurious null result
+// is emitted for a record joined later. Stream time is the join's own, shared by its two sides (Kafka
+// Streams' sharedTimeTracker): the largest timestamp of the records the join took, read from its window stores.
 import type { Serde } from "../serdes/serde.ts";
 import type { KeyValueStore, WindowStore } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
@@ -101,12 +104,23 @@ export class StreamStreamJoinProcessor implements Processor<unknown, unknown, un
   }
 
   process(record: StreamRecord<unknown, unknown>): void {
-    if (record.key === null || record.key === undefined || record.value === null || record.value === undefined) {
-      this.context.dropRecord("null key or value in a stream-stream join");
+    if (record.value === null || record.value === undefined) {
+      this.context.dropRecord("null value in a stream-stream join");
+      return;
+    }
+    if (record.key === null || record.key === undefined) {
+      // No partner can have a null key: the side whose unmatched records are emitted (the left of a left join,
+      // both of an outer join) emits it with null at once, as Kafka Streams does since 3.7 (KIP-962).
+      if (!this.emitsUnmatched) {
+        this.context.dropRecord("null key in a stream-stream join");
+        return;
+      }
+      const value = this.sideId === LEFT ? this.options.joiner(record.value, null) : this.options.joiner(null, record.value);
+      this.context.forward({ key: record.key, value, timestamp: record.timestamp, headers: record.headers });
       return;
     }
     const t = record.timestamp;
-    const streamTime = this.context.currentStreamTimeMs();
+    const streamTime = Math.max(this.thisWindow.observedStreamTimeMs(), this.otherWindow.observedStreamTimeMs(), t);
     // Later than its window's end plus grace: dropped, as a windowed aggregation drops it.
     if (t + this.lookAfter + this.options.graceMs < streamTime) {
       this.context.dropRecord("late record in a stream-stream join");
@@ -137,20 +151,15 @@ export class StreamStreamJoinProcessor implements Processor<unknown, unknown, un
     }
   }
 
-  /** Emits, in time order, the waiting records whose join window stream time has closed. */
+  /** Emits, in time order, the waiting records no partner can join any more (see the top of this file). */
   private emitClosed(streamTime: number): void {
     const { keySerde, joiner, leftValueSerde, rightValueSerde, beforeMs, afterMs, graceMs } = this.options;
     const due: Buffer[] = [];
     for (const [key, values] of this.outer!.all()) {
       const timestamp = Number(key.readBigInt64BE(0));
       const side = key.readUInt8(TIME_BYTES);
-      // A left record's window reaches `after` past it, a right record's `before`.
-      if (timestamp + (side === LEFT ? afterMs : beforeMs) + graceMs >= streamTime) {
-        // Time order: nothing later can be closed, except a right record with a shorter reach; keep scanning
-        // only as far as the longer reach allows.
-        if (timestamp + Math.min(afterMs, beforeMs) + graceMs >= streamTime) break;
-        continue;
-      }
+      // Time order, and the same reach for both sides: nothing later is due either.
+      if (timestamp + beforeMs + afterMs + graceMs >= streamTime) break;
       due.push(key);
       const k = keySerde.deserialize(key.subarray(TIME_BYTES + 1), this.keyTopic);
       for (const bytes of values) {

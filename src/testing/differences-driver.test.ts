@@ -51,16 +51,17 @@ test("a left stream–stream join never emits (v, null) for a record that arrive
   });
 });
 
-test("a left stream–stream join emits (v, null) with the record's timestamp on the first record that takes stream time past end + grace", () => {
+test("a left stream–stream join emits (v, null) with the record's timestamp on the first record that takes stream time past t + before + after + grace", () => {
   const b = new StreamsBuilder();
   b.stream("L", strings).leftJoin(b.stream("R", strings), (l, r) => `${l}+${r}`, JoinWindows.ofTimeDifferenceAndGrace(10, 0)).to("out", strings);
   run(b, (driver) => {
     const left = driver.createInputTopic("L", serdes.string(), serdes.string());
     const right = driver.createInputTopic("R", serdes.string(), serdes.string());
     left.pipeInput("a", "x", 0);
-    right.pipeInput("b", "y", 10); // stream time 10 = end + grace: still open, nothing
+    // Stream time 20: a right record at 10 would still join a@0 (it is late only past 10 + 10 + 0): nothing yet.
+    right.pipeInput("b", "y", 20);
     assert.deepEqual(out(driver, serdes.string()), []);
-    right.pipeInput("b", "y", 11); // stream time 11 > 10: a+null@0, whichever side's record moved it
+    right.pipeInput("b", "y", 21); // stream time 21 > 0 + 10 + 10 + 0: a+null@0, whichever side's record moved it
     assert.deepEqual(out(driver, serdes.string()), [["a", "x+null", 0]]);
   });
 });

@@ -42,7 +42,7 @@ test("the test driver runs a stream–stream left join, the null result once the
     left.pipeInput("a", "l1", 100);
     left.pipeInput("b", "l2", 100);
     right.pipeInput("a", "r1", 105);
-    right.pipeInput("x", "rx", 111); // 100 + 10 + 0 < 111: l2's window has closed
+    right.pipeInput("x", "rx", 121); // 100 + 10 + 10 + 0 < 121: no right record can join l2 any more
     assert.deepEqual(driver.createOutputTopic("out", serdes.string(), serdes.string()).readKeyValuesToList(), [
       { key: "a", value: "l1+r1" },
       { key: "b", value: "l2+null" },

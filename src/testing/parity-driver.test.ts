@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { serdes } from "../serdes/serde.ts";
 import { StreamsBuilder } from "../topology/streams-builder.ts";
 import { SlidingWindows, TimeWindows } from "../topology/windows.ts";
+import { JoinWindows } from "../topology/join-windows.ts";
 import { EmitStrategy } from "../processor/emit-on-close.ts";
 import { Suppressed } from "../topology/ktable.ts";
 import type { KTable } from "../topology/ktable.ts";
@@ -317,5 +318,67 @@ test("onWindowClose emits the windows that close together by window start, then 
       ["a[10,20]", 1, 12],
       ["b[10,20]", 1, 12],
     ]);
+  });
+});
+
+test("stream–stream joins: a null-key record is emitted with null at once by a side whose unmatched records are emitted, dropped by the others", () => {
+  const b = new StreamsBuilder();
+  const joiner = (l: string | null, r: string | null) => `${l}+${r}`;
+  b.stream("L", strings).outerJoin(b.stream("R", strings), joiner, JoinWindows.ofTimeDifferenceAndGrace(10, 0)).to("outer", strings);
+  b.stream("L2", strings).join(b.stream("R2", strings), joiner, JoinWindows.ofTimeDifferenceAndGrace(10, 0)).to("inner", strings);
+  withDriver(b, (driver) => {
+    driver.createInputTopic("L", serdes.string(), serdes.string()).pipeInput(null, "l1", 1000);
+    driver.createInputTopic("R", serdes.string(), serdes.string()).pipeInput(null, "r1", 1001);
+    driver.createInputTopic("L2", serdes.string(), serdes.string()).pipeInput(null, "l2", 1002);
+    assert.deepEqual(driver.createOutputTopic("outer", serdes.string(), serdes.string()).readRecordsToList().map((r) => [r.key, r.value, r.timestamp]), [
+      [null, "l1+null", 1000],
+      [null, "null+r1", 1001],
+    ]);
+    assert.deepEqual(driver.createOutputTopic("inner", serdes.string(), serdes.string()).readRecordsToList(), []);
+  });
+});
+
+test("a left stream–stream join holds a record's null result while a partner can still come: no (v, null) for a record joined later", () => {
+  const b = new StreamsBuilder();
+  b.stream("L", strings).leftJoin(b.stream("R", strings), (l, r) => `${l}+${r}`, JoinWindows.ofTimeDifferenceAndGrace(15, 5).before(5)).to("out", strings);
+  withDriver(b, (driver) => {
+    const left = driver.createInputTopic("L", serdes.string(), serdes.string());
+    const right = driver.createInputTopic("R", serdes.string(), serdes.string());
+    left.pipeInput("a", "l100", 1338);
+    left.pipeInput("c", "l104", 1361); // past 1338 + 15 + 5, but a right record at 1351 is not late until 1351 + 5 + 5
+    right.pipeInput("a", "r105", 1351); // joins l100 (1338 is within [1351 − 15, 1351 + 5])
+    left.pipeInput("z", "end", 5000);
+    assert.deepEqual(records(driver, "out", serdes.string()), [
+      ["a", "l100+r105", 1351],
+      ["c", "l104+null", 1361],
+    ]);
+  });
+});
+
+test("a join window's before (or after) may be negative while before + after ≥ 0, as in Kafka Streams", () => {
+  const b = new StreamsBuilder();
+  b.stream("L", strings).join(b.stream("R", strings), (l, r) => `${l}+${r}`, JoinWindows.ofTimeDifferenceAndGrace(15, 5).before(-5)).to("out", strings);
+  withDriver(b, (driver) => {
+    driver.createInputTopic("L", serdes.string(), serdes.string()).pipeInput("a", "l1", 1000);
+    const right = driver.createInputTopic("R", serdes.string(), serdes.string());
+    right.pipeInput("a", "r1", 1003); // less than 5 later: outside [1000 + 5, 1000 + 15]
+    right.pipeInput("a", "r2", 1010);
+    assert.deepEqual(records(driver, "out", serdes.string()), [["a", "l1+r2", 1010]]);
+  });
+  assert.throws(() => JoinWindows.ofTimeDifferenceAndGrace(15, 5).before(-16), /before \+ after ≥ 0/);
+});
+
+test("a stream–stream join's stream time is its own: a record that never reaches the join does not make its records late", () => {
+  const b = new StreamsBuilder();
+  b.stream("L", strings)
+    .filter((_k, v) => v !== "skip")
+    .join(b.stream("R", strings), (l, r) => `${l}+${r}`, JoinWindows.ofTimeDifferenceAndGrace(10, 0))
+    .to("out", strings);
+  withDriver(b, (driver) => {
+    const left = driver.createInputTopic("L", serdes.string(), serdes.string());
+    left.pipeInput("a", "l1", 1000);
+    left.pipeInput("x", "skip", 5000); // the task's stream time: 5000; the join's: 1000
+    driver.createInputTopic("R", serdes.string(), serdes.string()).pipeInput("a", "r1", 1005);
+    assert.deepEqual(records(driver, "out", serdes.string()), [["a", "l1+r1", 1005]]);
   });
 });

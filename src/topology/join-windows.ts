@@ -3,6 +3,11 @@
 import { TopologyError } from "./graph.ts";
 import { durationMs, type Duration } from "./windows.ts";
 
+/** A window bound that may be negative: a negative number of milliseconds, or any duration. */
+function signedMs(value: Duration, what: string): number {
+  return typeof value === "number" && value < 0 ? -durationMs(-value, what) : durationMs(value, what);
+}
+
 export class JoinWindows {
   /** A left record at t joins right records in [t − beforeMs, t + afterMs]. */
   readonly beforeMs: number;
@@ -27,14 +32,17 @@ export class JoinWindows {
     return new JoinWindows(ms, ms, 0);
   }
 
-  /** The same windows, with a right record joining when at most `before` earlier than the left one. */
+  /**
+   * The same windows, with a right record joining when at most `before` earlier than the left one. Negative
+   * (a right record must be later by at least -before) as long as before + after ≥ 0, as in Kafka Streams.
+   */
   before(before: Duration): JoinWindows {
-    return new JoinWindows(durationMs(before, "before"), this.afterMs, this.graceMs);
+    return new JoinWindows(signedMs(before, "before"), this.afterMs, this.graceMs);
   }
 
-  /** The same windows, with a right record joining when at most `after` later than the left one. */
+  /** The same windows, with a right record joining when at most `after` later than the left one (negative: see before). */
   after(after: Duration): JoinWindows {
-    return new JoinWindows(this.beforeMs, durationMs(after, "after"), this.graceMs);
+    return new JoinWindows(this.beforeMs, signedMs(after, "after"), this.graceMs);
   }
 
   /** How long each side's window store keeps a record: long enough for every record it may still join. */
