@@ -97,10 +97,13 @@ export class TableMapValuesProcessor<K, V, VOut> implements Processor<K, V | nul
 export class TableFilterProcessor<K, V> implements Processor<K, V | null, K, V | null> {
   private readonly predicate: (key: K, value: V) => boolean;
   private readonly keepWhen: boolean;
+  /** Set when an operator downstream reads old values (KTable's sendOldValues): a null → null update is dropped. */
+  private readonly oldValues: { readonly sent: boolean };
   private context!: ProcessorContext<K, V | null>;
-  constructor(predicate: (key: K, value: V) => boolean, keepWhen: boolean) {
+  constructor(predicate: (key: K, value: V) => boolean, keepWhen: boolean, oldValues: { readonly sent: boolean } = { sent: false }) {
     this.predicate = predicate;
     this.keepWhen = keepWhen;
+    this.oldValues = oldValues;
   }
   init(context: ProcessorContext<K, V | null>): void {
     this.context = context;
@@ -108,6 +111,9 @@ export class TableFilterProcessor<K, V> implements Processor<K, V | null, K, V |
   process(record: StreamRecord<K, V | null>): void {
     const keep = record.value !== null && this.predicate(record.key, record.value) === this.keepWhen;
     const prior = mapPrior(record, (old: V) => (this.predicate(record.key, old) === this.keepWhen ? old : null));
+    // Kafka Streams' KTableFilter with sendOldValues: nothing changed downstream, nothing is sent. Without it
+    // (toStream, an inner join) the update goes on, a tombstone for a row the filter never let through.
+    if (!keep && this.oldValues.sent && prior !== undefined && prior() === null) return;
     this.context.forward(tableUpdate(record, keep ? record.value : null, record.timestamp, prior));
   }
 }

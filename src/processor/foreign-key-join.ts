@@ -201,7 +201,8 @@ export class ResponseJoinProcessor<K, VL, VR, VOut> implements Processor<K, Subs
     if (current === undefined || hash === null) return;
     if (!valueHash(this.options.leftValueSerde.serialize(current, this.options.hashTopic)).equals(hash)) return;
     const joined = value === null && this.options.kind === "inner" ? null : this.options.joiner(current, value);
-    // The later of the answer's (already the later of the subscribing and the right rows) and the left row's.
-    this.context.forward({ key: record.key, value: joined, timestamp: Math.max(record.timestamp, row?.timestamp ?? record.timestamp), headers: record.headers });
+    // The answer's timestamp, as Kafka Streams' ResponseJoinProcessorSupplier: the later of the subscribing and
+    // the right rows for an answer to a subscription, the right row's for an answer to a right-side update.
+    this.context.forward({ key: record.key, value: joined, timestamp: record.timestamp, headers: record.headers });
   }
 }

@@ -382,3 +382,79 @@ test("a stream–stream join's stream time is its own: a record that never reach
     assert.deepEqual(records(driver, "out", serdes.string()), [["a", "l1+r1", 1005]]);
   });
 });
+
+test("a table filter ahead of a left, outer or foreign-key join drops the updates it filters out of a row it never let through (Kafka Streams' sendOldValues)", () => {
+  const kept = (_k: string, v: string) => !v.startsWith("x");
+  const b = new StreamsBuilder();
+  const left = b.table("left", { ...strings, store: "l" });
+  const right = b.table("right", { ...strings, store: "r" });
+  const filtered = left.filter(kept);
+  filtered.leftJoin(right, (l, r) => `${l}+${r}`).toStream().to("left-join", strings);
+  left.outerJoin(right.filter(kept), (l, r) => `${l}+${r}`).toStream().to("outer-join", strings);
+  filtered.toStream().to("filtered", strings);
+  withDriver(b, (driver) => {
+    const l = driver.createInputTopic("left", serdes.string(), serdes.string());
+    const r = driver.createInputTopic("right", serdes.string(), serdes.string());
+    r.pipeInput("a", "r", 1);
+    l.pipeInput("a", "xl", 2); // filtered out of a row that was never there: nothing for the left join
+    l.pipeInput("a", "l", 3);
+    l.pipeInput("a", "xl", 4); // the row goes: a tombstone
+    l.pipeInput("a", "xl2", 5); // still gone: nothing
+    l.pipeInput("a", null, 6);
+    r.pipeInput("b", "xr", 7); // filtered out of the outer join's right side: nothing
+    assert.deepEqual(records(driver, "left-join", serdes.string()), [
+      ["a", "l+r", 3],
+      ["a", null, 4],
+    ]);
+    assert.deepEqual(records(driver, "outer-join", serdes.string()), [
+      ["a", "null+r", 1],
+      ["a", "xl+r", 2],
+      ["a", "l+r", 3],
+      ["a", "xl+r", 4],
+      ["a", "xl2+r", 5],
+      ["a", "null+r", 6],
+    ]);
+    // The filter that also feeds the left join drops them for toStream too (one processor, as in Kafka Streams).
+    assert.deepEqual(records(driver, "filtered", serdes.string()), [
+      ["a", "l", 3],
+      ["a", null, 4],
+    ]);
+  });
+  const plain = new StreamsBuilder();
+  plain.table("left", { ...strings, store: "l" }).filter(kept).toStream().to("filtered", strings);
+  withDriver(plain, (driver) => {
+    const l = driver.createInputTopic("left", serdes.string(), serdes.string());
+    l.pipeInput("a", "xl", 1); // without a reader of old values: a tombstone for every filtered-out update
+    l.pipeInput("a", "xl2", 2);
+    assert.deepEqual(records(driver, "filtered", serdes.string()), [
+      ["a", null, 1],
+      ["a", null, 2],
+    ]);
+  });
+  const fk = new StreamsBuilder();
+  const orders = fk.table("orders", { ...strings, store: "orders" });
+  const products = fk.table("products", { ...strings, store: "products" }).filter(kept);
+  orders.join(products, (o) => o.split(":")[0]!, (o, p) => `${o}+${p}`).toStream().to("fk", strings);
+  withDriver(fk, (driver) => {
+    driver.createInputTopic("orders", serdes.string(), serdes.string()).pipeInput("a", "f1:l", 1759);
+    driver.createInputTopic("products", serdes.string(), serdes.string()).pipeInput("f1", "xr", 1797);
+    assert.deepEqual(records(driver, "fk", serdes.string()), []);
+  });
+});
+
+test("a foreign-key join's result for a right-table update carries the right row's timestamp, as Kafka Streams' response join", () => {
+  const b = new StreamsBuilder();
+  const orders = b.table("orders", { ...strings, store: "orders" });
+  const products = b.table("products", { ...strings, store: "products" });
+  orders.join(products, (o) => o.split(":")[0]!, (o, p) => `${o}+${p}`).toStream().to("fk", strings);
+  withDriver(b, (driver) => {
+    driver.createInputTopic("orders", serdes.string(), serdes.string()).pipeInput("a", "f1:l", 7);
+    const p = driver.createInputTopic("products", serdes.string(), serdes.string());
+    p.pipeInput("f1", "r", 2); // answers the subscriber a: stamped 2, not the later left row's 7
+    driver.createInputTopic("orders", serdes.string(), serdes.string()).pipeInput("b", "f1:m", 1); // a subscription: max(1, 2)
+    assert.deepEqual(records(driver, "fk", serdes.string()), [
+      ["a", "f1:l+r", 2],
+      ["b", "f1:m+r", 2],
+    ]);
+  });
+});

@@ -33,13 +33,20 @@ export class KTable<K, V> {
   private readonly windowSpec: WindowSpec | undefined;
   /** How a join reads this table's rows (Kafka Streams' valueGetterSupplier); undefined when it cannot. */
   private readonly getter: TableValueGetterSupplier<K, V> | undefined;
+  /**
+   * Kafka Streams' enableSendingOldValues, called by an operator downstream that reads the rows' old values
+   * (a left or outer table–table join, a foreign-key join, groupBy, suppress): the filters from here up to the
+   * table's source then drop an update whose old and new values are both null (filtered out), as there.
+   */
+  private readonly sendOldValues: () => void;
 
   /**
    * @internal Built by aggregations and other table operators. A table with a store is read from it (a
    * store declared `timestamped` with its rows' timestamps); a derived table passes the getter of its rows.
    */
-  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V>, storeName?: string, windowSpec?: WindowSpec, getter?: TableValueGetterSupplier<K, V>) {
+  constructor(graph: TopologyGraph, nodeName: string, serdes: KnownSerdes<K, V>, storeName?: string, windowSpec?: WindowSpec, getter?: TableValueGetterSupplier<K, V>, sendOldValues: () => void = () => {}) {
     this.graph = graph;
+    this.sendOldValues = sendOldValues;
     this.nodeName = nodeName;
     this.serdes = serdes;
     this.queryableStoreName = storeName;
@@ -65,6 +72,7 @@ export class KTable<K, V> {
     } else {
       mode = { kind: "untilTimeLimit", timeLimitMs: suppressed.untilTimeLimitMs };
     }
+    this.sendOldValues();
     const name = options.name ?? this.graph.nextName("KTABLE-SUPPRESS");
     const store = options.store ?? `${name}-STATE-STORE`;
     this.graph.addStore({ name: store, kind: "timeOrderedBuffer", keySerde: key, valueSerde: value });
@@ -89,19 +97,28 @@ export class KTable<K, V> {
   /** A table of transformed values; deletions stay deletions. */
   mapValues<VOut>(mapper: (value: V, key: K) => VOut, options?: Named): KTable<K, VOut> {
     const name = this.addProcessor("KTABLE-MAPVALUES", () => new TableMapValuesProcessor<K, V, VOut>(mapper), options);
-    return new KTable<K, VOut>(this.graph, name, { key: this.serdes.key }, undefined, this.windowSpec, this.getter && mapValuesGetter(this.getter, mapper));
+    return new KTable<K, VOut>(this.graph, name, { key: this.serdes.key }, undefined, this.windowSpec, this.getter && mapValuesGetter(this.getter, mapper), this.sendOldValues);
   }
 
   /** A table of the rows that match; a row that stops matching is deleted downstream. */
   filter(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
-    const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, true), options);
-    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec, this.getter && filterGetter(this.getter, predicate, true));
+    return this.filtered(predicate, true, options);
   }
 
   /** A table of the rows that do not match. */
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
-    const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, false), options);
-    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec, this.getter && filterGetter(this.getter, predicate, false));
+    return this.filtered(predicate, false, options);
+  }
+
+  private filtered(predicate: (key: K, value: V) => boolean, keepWhen: boolean, options: Named | undefined): KTable<K, V> {
+    const oldValues = { sent: false };
+    const name = this.addProcessor("KTABLE-FILTER", () => new TableFilterProcessor<K, V>(predicate, keepWhen, oldValues), options);
+    const parent = this.sendOldValues;
+    const sendOldValues = () => {
+      oldValues.sent = true;
+      parent();
+    };
+    return new KTable<K, V>(this.graph, name, this.serdes, undefined, this.windowSpec, this.getter && filterGetter(this.getter, predicate, keepWhen), sendOldValues);
   }
 
   /**
@@ -145,6 +162,7 @@ export class KTable<K, V> {
    */
   groupBy<GK, GV>(selector: GroupSelector<K, V, GK, GV>, grouped: TableGrouped<GK, GV>): KGroupedTable<GK, GV> {
     if (this.windowSpec) throw new TopologyError("a windowed table cannot be re-grouped with groupBy: map its stream instead");
+    this.sendOldValues();
     return groupTable(this.graph, this.nodeName, this.serdes.key, selector, grouped);
   }
 
@@ -163,11 +181,16 @@ export class KTable<K, V> {
   private foreignKeyJoin(other: KTable<any, unknown>, kind: ForeignKeyJoinKind, extractor: unknown, joiner: unknown, joined: unknown): KTable<K, unknown> {
     const options = (joined ?? {}) as ForeignKeyJoined<unknown, unknown>;
     type Fn = (x: unknown, y: unknown) => unknown;
+    this.sendOldValues();
+    other.sendOldValues();
     const result = addForeignKeyJoin(this.foreignKeySide(), other.foreignKeySide(), kind, extractor as Fn, joiner as Fn, options);
     return new KTable<K, unknown>(this.graph, result.node, { key: this.serdes.key, value: options.value }, result.store);
   }
 
   private tableJoin<VO, VR>(other: KTable<K, VO>, kind: TableJoinKind, joiner: (l: V | null, r: VO | null) => VR, materialized: JoinMaterialized<VR>): KTable<K, VR> {
+    // The outer side(s) read old values (Kafka Streams' KTableImpl.doJoin): the left of a left join, both of an outer.
+    if (kind !== "inner") this.sendOldValues();
+    if (kind === "outer") other.sendOldValues();
     const joined = addTableTableJoin(this.joinSide(), other.joinSide(), kind, joiner as (l: unknown, r: unknown) => unknown, materialized);
     return new KTable<K, VR>(this.graph, joined.node, { key: this.serdes.key, value: materialized.value }, joined.store, undefined, joined.getter as TableValueGetterSupplier<K, VR>);
   }
