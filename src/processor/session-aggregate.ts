@@ -12,10 +12,11 @@ import { dropLate, hasKey, type WindowedOutputs } from "./late-records.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Windowed } from "./windowed.ts";
+import { ObservedStreamTime, type StateResetAware } from "./observed-stream-time.ts";
 
 export type Merger<K, A> = (key: K, left: A, right: A) => A;
 
-export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A | null> {
+export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A | null>, StateResetAware {
   private readonly gapMs: number;
   private readonly graceMs: number;
   private readonly initializer: Initializer<A> | undefined;
@@ -26,6 +27,7 @@ export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windo
   private readonly onClose: boolean;
   private context!: ProcessorContext<Windowed<K>, A | null>;
   private store!: SessionStore<K, A>;
+  private readonly streamTime = new ObservedStreamTime(() => this.store.observedStreamTimeMs());
 
   /** Without an initializer a new session's first value is its aggregate (reduce). */
   constructor(gapMs: number, graceMs: number, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, merger: Merger<K, A>, outputs: WindowedOutputs, onClose = false) {
@@ -43,15 +45,18 @@ export class SessionAggregateProcessor<K, V, A> implements Processor<K, V, Windo
     this.store = context.getStateStore<SessionStore<K, A>>(this.outputs.store);
   }
 
+  stateReset(): void {
+    this.streamTime.reset();
+  }
+
   process(record: StreamRecord<K, V>): void {
     if (!hasKey(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const key = record.key;
     const t = record.timestamp;
     // A session stays open for a gap after its end (a record there still extends it), then for grace.
-    // Sessions include their end: a session is closed once end < stream time − gap − grace. The stream time
-    // is the aggregation's own (its store's clock, the latest session end, and this record's timestamp), as
-    // Kafka Streams' observedStreamTime: records the aggregation never saw (a null key) do not close sessions.
-    const closeTime = Math.max(this.store.observedStreamTimeMs(), t) - this.gapMs - this.graceMs;
+    // Sessions include their end: a session is closed once end < stream time − gap − grace, the aggregation's
+    // own stream time (observed-stream-time.ts): records it never saw (a null key) close no session.
+    const closeTime = this.streamTime.observe(t) - this.gapMs - this.graceMs;
     // A closed session is final (its result may be out, through onWindowClose or suppress): a record near it
     // starts a session of its own, as in Kafka Streams, whose store has expired the closed session by then.
     const merged = this.store.findSessions(key, t - this.gapMs, t + this.gapMs).filter((s) => s.end >= closeTime);

@@ -11,11 +11,12 @@ import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Window, Windowed } from "./windowed.ts";
 import type { WindowCloseEmitter } from "./emit-on-close.ts";
+import { ObservedStreamTime, type StateResetAware } from "./observed-stream-time.ts";
 
 /** An aggregate that may not exist yet: reduce has no initializer, so a new window starts empty. */
 type Seed<A> = { readonly value: A | undefined; readonly timestamp: number };
 
-export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A> {
+export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A>, StateResetAware {
   private readonly differenceMs: number;
   private readonly graceMs: number;
   private readonly initializer: Initializer<A> | undefined;
@@ -25,6 +26,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
   private store!: WindowStore<K, A>;
   /** Set while a record is processed: some window it belongs to had closed. */
   private late = false;
+  private readonly streamTime = new ObservedStreamTime(() => this.store.observedStreamTimeMs());
 
   /** EmitStrategy.onWindowClose: results leave only when their window closes. */
   private readonly onClose: WindowCloseEmitter | undefined;
@@ -43,13 +45,17 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<K, V,
     this.store = context.getStateStore<WindowStore<K, A>>(this.outputs.store);
   }
 
+  stateReset(): void {
+    this.streamTime.reset();
+  }
+
   process(record: StreamRecord<K, V>): void {
     if (!hasKeyAndValue(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const t = record.timestamp;
     this.onClose?.emitBefore(this.context, this.store, t, record.headers);
     // Windows include their end: one is open while end ≥ stream time − grace, the aggregation's own stream
-    // time (its store's clock and this record's timestamp; window-aggregate.ts).
-    const closeTime = Math.max(this.store.observedStreamTimeMs(), t) - this.graceMs;
+    // time (observed-stream-time.ts).
+    const closeTime = this.streamTime.observe(t) - this.graceMs;
     this.late = false;
     // Even the record's right window [t + 1, t + 1 + d] has closed: nothing to update.
     if (t + this.differenceMs < closeTime) {

@@ -9,6 +9,7 @@ import type { TimeOrderedBuffer } from "../state/time-ordered-buffer.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import { windowCloseTime, type Windowed, type WindowSpec } from "./windowed.ts";
+import { ObservedStreamTime, type StateResetAware } from "./observed-stream-time.ts";
 
 export type SuppressMode = { readonly kind: "untilWindowCloses"; readonly windows: WindowSpec } | { readonly kind: "untilTimeLimit"; readonly timeLimitMs: number };
 
@@ -21,7 +22,7 @@ export interface BufferLimits {
 
 const UNBOUNDED: BufferLimits = { maxRecords: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY, whenFull: "shutDown" };
 
-export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | null> {
+export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | null>, StateResetAware {
   private readonly nodeName: string;
   private readonly storeName: string;
   private readonly mode: SuppressMode;
@@ -32,9 +33,10 @@ export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | nu
   /**
    * The suppression's own stream time, as Kafka Streams' KTableSuppressProcessor keeps it: the largest timestamp
    * of the updates it received (not the task's, which records that never reach it move on). It starts over
-   * after a restart, as there; the windowed aggregations upstream never send an update for a closed window.
+   * after a restart or rollback, as there after a restart: what was due before was emitted and committed, and
+   * the windowed aggregations upstream never send an update for a closed window.
    */
-  private observedStreamTime = Number.NEGATIVE_INFINITY;
+  private readonly streamTime = new ObservedStreamTime(() => Number.NEGATIVE_INFINITY);
 
   constructor(nodeName: string, storeName: string, mode: SuppressMode, limits: BufferLimits = UNBOUNDED) {
     this.nodeName = nodeName;
@@ -49,9 +51,12 @@ export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | nu
     this.buffer = context.getStateStore<TimeOrderedBuffer<K, V>>(this.storeName);
   }
 
+  stateReset(): void {
+    this.streamTime.reset();
+  }
+
   process(record: StreamRecord<K, V | null>): void {
-    this.observedStreamTime = Math.max(this.observedStreamTime, record.timestamp);
-    const now = this.observedStreamTime;
+    const now = this.streamTime.observe(record.timestamp);
     let time: number;
     if (this.mode.kind === "untilWindowCloses") {
       time = windowCloseTime((record.key as Windowed<unknown>).window, this.mode.windows);

@@ -8,6 +8,7 @@ import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { Window, Windowed } from "./windowed.ts";
 import type { WindowCloseEmitter } from "./emit-on-close.ts";
+import { ObservedStreamTime, type StateResetAware } from "./observed-stream-time.ts";
 
 /** What the processor needs of TimeWindows. */
 export interface TimeWindowAssigner {
@@ -15,7 +16,7 @@ export interface TimeWindowAssigner {
   windowsFor(timestamp: number): Window[];
 }
 
-export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A> {
+export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Windowed<K>, A>, StateResetAware {
   private readonly windows: TimeWindowAssigner;
   private readonly initializer: Initializer<A> | undefined;
   private readonly aggregator: Aggregator<K, V, A>;
@@ -24,6 +25,7 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Wi
   private store!: WindowStore<K, A>;
   /** EmitStrategy.onWindowClose: results leave only when their window closes. */
   private readonly onClose: WindowCloseEmitter | undefined;
+  private readonly streamTime = new ObservedStreamTime(() => this.store.observedStreamTimeMs());
 
   /** Without an initializer the first value of a window is its aggregate (reduce). */
   constructor(windows: TimeWindowAssigner, initializer: Initializer<A> | undefined, aggregator: Aggregator<K, V, A>, outputs: WindowedOutputs, onClose?: WindowCloseEmitter) {
@@ -39,16 +41,18 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<K, V, Wi
     this.store = context.getStateStore<WindowStore<K, A>>(this.outputs.store);
   }
 
+  stateReset(): void {
+    this.streamTime.reset();
+  }
+
   process(record: StreamRecord<K, V>): void {
     if (!hasKey(this.context as ProcessorContext<unknown, unknown>, record)) return;
     const key = record.key;
     const timestamp = record.timestamp;
     this.onClose?.emitBefore(this.context, this.store, timestamp, record.headers);
-    // A window [start, end) is open while end > stream time − grace (Kafka Streams' windowCloseTime). The
-    // stream time is the aggregation's own, as Kafka Streams' observedStreamTime: the largest timestamp of the
-    // records it aggregated (its store's clock, read back after a restart) and this one's. Records the task
-    // saw but the aggregation did not (a null key, a filter upstream) do not close windows.
-    const closeTime = Math.max(this.store.observedStreamTimeMs(), timestamp) - this.windows.graceMs;
+    // A window [start, end) is open while end > stream time − grace (Kafka Streams' windowCloseTime), the
+    // aggregation's own stream time (observed-stream-time.ts): records it never saw close nothing.
+    const closeTime = this.streamTime.observe(timestamp) - this.windows.graceMs;
     let late = false;
     for (const window of this.windows.windowsFor(timestamp)) {
       if (window.end <= closeTime) {

@@ -3,6 +3,7 @@
 // runtime's StreamTask and the TopologyTestDriver run it. (Each processor's context: processor-context.ts.)
 import type { BatchMessage, ProducedRecord } from "../kafka/index.ts";
 import { isAsyncWork, type AsyncWork, type Processor } from "../processor/processor.ts";
+import { isStateResetAware, type StateResetAware } from "../processor/observed-stream-time.ts";
 import type { RecordMetadata, StreamRecord } from "../processor/record.ts";
 import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "../state/errors.ts";
@@ -31,6 +32,8 @@ export class ProcessorGraph implements ProcessorContextHost {
   private readonly sources = new Map<string, Forward>();
   private readonly sourceNodes = new Map<string, SourceNode>();
   private readonly processors: Processor<unknown, unknown, unknown, unknown>[] = [];
+  /** Processors whose in-memory clocks follow their stores (ObservedStreamTime): reset with them. */
+  private readonly stateResetAware: StateResetAware[] = [];
   private current: RecordMetadata | undefined;
   /** The record after which event-time timers and stream-time punctuators are running. */
   private trigger: RecordMetadata | undefined;
@@ -113,6 +116,7 @@ export class ProcessorGraph implements ProcessorContextHost {
           processor.init?.(processorContext(this, node, processor, toChildren, byChild));
           this.processors.push(processor);
           if (isAsyncWork(processor)) this.asyncWork.push(processor);
+          if (isStateResetAware(processor)) this.stateResetAware.push(processor);
           const name = node.name;
           forward = (record) => {
             const previous = this.currentNode;
@@ -168,6 +172,7 @@ export class ProcessorGraph implements ProcessorContextHost {
   stateReset(): void {
     this.time.forgetEarliest();
     this.recordCache?.clear();
+    for (const p of this.stateResetAware) p.stateReset();
   }
 
   /**
