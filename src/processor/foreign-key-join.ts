@@ -9,6 +9,7 @@ import { subscriptionKey, subscriptionPrefix, valueHash, type Subscription, type
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
 import type { TableValueGetter, TableValueGetterSupplier } from "./table-value-getter.ts";
+import { isOutOfOrderVersion } from "./table-update.ts";
 
 export type ForeignKeyJoinKind = "inner" | "left";
 
@@ -53,6 +54,8 @@ export class SubscriptionSendProcessor<K, VL, KO, VOut> implements Processor<K, 
       this.context.dropRecord("null key in a foreign-key join");
       return;
     }
+    // A versioned table's out-of-order update does not change its current row (Kafka Streams drops it too).
+    if (isOutOfOrderVersion(record)) return;
     const prior = this.foreignKeys.get(record.key);
     const hadForeignKey = prior !== undefined && prior.length > 0;
     if (record.value === null || record.value === undefined) {
@@ -157,7 +160,7 @@ export class ForeignTableUpdateProcessor<KO, VR, K> implements Processor<KO, VR 
   }
 
   process(record: StreamRecord<KO, VR | null>): void {
-    if (record.key === null || record.key === undefined) return;
+    if (record.key === null || record.key === undefined || isOutOfOrderVersion(record)) return;
     const { foreignKeySerde, primaryKeySerde, hashTopic } = this.options;
     const prefix = subscriptionPrefix(foreignKeySerde.serialize(record.key, hashTopic));
     const value = record.value ?? null;

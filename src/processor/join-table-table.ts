@@ -5,7 +5,7 @@
 // row emits nothing (see the cases in `process`).
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
-import { priorValueOf, tableUpdate, type TableUpdate } from "./table-update.ts";
+import { isOutOfOrderVersion, priorValueOf, tableUpdate, type TableUpdate } from "./table-update.ts";
 import { UNKNOWN_TIMESTAMP, type TableValueGetter, type TableValueGetterSupplier } from "./table-value-getter.ts";
 
 export type TableJoinKind = "inner" | "left" | "outer";
@@ -39,6 +39,8 @@ export class TableTableJoinProcessor<K, VL, VR, VOut> implements Processor<K, un
       this.context.dropRecord("null key in a table-table join");
       return;
     }
+    // A versioned table's out-of-order update does not change its current row (Kafka Streams drops it too).
+    if (isOutOfOrderVersion(record)) return;
     const { kind, side } = this.options;
     const updated = record.value ?? null;
     const row = this.other.get(record.key);

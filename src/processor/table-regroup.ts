@@ -6,7 +6,7 @@ import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import type { Change } from "./change.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
-import { tableUpdate } from "./table-update.ts";
+import { isOutOfOrderVersion, tableUpdate } from "./table-update.ts";
 import { forwardOnFlush } from "./aggregate.ts";
 import type { CachingKeyValueStore } from "../state/record-cache.ts";
 
@@ -48,6 +48,8 @@ export class TableRegroupProcessor<K, V, GK, GV> implements Processor<K, V | nul
       this.context.dropRecord("null key in a table re-grouping");
       return;
     }
+    // A versioned table's out-of-order update does not change its current row (Kafka Streams drops it too).
+    if (isOutOfOrderVersion(record)) return;
     const old = this.prior.get(record.key);
     const selected = record.value === null || record.value === undefined ? undefined : this.selector(record.key, record.value);
     const next = isPair(selected) ? selected : undefined;

@@ -6,7 +6,7 @@ import type { KeyValueStore, ValueAndTimestamp } from "../state/types.ts";
 import { NOT_PUT, VALID_TO_UNDEFINED, type VersionedKeyValueStore } from "../state/versioned-store.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
-import { tableUpdate } from "./table-update.ts";
+import { tableUpdate, type TableUpdate } from "./table-update.ts";
 
 export class TableSourceProcessor<K, V> implements Processor<K, V | null, K, V | null> {
   private readonly storeName: string;
@@ -72,7 +72,12 @@ export class VersionedTableSourceProcessor<K, V> implements Processor<K, V | nul
       this.context.dropRecord("older than a versioned table's history retention");
       return;
     }
-    if (validTo !== VALID_TO_UNDEFINED) return;
+    // An update older than the key's newest version is in the history, and goes on marked so (KIP-914): a
+    // toStream sees it, the operators that keep current rows drop it (TableUpdate.isLatest).
+    if (validTo !== VALID_TO_UNDEFINED) {
+      this.context.forward({ key: record.key, value, timestamp: record.timestamp, headers: record.headers, isLatest: false } as TableUpdate<K, V>);
+      return;
+    }
     this.context.forward(tableUpdate(record, value, record.timestamp, () => prior));
   }
 }

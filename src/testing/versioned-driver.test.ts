@@ -11,7 +11,7 @@ function records(driver: TopologyTestDriver, topic: string): [string | null, str
   return driver.createOutputTopic(topic, s, s).readRecordsToList().map((r) => [r.key, r.value, r.timestamp]);
 }
 
-test("a versioned table forwards in-order updates only, keeps the out-of-order ones in its history, and drops expired ones", () => {
+test("a versioned table keeps out-of-order updates in its history and still forwards them to toStream (Kafka Streams' KIP-914), and drops expired ones", () => {
   const b = new StreamsBuilder();
   b.table("prices", { ...strings, store: "prices", versioned: { historyRetention: 1000 } }).toStream().to("updates", strings);
   const driver = new TopologyTestDriver(b.build());
@@ -19,7 +19,7 @@ test("a versioned table forwards in-order updates only, keeps the out-of-order o
     const prices = driver.createInputTopic("prices", s, s);
     prices.pipeInput("a", "p1", 100);
     prices.pipeInput("a", "p3", 300);
-    prices.pipeInput("a", "p2", 200); // older than a's newest (300): history only
+    prices.pipeInput("a", "p2", 200); // older than a's newest (300): history, and forwarded marked not latest
     prices.pipeInput("a", null, 400);
     prices.pipeInput("b", "q", 50); // b's first version: in order for b
     prices.pipeInput("c", "x", 2000); // stream time 2000: writes before 1000 are refused
@@ -27,6 +27,7 @@ test("a versioned table forwards in-order updates only, keeps the out-of-order o
     assert.deepEqual(records(driver, "updates"), [
       ["a", "p1", 100],
       ["a", "p3", 300],
+      ["a", "p2", 200],
       ["a", null, 400],
       ["b", "q", 50],
       ["c", "x", 2000],
@@ -184,9 +185,49 @@ test("toTable can be versioned: a stream read as a table with history, joined as
     assert.deepEqual(records(driver, "updates"), [
       ["a", "P1", 100],
       ["a", "P3", 300],
+      ["a", "P2", 200],
     ]);
     assert.deepEqual(records(driver, "joined"), [["a", "o|P2", 250]]);
     assert.deepEqual(driver.getVersionedKeyValueStore<string, string>("prices").get("a", 250), { value: "P2", timestamp: 200, validTo: 300 });
+  } finally {
+    driver.close();
+  }
+});
+
+test("a versioned table's out-of-order update reaches toStream through mapValues and filter, and no join or groupBy of its current rows", () => {
+  const b = new StreamsBuilder();
+  const prices = b.table("prices", { ...strings, store: "prices", versioned: { historyRetention: 1000 } });
+  prices
+    .mapValues((v) => v.toUpperCase())
+    .filter((_k, v) => v !== "P0")
+    .toStream()
+    .to("updates", strings);
+  prices.join(b.table("names", { ...strings, store: "names" }), (p, n) => `${n}:${p}`).toStream().to("joined", strings);
+  prices
+    .groupBy((_k, v) => [v, v] as const, { key: s, value: s })
+    .count({ store: "by-price" })
+    .toStream()
+    .to("counts", { key: s, value: serdes.int64() });
+  const driver = new TopologyTestDriver(b.build());
+  try {
+    driver.createInputTopic("names", s, s).pipeInput("a", "ann", 0);
+    const price = driver.createInputTopic("prices", s, s);
+    price.pipeInput("a", "p1", 100);
+    price.pipeInput("a", "p3", 300);
+    price.pipeInput("a", "p2", 200); // older than the newest: a's current row stays p3
+    price.pipeInput("a", "p0", 150); // filtered out: a tombstone for toStream (nothing held it back), current row unchanged
+    assert.deepEqual(records(driver, "updates"), [
+      ["a", "P1", 100],
+      ["a", "P3", 300],
+      ["a", "P2", 200],
+      ["a", null, 150],
+    ]);
+    assert.deepEqual(records(driver, "joined"), [
+      ["a", "ann:p1", 100],
+      ["a", "ann:p3", 300],
+    ]);
+    assert.deepEqual(driver.getKeyValueStore<string, number>("by-price").get("p3"), 1);
+    assert.equal(driver.getKeyValueStore<string, number>("by-price").get("p2"), undefined);
   } finally {
     driver.close();
   }
