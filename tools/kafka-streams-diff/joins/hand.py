@@ -1,0 +1,81 @@
+import json, sys
+from common import *
+from shrink import show
+def R(topic, key, value, ts): return {"topic": topic, "key": key, "value": value, "ts": ts}
+SS = lambda kind, b=10, a=10, g=0: {"type": "ss", "kind": kind, "before": b, "after": a, "grace": g}
+cases = {
+ "ss-retention-boundary-inner": (SS("inner"), [R("R","a","r1",1000), R("R","b","r2",1020), R("L","a","l1",1010)]),
+ "ss-zero-window-inner": (SS("inner",0,0,0), [R("R","a","r1",1000), R("L","a","l1",1000)]),
+ "ss-zero-window-grace1": (SS("inner",0,0,1), [R("R","a","r1",1000), R("L","a","l1",1000)]),
+ "ss-left-nullkey": (SS("left"), [R("L",None,"l1",1000)]),
+ "ss-outer-nullkey-left": (SS("outer"), [R("L",None,"l1",1000)]),
+ "ss-outer-nullkey-right": (SS("outer"), [R("R",None,"r1",1000)]),
+ "ss-left-nullkey-right": (SS("left"), [R("R",None,"r1",1000)]),
+ "ss-inner-nullkey": (SS("inner"), [R("L",None,"l1",1000), R("R",None,"r1",1000)]),
+ "ss-left-nullvalue": (SS("left"), [R("L","a",None,1000), R("R","b","r",2000)]),
+ "ss-outer-nullvalue": (SS("outer"), [R("R","a",None,1000), R("L","b","l",2000)]),
+ "ss-left-late": (SS("left"), [R("L","a","l1",1000), R("L","b","l2",1100), R("L","a","l3",1050)]),
+ "ss-left-late-joins": (SS("left"), [R("R","a","r1",1000), R("L","b","l2",1100), R("L","a","l3",1005)]),
+ "ss-left-ooo-emit": (SS("left",10,10,20), [R("L","a","l1",1000), R("L","b","l2",1040), R("L","c","l3",1020), R("L","d","l4",1045)]),
+ "ss-left-emit-boundary": (SS("left"), [R("L","a","l1",1000), R("L","b","l2",1020), R("L","c","l3",1021)]),
+ "ss-outer-right-asym": (SS("outer",3,20,0), [R("R","a","r1",1000), R("L","b","l2",1004), R("L","c","l3",1050)]),
+ "ss-left-negative-after": (SS("left",10,-3,2), [R("L","a","l1",1000), R("R","a","r1",995), R("R","a","r2",999)]),
+ "st-left-nullkey": ({"type":"st","kind":"left"}, [R("R","a","t",1), R("L",None,"l1",2)]),
+ "st-inner-nullkey": ({"type":"st","kind":"inner"}, [R("L",None,"l1",2)]),
+ "st-left-nullvalue": ({"type":"st","kind":"left"}, [R("R","a","t",1), R("L","a",None,2)]),
+ "st-before-table": ({"type":"st","kind":"left"}, [R("L","a","l1",5), R("R","a","t",1), R("L","a","l2",2)]),
+ "st-tombstone": ({"type":"st","kind":"inner"}, [R("R","a","t",1), R("L","a","l1",2), R("R","a",None,3), R("L","a","l2",4)]),
+ "gt-left-nullkey": ({"type":"gt","kind":"left"}, [R("G","f1","g",1), R("L",None,"f1:l",2)]),
+ "gt-inner-nullkey": ({"type":"gt","kind":"inner"}, [R("G","f1","g",1), R("L",None,"f1:l",2)]),
+ "gt-left-mapper-null": ({"type":"gt","kind":"left"}, [R("L","a","n:l",2)]),
+ "gt-left-nullkey-mapper-null": ({"type":"gt","kind":"left"}, [R("L",None,"n:l",2)]),
+ "gt-left-nullvalue": ({"type":"gt","kind":"left"}, [R("L","a",None,2)]),
+ "gt-ts": ({"type":"gt","kind":"inner"}, [R("G","f1","g",100), R("L","a","f1:l",2)]),
+ "tt-ts": ({"type":"tt","kind":"inner"}, [R("L","a","l",100), R("R","a","r",2), R("R","a","r2",50)]),
+ "tt-left-tomb-unknown": ({"type":"tt","kind":"left"}, [R("L","a",None,1)]),
+ "tt-outer-tomb-unknown": ({"type":"tt","kind":"outer"}, [R("R","a",None,1)]),
+ "tt-inner-tomb-unknown": ({"type":"tt","kind":"inner"}, [R("R","a",None,1), R("L","a",None,1)]),
+ "tt-inner-right-tomb-no-left": ({"type":"tt","kind":"inner"}, [R("R","a","r",1), R("R","a",None,2)]),
+ "tt-left-right-tomb-no-left": ({"type":"tt","kind":"left"}, [R("R","a","r",1), R("R","a",None,2)]),
+ "tt-tomb-ts": ({"type":"tt","kind":"outer"}, [R("L","a","l",10), R("R","a","r",20), R("L","a",None,5), R("R","a",None,3)]),
+ "tf-filter-tomb": ({"type":"tf","op":"filter"}, [R("L","a",None,1), R("L","a","x",2), R("L","a","y",3), R("L","a","x2",4), R("L","a",None,5)]),
+ "tf-mapvalues-tomb": ({"type":"tf","op":"mapValues"}, [R("L","a",None,1), R("L","a","y",3), R("L","a",None,5)]),
+ "tf-nullkey": ({"type":"tf","op":"source"}, [R("L",None,"v",1)]),
+ "fk-basic": ({"type":"fk","kind":"inner"}, [R("L","a","f1:l1",1), R("R","f1","r1",5), R("R","f1","r2",3), R("L","a","f2:l2",7), R("R","f2","s",2), R("L","a",None,9), R("R","f2",None,10)]),
+ "fk-left-basic": ({"type":"fk","kind":"left"}, [R("L","a","f1:l1",1), R("R","f1","r1",5), R("R","f1","r2",3), R("L","a","f2:l2",7), R("R","f2","s",2), R("L","a",None,9), R("R","f2",None,10)]),
+ "fk-null-fk-inner": ({"type":"fk","kind":"inner"}, [R("R","f1","r",1), R("L","a","f1:l",2), R("L","a","n:l2",3), R("L","a","f1:l3",4)]),
+ "fk-null-fk-left": ({"type":"fk","kind":"left"}, [R("R","f1","r",1), R("L","a","f1:l",2), R("L","a","n:l2",3), R("L","a","f1:l3",4)]),
+ "fk-left-tomb-unknown": ({"type":"fk","kind":"left"}, [R("L","a",None,1)]),
+ "fk-inner-tomb-unknown": ({"type":"fk","kind":"inner"}, [R("L","a",None,1), R("L","b","f1:x",2), R("L","b",None,3)]),
+ "fk-right-tomb-unreferenced": ({"type":"fk","kind":"left"}, [R("R","f1",None,1), R("R","f1","r",2), R("R","f1",None,3)]),
+ "ss-left-ooo-spurious": (SS("left",10,10,20), [R("L","a","l1",1000), R("L","b","l2",1040), R("L","c","l3",1020), R("R","c","r3",1025), R("L","z","end",5000)]),
+ "ss-outer-ooo-spurious-right": (SS("outer",10,10,20), [R("L","b","l2",1040), R("R","c","r3",1020), R("L","c","l3",1025), R("L","z","end",5000)]),
+ "fk-ts-left-newer": ({"type":"fk","kind":"inner"}, [R("R","f1","r",20), R("L","a","f1:l",7)]),
+ "fk-ts-left-older-right": ({"type":"fk","kind":"inner"}, [R("L","a","f1:l",7), R("R","f1","r",2)]),
+ "fk-ts-left-update": ({"type":"fk","kind":"inner"}, [R("L","a","f1:l",7), R("R","f1","r",20), R("L","a","f1:l2",9)]),
+ "fk-ts-left-delete": ({"type":"fk","kind":"inner"}, [R("R","f1","r",20), R("L","a","f1:l",7), R("L","a",None,9)]),
+ "fk-ts-right-delete": ({"type":"fk","kind":"left"}, [R("L","a","f1:l",30), R("R","f1","r",20), R("R","f1",None,9)]),
+ "tt-inner-filterLeft-new-filtered": ({"type":"tt","kind":"inner","filterLeft":True}, [R("R","a","r",1), R("L","a","xl",2)]),
+ "tt-left-filterLeft-new-filtered": ({"type":"tt","kind":"left","filterLeft":True}, [R("R","a","r",1), R("L","a","xl",2)]),
+ "tt-outer-filterLeft-new-filtered": ({"type":"tt","kind":"outer","filterLeft":True}, [R("R","a","r",1), R("L","a","xl",2)]),
+ "tt-outer-filterRight-tomb-absent": ({"type":"tt","kind":"outer","filterRight":True}, [R("L","a","l",1), R("R","a",None,2)]),
+ "tt-outer-filterRight-new-filtered": ({"type":"tt","kind":"outer","filterRight":True}, [R("L","a","l",1), R("R","a","xr",2)]),
+ "tt-outer-tomb-absent": ({"type":"tt","kind":"outer"}, [R("L","a","l",1), R("R","a",None,2)]),
+ "tt-left-tomb-absent-right": ({"type":"tt","kind":"left"}, [R("R","a","r",1), R("L","a",None,2)]),
+ "tt-left-filterLeft-twice": ({"type":"tt","kind":"left","filterLeft":True}, [R("R","a","r",1), R("L","a","l",2), R("L","a","xl",3), R("L","a","xl2",4), R("L","a",None,5)]),
+ "fk-left-ts-left-delete": ({"type":"fk","kind":"left"}, [R("R","f1","r",20), R("L","a","f1:l",7), R("L","a",None,9)]),
+ "fk-inner-ts-fk-change-absent": ({"type":"fk","kind":"inner"}, [R("R","f1","r",20), R("L","a","f1:l",7), R("L","a","f2:l",9)]),
+ "fk-inner-ts-fk-change-present": ({"type":"fk","kind":"inner"}, [R("R","f1","r",20), R("R","f2","s",30), R("L","a","f1:l",7), R("L","a","f2:l",9)]),
+ "fk-inner-ts-fk-null": ({"type":"fk","kind":"inner"}, [R("R","f1","r",20), R("L","a","f1:l",7), R("L","a","n:l",9)]),
+ "ss-inner-negative-before": (SS("inner",-5,15,5), [R("L","a","l1",1000), R("R","a","r1",1003), R("R","a","r2",1010)]),
+ "ss-outer-same-ts-order": (SS("outer",10,10,0), [R("L","a","l1",1000), R("R","b","r1",1000), R("L","z","end",2000)]),
+ "fk-same-fk-update": ({"type":"fk","kind":"inner"}, [R("R","f1","r",1), R("L","a","f1:l",2), R("L","a","f1:l",3), R("L","a","f1:l2",4)]),
+}
+if __name__ == "__main__":
+    sel = sys.argv[1:] or list(cases)
+    scens = [{"id": n, "topology": cases[n][0], "records": cases[n][1]} for n in sel]
+    ks, we = run_both(scens, "hand")
+    for s in scens:
+        c = classify(ks[s["id"]], we[s["id"]])
+        print(f"== {s['id']}: {c}")
+        if c != "same" or len(sel) < 5: show(s, ks[s["id"]], we[s["id"]])
