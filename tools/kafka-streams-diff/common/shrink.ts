@@ -1,4 +1,4 @@
-// node shrink.ts file.json scenarioName [-n] [-o]   (-n: drop KS session tombstone re-emitted under same key; -o: count order-only as divergence)
+// node ../common/shrink.ts file.json (from aggregations/ or more/) scenarioName [-n] [-o]   (-n: drop KS session tombstone re-emitted under same key; -o: count order-only as divergence)
 import { readFileSync, writeFileSync } from "node:fs";
 import { execSync } from "node:child_process";
 const all = JSON.parse(readFileSync(process.argv[2]!, "utf8"));
@@ -14,7 +14,7 @@ const diverges = (res: [any, any]) => {
 };
 function runBatch(cands: any[]): [any, any][] {
   writeFileSync("shrink.tmp.json", JSON.stringify(cands));
-  const ks = JSON.parse(execSync("java -cp 'java/target/diff-more.jar:java/target/lib/*' diff.Main shrink.tmp.json", { maxBuffer: 1 << 28 }).toString());
+  const ks = JSON.parse(execSync("java -cp 'java/target/*:java/target/lib/*' diff.Main shrink.tmp.json", { maxBuffer: 1 << 28 }).toString());
   const w = JSON.parse(execSync("node weir.ts shrink.tmp.json", { maxBuffer: 1 << 28 }).toString());
   return cands.map((_, i) => [ks[i], w[i]]);
 }
