@@ -19,7 +19,7 @@ const strings = { key: serdes.string(), value: serdes.string() };
 export function buildVersionedJoinTopology(topics: VersionedJoinTopics): Topology {
   const b = new StreamsBuilder();
   const prices = b.table(topics.prices, { ...strings, store: "prices", versioned: { historyRetention: "1d" } });
-  // In-order updates only: an out-of-order price is in the history, not in this stream.
+  // Every update, an out-of-order price too (it is in the history, and toStream sees it, as in Kafka Streams' KIP-914).
   prices.toStream().to(topics.updates, strings);
   b.stream(topics.orders, strings)
     .leftJoin(prices, (customer, price) => `${customer} pays ${price ?? "?"}`, { name: "priced-orders", gracePeriod: "10s" })
