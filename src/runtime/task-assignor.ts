@@ -2,10 +2,10 @@
 // task stays with the member that ran it, else goes to the member whose copy of its stores is the most caught up
 // (then one running a standby of it, then one holding its state file, then the least loaded); every member gets
 // floor(tasks/members) or ceil(tasks/members), so a member that joins a group whose members could all keep
-// their tasks still gets its share (4 tasks over 3 members: 2, 1, 1, never 2, 2, 0). A task whose chosen member is not caught up (its copy lags by more than
-// acceptableRecoveryLag changelog records) stays instead with a caught-up member, and the chosen one gets a
-// warm-up replica of it, at most maxWarmupReplicas in the group (Kafka Streams' HighAvailabilityTaskAssignor,
-// without rack awareness). Then each stateful task's standbys ("Standby replicas").
+// their tasks still gets its share (4 tasks over 3 members: 2, 1, 1, never 2, 2, 0). A task whose chosen
+// member is not caught up (its copy lags by more than acceptableRecoveryLag changelog records) stays instead
+// with a caught-up member, and the chosen one gets a warm-up replica of it, at most maxWarmupReplicas in the
+// group (Kafka Streams' HighAvailabilityTaskAssignor, without rack awareness). Then each stateful task's standbys ("Standby replicas").
 // kafkajs rebalances eagerly (everything is revoked at each join), so stickiness is what keeps
 // tasks, and their warm SQLite files, where they were.
 
@@ -67,7 +67,7 @@ export function assignTasks(tasks: readonly string[], members: readonly MemberTa
   };
   // 1. A member keeps the tasks it ran, up to its share: first those no other member is caught up on, so that
   // the ones it lets go are those that can move at once. Every member keeps its `least` before any keeps one
-  // more, so which members end with the extra task does not depend on the order of their ids.
+  // more, so a member's extra task never costs another member its share.
   const kept = new Map<MemberTasks, string[]>();
   for (const member of sorted) {
     const othersCaughtUp = (task: string) => (sorted.some((m) => m !== member && caughtUp(m, task)) ? 1 : 0);
