@@ -21,7 +21,7 @@ export function baseOptions(settings: ClientSettings, clientIdSuffix = ""): Base
   };
 }
 
-const retries = 30;
+export const retries = 30;
 
 /**
  * The wait before retry `attempt` (1, 2, …), as Kafka's Java client backs off: exponentially from

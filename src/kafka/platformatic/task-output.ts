@@ -2,73 +2,13 @@
 // writes the outputs and changelog records and commits the input offsets in one transaction (TxnOffsetCommit
 // with the group's generation, KIP-447; docs/architecture.md, "Exactly-once, per client"). At-least-once: an
 // idempotent producer shared by all tasks, then the consumer's offset commit.
-import { compatibilityPartitioner, Producer, type Consumer, type MessageToProduce } from "@platformatic/kafka";
-import { chunksByBytes } from "../chunks.ts";
+import { Producer, type Consumer } from "@platformatic/kafka";
 import type { GroupMetadata, SharedProducer, TaskOutput } from "../port.ts";
 import type { ClientSettings, ProducedRecord, TopicPartitionOffset } from "../types.ts";
 import { protocolErrorIds } from "./errors.ts";
 import { baseOptions } from "./options.ts";
 import { commitOffsetsInOneRequest, type TxnOffsetCommitRequest } from "./api-overrides.ts";
-
-/** Under the broker's default message.max.bytes (1 MiB per record batch), with room for batch overhead. */
-const maxChunkBytes = 768 * 1024;
-
-/**
- * Kafka's Java partitioner for keyed records (murmur2 made positive, modulo the partition count): the
- * client's own default is not compatible with it, and a store's key must live in the task of the partition
- * Java producers would have picked. Records without a key are spread round-robin.
- */
-export function javaCompatiblePartitioner(): (message: MessageToProduce, key: Buffer | undefined) => number {
-  let next = 0;
-  return (message, key) => (key ? compatibilityPartitioner(message, key) : next++ & 0x7fffffff);
-}
-
-function toMessages(records: readonly ProducedRecord[]): MessageToProduce[] {
-  return records.map((r) => {
-    let headers: Map<Buffer, Buffer> | undefined;
-    for (const name in r.headers) {
-      const value = r.headers[name];
-      if (value === undefined) continue;
-      (headers ??= new Map()).set(Buffer.from(name), value);
-    }
-    return {
-      topic: r.topic,
-      partition: r.partition,
-      key: r.key ?? undefined,
-      value: r.value ?? undefined,
-      timestamp: BigInt(r.timestamp),
-      headers,
-    };
-  });
-}
-
-/** Per `topic:partition`, the offset after the last record written, from each send's base offsets. */
-class WrittenEnds {
-  private readonly first = new Map<string, bigint>();
-  private readonly counts = new Map<string, number>();
-
-  add(records: readonly ProducedRecord[], offsets: readonly { topic: string; partition: number; offset: bigint }[] | undefined): void {
-    for (const r of records) {
-      if (r.partition === undefined) continue;
-      const key = `${r.topic}:${r.partition}`;
-      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    }
-    for (const o of offsets ?? []) {
-      const key = `${o.topic}:${o.partition}`;
-      if (!this.first.has(key)) this.first.set(key, o.offset);
-    }
-  }
-
-  /** The records of a partition are contiguous within a transaction: the first base plus their count. */
-  ends(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const [key, count] of this.counts) {
-      const base = this.first.get(key);
-      if (base !== undefined) out.set(key, (base + BigInt(count)).toString());
-    }
-    return out;
-  }
-}
+import { ProducerWrites } from "./producer-writes.ts";
 
 export interface GroupCoordinates {
   /** The group's generation (KIP-447 fencing); undefined: the offsets are committed without one. */
@@ -87,9 +27,12 @@ function typed(err: unknown): unknown {
 
 export class PlatformaticTransactionalOutput implements TaskOutput {
   private producer: Producer;
+  /** The records of the current producer's transactions (its sequence numbers): replaced with the producer. */
+  private writes: ProducerWrites;
   /** Set when a transaction could not be ended: the producer is replaced (InitProducerId again) before the next one. */
   private broken = false;
   private readonly makeProducer: () => Producer;
+  private readonly makeWrites: () => ProducerWrites;
   private readonly groupId: string;
   private readonly group: GroupCoordinates;
   /** The TxnOffsetCommit of the transaction being committed: its group.instance.id and every partition's offset. */
@@ -113,12 +56,13 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
         idempotent: true,
         acks: -1,
         maxInflights: 1,
-        partitioner: javaCompatiblePartitioner(),
       });
       commitOffsetsInOneRequest(producer, () => this.offsetCommit);
       return producer;
     };
+    this.makeWrites = () => new ProducerWrites(this.producer, transactionalId, transactionTimeoutMs);
     this.producer = this.makeProducer();
+    this.writes = this.makeWrites();
   }
 
   async init(): Promise<void> {
@@ -135,6 +79,7 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
       this.broken = false;
       await this.producer.close(true).catch(() => undefined);
       this.producer = this.makeProducer();
+      this.writes = this.makeWrites();
     }
     let transaction;
     try {
@@ -144,10 +89,15 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
       throw typed(err);
     }
     try {
-      const written = new WrittenEnds();
-      for (const chunk of chunksByBytes(records, maxChunkBytes)) {
-        const result = await transaction.send({ messages: toMessages(chunk) });
-        written.add(chunk, result.offsets);
+      let ends: Map<string, string>;
+      try {
+        ends = await this.writes.write(records, transaction);
+      } catch (err) {
+        // Whether a failed batch was written is unknown, and with it the partition's next sequence number: the
+        // producer is replaced (a new epoch starts every partition's sequence again), as the Java producer bumps
+        // its epoch (KIP-360).
+        this.broken = true;
+        throw err;
       }
       if (offsets.length > 0) {
         const coordinatorId = await this.group.coordinatorId();
@@ -171,7 +121,7 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
         await transaction.addOffset({ topic: first.topic, partition: first.partition, offset: BigInt(first.offset) - 1n, metadata: { consumer } } as never);
       }
       await transaction.commit();
-      return written.ends();
+      return ends;
     } catch (err) {
       // Aborting can itself fail (a fenced producer cannot end its transaction): the producer is replaced
       // before the next transaction, and its InitProducerId aborts this one (or the transaction timeout does).
@@ -190,26 +140,55 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
   }
 }
 
+/**
+ * At-least-once: one idempotent producer for every task, its records written by Weir (producer-writes.ts), then
+ * the consumer's offset commit. A failed write leaves the partitions' sequence numbers unknown: the next write
+ * first asks for a new producer id (InitProducerId), as the Java producer resets its idempotent state.
+ */
 export class PlatformaticSharedProducer implements SharedProducer {
   private readonly producer: Producer;
+  private readonly ackTimeoutMs: number;
+  /** The writes of the current producer id, or the InitProducerId that gives one. */
+  private current: Promise<ProducerWrites> | undefined;
 
   constructor(settings: ClientSettings) {
-    this.producer = new Producer({ ...baseOptions(settings, "-producer"), idempotent: true, acks: -1, partitioner: javaCompatiblePartitioner() });
+    this.producer = new Producer({ ...baseOptions(settings, "-producer"), idempotent: true, acks: -1 });
+    this.ackTimeoutMs = settings.requestTimeoutMs;
   }
 
   async connect(): Promise<void> {
     await this.producer.connectToBrokers();
+    await this.writesForNext();
+  }
+
+  /** The writes of a producer id no write has failed under: a new id once one has. */
+  private async writesForNext(): Promise<ProducerWrites> {
+    for (;;) {
+      const pending = (this.current ??= this.producer.initIdempotentProducer({}).then(() => new ProducerWrites(this.producer, null, this.ackTimeoutMs)));
+      let writes: ProducerWrites;
+      try {
+        writes = await pending;
+      } catch (err) {
+        if (this.current === pending) this.current = undefined;
+        throw err;
+      }
+      if (!writes.failed) return writes;
+      if (this.current === pending) this.current = undefined;
+    }
   }
 
   taskOutput(commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>): TaskOutput {
-    const producer = this.producer;
     return {
       init: async () => {},
       commit: async (records, offsets) => {
-        const written = new WrittenEnds();
-        for (const chunk of chunksByBytes(records, maxChunkBytes)) written.add(chunk, (await producer.send({ messages: toMessages(chunk) })).offsets);
+        let ends: Map<string, string>;
+        try {
+          ends = await (await this.writesForNext()).write(records);
+        } catch (err) {
+          throw typed(err);
+        }
         await commitOffsets(offsets);
-        return written.ends();
+        return ends;
       },
       close: async () => {},
     };
