@@ -29,7 +29,10 @@ export class PlatformaticTransactionalOutput implements TaskOutput {
   private producer: Producer;
   /** The records of the current producer's transactions (its sequence numbers): replaced with the producer. */
   private writes: ProducerWrites;
-  /** Set when a transaction could not be ended: the producer is replaced (InitProducerId again) before the next one. */
+  /**
+   * Set when a transaction could not be ended, or its records' write failed (the partitions' next sequence
+   * numbers are unknown): the producer is replaced (InitProducerId again, a new epoch) before the next one.
+   */
   private broken = false;
   private readonly makeProducer: () => Producer;
   private readonly makeWrites: () => ProducerWrites;
