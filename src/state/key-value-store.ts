@@ -106,6 +106,17 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     return existing;
   }
 
+  /**
+   * Deletes a key the caller has just read from the table with nothing written since (a suppress buffer's due
+   * rows): `delete` without its read of the key, which would miss the cache and ask SQLite again.
+   */
+  deleteStored(key: K): void {
+    this.tx.assertReadable("delete");
+    const k = this.keySerde.serialize(key, this.changelogTopic);
+    this.tx.beginWrite("delete");
+    this.write(k, null, undefined);
+  }
+
   range(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
     this.tx.assertReadable("range");
     const lower = from === undefined ? EMPTY_KEY : this.keySerde.serialize(from, this.changelogTopic);

@@ -70,7 +70,8 @@ export class BufferTable implements StoreTable {
   readonly name: string;
   private readonly getStatement: Statement<[Buffer], Buffer>;
   private readonly upsertStatement: Statement<[Buffer, number, Buffer]>;
-  private readonly existsStatement: Statement<[Buffer], number>;
+  private readonly insertStatement: Statement<[Buffer, number, Buffer]>;
+  private readonly updateStatement: Statement<[number, Buffer, Buffer]>;
   private readonly deleteStatement: Statement<[Buffer]>;
   private readonly dueStatement: Statement<[number, number], { key: Buffer; value: Buffer }>;
   private readonly minStatement: Statement<[], number | null>;
@@ -86,7 +87,8 @@ export class BufferTable implements StoreTable {
     db.exec(`CREATE TABLE IF NOT EXISTS ${t} (key BLOB PRIMARY KEY, time INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`);
     db.exec(`CREATE INDEX IF NOT EXISTS "buf_${storeName}_time" ON ${t} (time, key)`);
     this.getStatement = db.prepare<[Buffer], Buffer>(`SELECT value FROM ${t} WHERE key = ?`).pluck();
-    this.existsStatement = db.prepare<[Buffer], number>(`SELECT count(*) FROM ${t} WHERE key = ?`).pluck();
+    this.insertStatement = db.prepare(`INSERT OR IGNORE INTO ${t} (key, time, value) VALUES (?, ?, ?)`);
+    this.updateStatement = db.prepare(`UPDATE ${t} SET time = ?, value = ? WHERE key = ?`);
     this.upsertStatement = db.prepare(`INSERT INTO ${t} (key, time, value) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET time = excluded.time, value = excluded.value`);
     this.deleteStatement = db.prepare(`DELETE FROM ${t} WHERE key = ?`);
     this.dueStatement = db.prepare<[number, number], { key: Buffer; value: Buffer }>(`SELECT key, value FROM ${t} WHERE time <= ? ORDER BY time, key LIMIT ?`);
@@ -99,10 +101,12 @@ export class BufferTable implements StoreTable {
     return this.getStatement.get(key);
   }
 
+  /** INSERT first: most of a suppress buffer's writes are a window's first (one statement), not an update (two). */
   write(key: Buffer, value: Buffer): boolean {
-    const existed = this.existsStatement.get(key)! > 0;
-    this.upsertStatement.run(key, Number(value.readBigInt64BE(0)), value);
-    return !existed;
+    const time = Number(value.readBigInt64BE(0));
+    if (this.insertStatement.run(key, time, value).changes > 0) return true;
+    this.updateStatement.run(time, value, key);
+    return false;
   }
 
   remove(key: Buffer): boolean {
@@ -224,7 +228,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
 
   private removeRow(row: { key: Buffer; value: Buffer }): BufferedRecord<K, V> {
     const buffered = this.valueSerde.deserialize(row.value, this.topic);
-    this.rows.delete(row.key);
+    this.rows.deleteStored(row.key);
     if (this.size !== undefined) {
       this.size.records--;
       this.size.bytes -= row.key.length + row.value.length;
