@@ -4,6 +4,7 @@
 import type { Serde } from "../serdes/serde.ts";
 import type { KeyValueStore } from "../state/types.ts";
 import type { Headers, StreamRecord } from "./record.ts";
+import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 export interface StreamTableJoinGrace<K, V> {
   readonly graceMs: number;
@@ -20,8 +21,8 @@ const ABSENT = 0xffffffff;
 
 function entryKey(timestamp: number, sequence: number): Buffer {
   const out = Buffer.allocUnsafe(ENTRY_KEY_BYTES);
-  out.writeBigInt64BE(BigInt(timestamp), 0);
-  out.writeBigInt64BE(BigInt(sequence), 8);
+  writeInt64(out, timestamp, 0);
+  writeInt64(out, sequence, 8);
   return out;
 }
 
@@ -45,15 +46,15 @@ export class GraceBuffer<K, V> {
 
   add(record: StreamRecord<K, V>): void {
     const clock = this.store.get(CLOCK_KEY);
-    const time = clock === undefined ? -1 : Number(clock.readBigInt64BE(0));
+    const time = clock === undefined ? -1 : readInt64(clock, 0);
     if (record.timestamp > time) {
       const next = Buffer.allocUnsafe(8);
-      next.writeBigInt64BE(BigInt(record.timestamp), 0);
+      writeInt64(next, record.timestamp, 0);
       this.store.put(CLOCK_KEY, next);
     }
     // One more than the last sequence at this timestamp: records of one timestamp leave in arrival order.
     let sequence = 0;
-    for (const [k] of this.store.range(entryKey(record.timestamp, 0), entryKey(record.timestamp, Number.MAX_SAFE_INTEGER))) sequence = Number(k.readBigInt64BE(8)) + 1;
+    for (const [k] of this.store.range(entryKey(record.timestamp, 0), entryKey(record.timestamp, Number.MAX_SAFE_INTEGER))) sequence = readInt64(k, 8) + 1;
     this.store.put(entryKey(record.timestamp, sequence), this.encode(record));
   }
 
@@ -61,12 +62,12 @@ export class GraceBuffer<K, V> {
   takeDue(): StreamRecord<K, V>[] {
     const clock = this.store.get(CLOCK_KEY);
     if (clock === undefined) return [];
-    const until = Number(clock.readBigInt64BE(0)) - this.grace.graceMs;
+    const until = readInt64(clock, 0) - this.grace.graceMs;
     if (until < 0) return [];
     const due: [Buffer, Buffer][] = [...this.store.range(undefined, entryKey(until, Number.MAX_SAFE_INTEGER))].map(([k, v]) => [k, v]);
     return due.map(([k, v]) => {
       this.store.delete(k);
-      return this.decode(Number(k.readBigInt64BE(0)), v);
+      return this.decode(readInt64(k, 0), v);
     });
   }
 

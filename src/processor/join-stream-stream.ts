@@ -10,6 +10,7 @@ import type { Serde } from "../serdes/serde.ts";
 import type { KeyValueStore, WindowStore } from "../state/types.ts";
 import type { Processor, ProcessorContext } from "./processor.ts";
 import type { StreamRecord } from "./record.ts";
+import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 export type StreamJoinKind = "inner" | "left" | "outer";
 
@@ -61,7 +62,7 @@ export const valueListSerde: Serde<Buffer[]> = {
 /** The outer store's key: timestamp (8 bytes, big-endian, so a scan is in time order), side, key bytes. */
 function outerKey(timestamp: number, side: number, key: Buffer): Buffer {
   const out = Buffer.allocUnsafe(TIME_BYTES + 1 + key.length);
-  out.writeBigInt64BE(BigInt(timestamp), 0);
+  writeInt64(out, timestamp, 0);
   out.writeUInt8(side, TIME_BYTES);
   key.copy(out, TIME_BYTES + 1);
   return out;
@@ -156,7 +157,7 @@ export class StreamStreamJoinProcessor implements Processor<unknown, unknown, un
     const { keySerde, joiner, leftValueSerde, rightValueSerde, beforeMs, afterMs, graceMs } = this.options;
     const due: Buffer[] = [];
     for (const [key, values] of this.outer!.all()) {
-      const timestamp = Number(key.readBigInt64BE(0));
+      const timestamp = readInt64(key, 0);
       const side = key.readUInt8(TIME_BYTES);
       // Time order, and the same reach for both sides: nothing later is due either.
       if (timestamp + beforeMs + afterMs + graceMs >= streamTime) break;

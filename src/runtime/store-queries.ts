@@ -6,6 +6,7 @@ import type { CommittedView, KeyValueRow } from "../state/committed-reads.ts";
 import { VERSION_VALUE, type VersionRow } from "../state/versioned-table.ts";
 import type { StoreDefinition } from "../topology/graph.ts";
 import { prefixBytes, QueryKeyError, serializeKey, toJson } from "./query-keys.ts";
+import { writeInt64 } from "../serdes/int64.ts";
 
 /** One entry of an answer, with the bytes that order it among the entries of other tasks. */
 export interface QueryRow {
@@ -97,8 +98,8 @@ function windowedKind(title: string): StoreKind {
           const value = reads.layout === "window" ? r.value.subarray(TIME_BYTES) : r.value;
           const sortKey = Buffer.allocUnsafe(k.length + 2 * TIME_BYTES);
           k.copy(sortKey);
-          sortKey.writeBigInt64BE(BigInt(r.start), k.length);
-          sortKey.writeBigInt64BE(BigInt(end), k.length + TIME_BYTES);
+          writeInt64(sortKey, r.start, k.length);
+          writeInt64(sortKey, end, k.length + TIME_BYTES);
           return {
             sortKey,
             entry: { key: toJson(store.keySerde.deserialize(k, topic)), window: { start: r.start, end }, value: toJson(store.valueSerde.deserialize(value, topic)) },

@@ -1,5 +1,6 @@
 // The one interface every serde implements, and the built-in serdes that need no schema registry.
 // A serde sees only non-null data: a null key or value in Kafka is null in the stream, whatever the serde.
+import { readInt64, writeInt64 } from "./int64.ts";
 
 export interface Serde<T> {
   /** Shown in `describe()` and in error messages. */
@@ -48,12 +49,12 @@ const int64Serde: Serde<number> = {
   name: "int64",
   serialize: (value) => {
     const out = Buffer.allocUnsafe(8);
-    out.writeBigInt64BE(BigInt(value), 0);
+    writeInt64(out, value, 0);
     return out;
   },
   deserialize: (data, topic) => {
     if (data.length !== 8) throw new SerdeError("int64", topic, `expected 8 bytes, got ${data.length}`);
-    return Number(data.readBigInt64BE(0));
+    return readInt64(data, 0);
   },
 };
 

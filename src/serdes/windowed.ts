@@ -1,6 +1,7 @@
 // Serdes of windowed keys, so that windowed results can be written to topics and read back.
 import type { Windowed } from "../processor/windowed.ts";
 import { SerdeError, type Serde } from "./serde.ts";
+import { readInt64, writeInt64 } from "./int64.ts";
 
 const TIME_BYTES = 8;
 
@@ -33,7 +34,7 @@ function build<K>(name: string, inner: Serde<K>, suffix: number, write: (out: Bu
   };
 }
 
-const long = (data: Buffer, at: number) => Number(data.readBigInt64BE(at));
+const long = (data: Buffer, at: number) => readInt64(data, at);
 
 /** The key's bytes, then the window's start and end as 8-byte big-endian integers: any window, read back whole. */
 export function windowed<K>(inner: Serde<K>): WindowedSerde<K> {
@@ -42,8 +43,8 @@ export function windowed<K>(inner: Serde<K>): WindowedSerde<K> {
     inner,
     2 * TIME_BYTES,
     (out, at, w) => {
-      out.writeBigInt64BE(BigInt(w.window.start), at);
-      out.writeBigInt64BE(BigInt(w.window.end), at + TIME_BYTES);
+      writeInt64(out, w.window.start, at);
+      writeInt64(out, w.window.end, at + TIME_BYTES);
     },
     (data, at) => ({ start: long(data, at), end: long(data, at + TIME_BYTES) }),
   );
@@ -55,7 +56,7 @@ export function timeWindowed<K>(inner: Serde<K>, windowSizeMs: number): Windowed
     "timeWindowed",
     inner,
     TIME_BYTES,
-    (out, at, w) => void out.writeBigInt64BE(BigInt(w.window.start), at),
+    (out, at, w) => void writeInt64(out, w.window.start, at),
     (data, at) => {
       const start = long(data, at);
       return { start, end: start + windowSizeMs };
@@ -70,8 +71,8 @@ export function sessionWindowed<K>(inner: Serde<K>): WindowedSerde<K> {
     inner,
     2 * TIME_BYTES,
     (out, at, w) => {
-      out.writeBigInt64BE(BigInt(w.window.end), at);
-      out.writeBigInt64BE(BigInt(w.window.start), at + TIME_BYTES);
+      writeInt64(out, w.window.end, at);
+      writeInt64(out, w.window.start, at + TIME_BYTES);
     },
     (data, at) => ({ start: long(data, at + TIME_BYTES), end: long(data, at) }),
   );

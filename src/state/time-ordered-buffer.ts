@@ -12,6 +12,7 @@ import type { StoreTable } from "./kv-table.ts";
 import type { CachedStore, StateTransaction } from "./transaction.ts";
 import type { KeyValueStoreOptions } from "./types.ts";
 import { SCAN_PAGE_ROWS } from "./windowed-table.ts";
+import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 /** A record waiting in the buffer; `value` null is a buffered deletion. */
 export interface BufferedRecord<K, V> {
@@ -49,16 +50,16 @@ export function bufferedValueSerde<V>(inner: Serde<V>): Serde<{ time: number; ti
     serialize(v, topic) {
       const value = v.value === null ? undefined : inner.serialize(v.value, topic);
       const out = Buffer.allocUnsafe(HEADER_BYTES + (value?.length ?? 0));
-      out.writeBigInt64BE(BigInt(v.time), 0);
-      out.writeBigInt64BE(BigInt(v.timestamp), 8);
+      writeInt64(out, v.time, 0);
+      writeInt64(out, v.timestamp, 8);
       out[16] = value === undefined ? 0 : 1;
       value?.copy(out, HEADER_BYTES);
       return out;
     },
     deserialize(data, topic) {
       return {
-        time: Number(data.readBigInt64BE(0)),
-        timestamp: Number(data.readBigInt64BE(8)),
+        time: readInt64(data, 0),
+        timestamp: readInt64(data, 8),
         value: data[16] === 0 ? null : inner.deserialize(data.subarray(HEADER_BYTES), topic),
       };
     },
@@ -103,7 +104,7 @@ export class BufferTable implements StoreTable {
 
   /** INSERT first: most of a suppress buffer's writes are a window's first (one statement), not an update (two). */
   write(key: Buffer, value: Buffer): boolean {
-    const time = Number(value.readBigInt64BE(0));
+    const time = readInt64(value, 0);
     if (this.insertStatement.run(key, time, value).changes > 0) return true;
     this.updateStatement.run(time, value, key);
     return false;
@@ -114,7 +115,7 @@ export class BufferTable implements StoreTable {
   }
 
   upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void {
-    for (let i = 0; i < keys.length; i++) this.upsertStatement.run(keys[i]!, Number(values[i]!.readBigInt64BE(0)), values[i]!);
+    for (let i = 0; i < keys.length; i++) this.upsertStatement.run(keys[i]!, readInt64(values[i]!, 0), values[i]!);
   }
 
   count(): number {

@@ -5,6 +5,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import { StateError } from "./errors.ts";
 import type { StoreTable } from "./kv-table.ts";
+import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 const STORE_NAME = /^[A-Za-z0-9._-]+$/;
 const TIME_BYTES = 8;
@@ -15,7 +16,7 @@ export const VERSION_TOMBSTONE = 0;
 export function versionKey(key: Buffer, validFrom: number): Buffer {
   const out = Buffer.allocUnsafe(key.length + TIME_BYTES);
   key.copy(out);
-  out.writeBigInt64BE(BigInt(validFrom), key.length);
+  writeInt64(out, validFrom, key.length);
   return out;
 }
 
@@ -138,6 +139,6 @@ export class VersionedTable implements StoreTable {
       throw new StateError("WEIR_STATE_STORE_INVALID", `a versioned store key of ${this.name} needs at least ${TIME_BYTES} bytes, got ${k.length}`);
     }
     const keyEnd = k.length - TIME_BYTES;
-    return [k.subarray(0, keyEnd), Number(k.readBigInt64BE(keyEnd))];
+    return [k.subarray(0, keyEnd), readInt64(k, keyEnd)];
   }
 }

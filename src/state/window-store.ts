@@ -8,6 +8,7 @@ import { StoreClock } from "./retention.ts";
 import type { StateTransaction } from "./transaction.ts";
 import type { ValueAndTimestamp, WindowStore, WindowStoreEntry, WindowStoreOptions } from "./types.ts";
 import { SCAN_PAGE_ROWS, timestampOfValue, windowKey, type WindowedRow, type WindowedTable } from "./windowed-table.ts";
+import { writeInt64 } from "../serdes/int64.ts";
 
 const TIME_BYTES = 8;
 
@@ -18,7 +19,7 @@ export function timestampedSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>
     serialize(v, topic) {
       const value = inner.serialize(v.value, topic);
       const out = Buffer.allocUnsafe(TIME_BYTES + value.length);
-      out.writeBigInt64BE(BigInt(v.timestamp), 0);
+      writeInt64(out, v.timestamp, 0);
       value.copy(out, TIME_BYTES);
       return out;
     },

@@ -5,6 +5,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import { StateError } from "./errors.ts";
 import type { StoreTable } from "./kv-table.ts";
+import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 const STORE_NAME = /^[A-Za-z0-9._-]+$/;
 const TIME_BYTES = 8;
@@ -16,21 +17,21 @@ export type WindowedLayout = "window" | "session";
 export function windowKey(key: Buffer, start: number): Buffer {
   const out = Buffer.allocUnsafe(key.length + TIME_BYTES);
   key.copy(out);
-  out.writeBigInt64BE(BigInt(start), key.length);
+  writeInt64(out, start, key.length);
   return out;
 }
 
 export function sessionKey(key: Buffer, start: number, end: number): Buffer {
   const out = Buffer.allocUnsafe(key.length + 2 * TIME_BYTES);
   key.copy(out);
-  out.writeBigInt64BE(BigInt(start), key.length);
-  out.writeBigInt64BE(BigInt(end), key.length + TIME_BYTES);
+  writeInt64(out, start, key.length);
+  writeInt64(out, end, key.length + TIME_BYTES);
   return out;
 }
 
 /** A window store's value: the largest record timestamp in the window (8 bytes), then the aggregate's bytes. */
 export function timestampOfValue(value: Buffer): number {
-  return Number(value.readBigInt64BE(0));
+  return readInt64(value, 0);
 }
 
 /** One row as stored: the key's bytes, the window, and the value's bytes. */
@@ -165,8 +166,8 @@ export class WindowedTable implements StoreTable {
       throw new StateError("WEIR_STATE_STORE_INVALID", `a ${this.layout} store key of ${this.name} needs at least ${this.suffix} bytes, got ${k.length}`);
     }
     const keyEnd = k.length - this.suffix;
-    const start = Number(k.readBigInt64BE(keyEnd));
-    const end = this.layout === "window" ? start : Number(k.readBigInt64BE(keyEnd + TIME_BYTES));
+    const start = readInt64(k, keyEnd);
+    const end = this.layout === "window" ? start : readInt64(k, keyEnd + TIME_BYTES);
     return [k.subarray(0, keyEnd), start, end];
   }
 }
