@@ -190,8 +190,9 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     if (this.earliest === Number.POSITIVE_INFINITY || this.earliest > time) return [];
     const out: BufferedRecord<K, V>[] = [];
     for (;;) {
-      // The deletions of the previous page reach SQLite before the next page is read.
-      this.tx.flushStores("evict");
+      // The deletions of the previous page reach SQLite before the next page is read (this store's only: the
+      // query reads no other table, and flushing them all made every window close write the whole cache).
+      this.tx.flushStore(this.rows, "evict");
       const due = this.table.due(time);
       for (const row of due) out.push(this.removeRow(row));
       if (due.length < SCAN_PAGE_ROWS) break;
@@ -202,7 +203,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
 
   evictEarliest(): BufferedRecord<K, V> | undefined {
     this.tx.assertReadable("evictEarliest");
-    this.tx.flushStores("evict");
+    this.tx.flushStore(this.rows, "evict");
     const row = this.table.due(Number.MAX_SAFE_INTEGER, 1)[0];
     if (row === undefined) return undefined;
     const out = this.removeRow(row);
@@ -221,7 +222,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   private counted(): { records: number; bytes: number } {
     this.tx.assertReadable("size");
     if (this.size === undefined) {
-      this.tx.flushStores("size");
+      this.tx.flushStore(this.rows, "size");
       this.size = { ...this.table.size() };
     }
     return this.size;
@@ -242,7 +243,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   }
 
   private minTimeFlushed(): number {
-    this.tx.flushStores("evict");
+    this.tx.flushStore(this.rows, "evict");
     return this.table.minTime() ?? Number.POSITIVE_INFINITY;
   }
 
