@@ -166,6 +166,17 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     this.dirtyCount = 0;
   }
 
+  /** Drops the older half of the cached entries (a Map iterates in insertion order); dirty ones stay. */
+  dropOlderEntries(): void {
+    let drop = this.cache.size >>> 1;
+    for (const [id, entry] of this.cache) {
+      if (drop-- <= 0) break;
+      if (entry.dirty) continue;
+      this.cache.delete(id);
+      this.tx.cacheBytes -= entry.key.length + (entry.value === null ? 0 : entry.value.length) + CACHE_ENTRY_OVERHEAD_BYTES;
+    }
+  }
+
   committed(): void {
     this.committedRows = this.rows;
   }
@@ -197,7 +208,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     // Absent keys are cached too, so that the get-then-put of a new key reads SQLite once.
     this.cache.set(id, new CacheEntry<V>(id, k, stored ?? null, object, false));
     this.tx.cacheBytes += k.length + (stored === undefined ? 0 : stored.length) + CACHE_ENTRY_OVERHEAD_BYTES;
-    if (this.tx.cacheBytes > this.tx.cacheMaxBytes) this.tx.evict();
+    if (this.tx.cacheBytes > this.tx.cacheMaxBytes) this.tx.shrinkCaches();
     return object;
   }
 
@@ -227,7 +238,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
         this.dirtyCount++;
       }
     }
-    if (this.tx.cacheBytes > this.tx.cacheMaxBytes) this.tx.evict();
+    if (this.tx.cacheBytes > this.tx.cacheMaxBytes) this.tx.shrinkCaches();
   }
 
   /** Writes one key to SQLite (inside the open transaction) and queues its changelog record. */

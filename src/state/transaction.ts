@@ -24,6 +24,8 @@ export interface CachedStore {
   committed(): void;
   /** The transaction rolled back: the cache is gone and SQLite is as at the last commit. */
   rolledBack(): void;
+  /** The write cache is over its budget and flushed: drop the entries cached first (key-value stores only). */
+  dropOlderEntries?(): void;
 }
 
 export class StateTransaction {
@@ -100,7 +102,20 @@ export class StateTransaction {
     return out;
   }
 
-  /** The caches outgrew their budget: flush the dirty entries into the open transaction, then drop all. */
+  /**
+   * The caches outgrew their budget: flush the dirty entries into the open transaction, then drop the older
+   * half of each store's entries (the first cached; Kafka Streams' cache drops its least recently used), so
+   * the keys and windows being worked on stay cached. It dropped every entry: each window close of a windowed
+   * aggregation over many keys then read its current windows back from SQLite.
+   */
+  shrinkCaches(): void {
+    this.flushStores("write-cache eviction");
+    for (const store of this.stores) store.dropOlderEntries?.();
+    // Dirty entries a store could not drop, or a few huge ones: what still does not fit goes.
+    if (this.cacheBytes > this.cacheMaxBytes) this.clearCaches();
+  }
+
+  /** Rows are about to change behind the caches (expiry): flush the dirty entries into the open transaction, then drop all. */
   evict(): void {
     this.flushStores("write-cache eviction");
     this.clearCaches();

@@ -80,3 +80,14 @@ test("one budget covers all the stores of a file", (t) => {
   b.put("z", "3");
   assert.equal(a.approximateNumEntries() + b.approximateNumEntries(), 3);
 });
+
+test("past its budget a cache keeps the newer half of its entries, the keys being worked on, and drops the older ones", (t) => {
+  const file = openFile(t, tempDir(t), 4 * (CACHE_ENTRY_OVERHEAD_BYTES + 2));
+  const store = stringStore(file);
+  for (const k of ["a", "b", "c", "d", "e"]) store.put(k, k.toUpperCase());
+  const cached = [...(store as unknown as { cache: Map<string, unknown> }).cache.keys()];
+  assert.deepEqual(cached, ["c", "d", "e"], "a, b (cached first) dropped once all five were flushed");
+  assert.equal(store.approximateNumEntries(), 5, "every entry reached SQLite before any was dropped");
+  assert.deepEqual(entries(store.all()), [["a", "A"], ["b", "B"], ["c", "C"], ["d", "D"], ["e", "E"]]);
+  assert.equal(store.get("a"), "A", "a dropped entry is read back from SQLite");
+});
