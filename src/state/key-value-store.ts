@@ -26,13 +26,19 @@ class CacheEntry<V> {
   object: V | undefined;
   /** Written since the last flush: SQLite and the changelog do not have it yet. */
   dirty: boolean;
+  /**
+   * SQLite is known to have no row for the key (a read found none, or the last flush deleted it): the flush
+   * inserts without trying an update first. False when unknown (a write without a read).
+   */
+  absent: boolean;
 
-  constructor(id: string, key: Buffer, value: Buffer | null, object: V | undefined, dirty: boolean) {
+  constructor(id: string, key: Buffer, value: Buffer | null, object: V | undefined, dirty: boolean, absent: boolean) {
     this.id = id;
     this.key = key;
     this.value = value;
     this.object = object;
     this.dirty = dirty;
+    this.absent = absent;
   }
 }
 
@@ -155,7 +161,8 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     dirty.sort(byId);
     this.tx.openSqliteTransaction();
     for (const entry of dirty) {
-      this.store(entry.key, entry.value);
+      this.store(entry.key, entry.value, entry.absent);
+      entry.absent = entry.value === null;
       entry.dirty = false;
       this.dirtyCount--;
     }
@@ -206,7 +213,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     const stored = this.table.get(k);
     const object = stored === undefined ? undefined : this.valueSerde.deserialize(stored, this.changelogTopic);
     // Absent keys are cached too, so that the get-then-put of a new key reads SQLite once.
-    this.cache.set(id, new CacheEntry<V>(id, k, stored ?? null, object, false));
+    this.cache.set(id, new CacheEntry<V>(id, k, stored ?? null, object, false, stored === undefined));
     this.tx.cacheBytes += k.length + (stored === undefined ? 0 : stored.length) + CACHE_ENTRY_OVERHEAD_BYTES;
     if (this.tx.cacheBytes > this.tx.cacheMaxBytes) this.tx.shrinkCaches();
     return object;
@@ -217,7 +224,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     if (!this.cacheEnabled) {
       try {
         this.tx.openSqliteTransaction();
-        this.store(k, v);
+        this.store(k, v, false);
       } catch (err) {
         throw this.tx.fail("write", err);
       }
@@ -226,7 +233,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     const id = k.toString("latin1");
     const entry = this.cache.get(id);
     if (entry === undefined) {
-      this.cache.set(id, new CacheEntry<V>(id, k, v, object, true));
+      this.cache.set(id, new CacheEntry<V>(id, k, v, object, true, false));
       this.dirtyCount++;
       this.tx.cacheBytes += k.length + (v === null ? 0 : v.length) + CACHE_ENTRY_OVERHEAD_BYTES;
     } else {
@@ -241,10 +248,16 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     if (this.tx.cacheBytes > this.tx.cacheMaxBytes) this.tx.shrinkCaches();
   }
 
-  /** Writes one key to SQLite (inside the open transaction) and queues its changelog record. */
-  private store(k: Buffer, v: Buffer | null): void {
+  /**
+   * Writes one key to SQLite (inside the open transaction) and queues its changelog record. `absent`: the table
+   * is known to have no row for it (most of a windowed aggregation's writes are a new window's first).
+   */
+  private store(k: Buffer, v: Buffer | null, absent: boolean): void {
     if (v === null) {
-      if (this.table.remove(k) && this.rows !== undefined) this.rows--;
+      if (!absent && this.table.remove(k) && this.rows !== undefined) this.rows--;
+    } else if (absent) {
+      this.table.insert(k, v);
+      if (this.rows !== undefined) this.rows++;
     } else if (this.table.write(k, v) && this.rows !== undefined) {
       this.rows++;
     }

@@ -20,6 +20,8 @@ export interface StoreTable {
   get(key: Buffer): Buffer | undefined;
   /** Returns true when the key is new. */
   write(key: Buffer, value: Buffer): boolean;
+  /** Stores a key the caller knows the table does not have (it read it and found none): one statement, not two. */
+  insert(key: Buffer, value: Buffer): void;
   remove(key: Buffer): boolean;
   upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void;
   count(): number;
@@ -73,6 +75,10 @@ export class KeyValueTable implements StoreTable {
     if (this.updateStatement.run(value, key).changes > 0) return false;
     this.insertStatement.run(key, value);
     return true;
+  }
+
+  insert(key: Buffer, value: Buffer): void {
+    this.insertStatement.run(key, value);
   }
 
   /** Removes `key`; returns true when it was there. */

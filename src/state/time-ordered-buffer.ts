@@ -110,6 +110,10 @@ export class BufferTable implements StoreTable {
     return false;
   }
 
+  insert(key: Buffer, value: Buffer): void {
+    this.insertStatement.run(key, readInt64(value, 0), value);
+  }
+
   remove(key: Buffer): boolean {
     return this.deleteStatement.run(key).changes > 0;
   }

@@ -90,6 +90,11 @@ export class VersionedTable implements StoreTable {
     return true;
   }
 
+  insert(k: Buffer, value: Buffer): void {
+    const [key, validFrom] = this.split(k);
+    this.insertStatement.run(key, validFrom, value);
+  }
+
   remove(k: Buffer): boolean {
     const [key, validFrom] = this.split(k);
     return this.deleteStatement.run(key, validFrom).changes > 0;

@@ -121,6 +121,11 @@ export class WindowedTable implements StoreTable {
     return true;
   }
 
+  insert(k: Buffer, value: Buffer): void {
+    const [key, start, end] = this.split(k);
+    this.insertStatement.run(key, start, end, value, this.layout === "window" ? timestampOfValue(value) : end);
+  }
+
   remove(k: Buffer): boolean {
     const [key, start, end] = this.split(k);
     return this.deleteStatement.run(key, start, end).changes > 0;

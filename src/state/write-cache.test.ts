@@ -91,3 +91,23 @@ test("past its budget a cache keeps the newer half of its entries, the keys bein
   assert.deepEqual(entries(store.all()), [["a", "A"], ["b", "B"], ["c", "C"], ["d", "D"], ["e", "E"]]);
   assert.equal(store.get("a"), "A", "a dropped entry is read back from SQLite");
 });
+
+test("a key read as absent is inserted by the flush, and a key deleted by a flush is inserted again after it", (t) => {
+  const file = openFile(t, tempDir(t));
+  const store = stringStore(file);
+  assert.equal(store.get("a"), undefined);
+  store.put("a", "1");
+  store.put("b", "1");
+  assert.deepEqual(summary(file.flush()), [["a", "1"], ["b", "1"]]);
+  assert.equal(store.approximateNumEntries(), 2);
+  store.put("a", "2");
+  store.delete("b");
+  assert.deepEqual(summary(file.flush()), [["a", "2"], ["b", null]]);
+  store.put("b", "3");
+  assert.equal(store.get("c"), undefined);
+  store.put("c", "1");
+  store.delete("c");
+  assert.deepEqual(summary(file.flush()), [["b", "3"], ["c", null]], "c, put and deleted between flushes, still reaches the changelog as a tombstone");
+  assert.equal(store.approximateNumEntries(), 2);
+  assert.deepEqual(entries(store.all()), [["a", "2"], ["b", "3"]], "the rows in SQLite");
+});
