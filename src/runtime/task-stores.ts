@@ -2,7 +2,7 @@
 // sub-topology on the file, knows each store's changelog partition, keeps the checkpoint (the changelog
 // offset the file reflects, per store) and moves it with each commit and each restored batch (the replay
 // itself: task-restore.ts).
-import type { ProducedRecord } from "../kafka/index.ts";
+import type { KafkaHeaders, ProducedRecord } from "../kafka/index.ts";
 import type { WeirMetrics } from "../metrics/metrics.ts";
 import type { ChangelogBatch } from "../state/changelog-batch.ts";
 import type { CommittedView } from "../state/committed-reads.ts";
@@ -13,6 +13,9 @@ import { Topology } from "../topology/topology.ts";
 import type { Logger } from "./logger.ts";
 import { openStore, storedStreamTimeMs } from "./open-store.ts";
 import { TaskRestore } from "./task-restore.ts";
+
+/** Changelog records carry no headers; one frozen object for all of them. */
+const NO_HEADERS: KafkaHeaders = Object.freeze({});
 
 export interface TaskStoresOptions {
   readonly task: string;
@@ -96,7 +99,14 @@ export class TaskStores {
 
   /** Flushes the write cache: its changelog records, to go out in the commit. */
   flush(): ProducedRecord[] {
-    return this.state.flush().map((c) => ({ topic: c.topic, partition: c.partition, key: c.key, value: c.value, timestamp: Date.now(), headers: {} }));
+    const records = this.state.flush();
+    const timestamp = Date.now();
+    const out = new Array<ProducedRecord>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const c = records[i]!;
+      out[i] = { topic: c.topic, partition: c.partition, key: c.key, value: c.value, timestamp, headers: NO_HEADERS };
+    }
+    return out;
   }
 
   /** Kafka committed: `ends` gives, per changelog partition written, the offset after its last record. */
