@@ -41,6 +41,8 @@ interface OpenStore {
   readonly rows: SqliteKeyValueStore<unknown, unknown>;
   readonly table: StoreTable;
   facade: unknown;
+  /** A store that keeps more than the write cache in memory (the suppress buffer) hears of a restore. */
+  restored?: () => void;
 }
 
 export type { StateFileStatus } from "./transaction.ts";
@@ -152,6 +154,7 @@ export class StateFile {
       const buffer = new SqliteTimeOrderedBuffer(options, opened.rows as never, opened.table as BufferTable, this.tx);
       this.tx.stores.push(buffer);
       opened.facade = buffer;
+      opened.restored = () => buffer.restored();
     }
     return opened.facade as TimeOrderedBuffer<K, V>;
   }
@@ -261,6 +264,7 @@ export class StateFile {
     // The table changed behind the caches (whose entries are all clean while idle).
     this.tx.clearCaches();
     storeRows.restored();
+    store.restored?.();
   }
 
   /** Bytes on disk, the WAL included (for the store-size metric). */

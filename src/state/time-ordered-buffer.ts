@@ -3,6 +3,7 @@
 // go through the key-value store's write cache and changelog (changelog key = the record's key bytes,
 // value = 8-byte buffer time + 8-byte record timestamp + 1 presence byte + the value's bytes), so an
 // eviction and the output it produces commit together: a final result is emitted once, across crashes.
+// The records are also held in memory, ordered by buffer time, so that finding the due ones reads no table.
 // Its size (entries, and bytes = changelog key + value lengths) is derived from the table, for buffer limits.
 import type { Database, Statement } from "better-sqlite3";
 import type { Serde } from "../serdes/serde.ts";
@@ -11,7 +12,6 @@ import type { SqliteKeyValueStore } from "./key-value-store.ts";
 import type { StoreTable } from "./kv-table.ts";
 import type { CachedStore, StateTransaction } from "./transaction.ts";
 import type { KeyValueStoreOptions } from "./types.ts";
-import { SCAN_PAGE_ROWS } from "./windowed-table.ts";
 import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 /** A record waiting in the buffer; `value` null is a buffered deletion. */
@@ -66,7 +66,7 @@ export function bufferedValueSerde<V>(inner: Serde<V>): Serde<{ time: number; ti
   };
 }
 
-/** `buf_<name>`: rows by key, with the buffer time in a column of its own for eviction in time order. */
+/** `buf_<name>`: rows by key, the buffer time in a column of its own; the buffer finds due rows in memory. */
 export class BufferTable implements StoreTable {
   readonly name: string;
   private readonly getStatement: Statement<[Buffer], Buffer>;
@@ -74,8 +74,7 @@ export class BufferTable implements StoreTable {
   private readonly insertStatement: Statement<[Buffer, number, Buffer]>;
   private readonly updateStatement: Statement<[number, Buffer, Buffer]>;
   private readonly deleteStatement: Statement<[Buffer]>;
-  private readonly dueStatement: Statement<[number, number], { key: Buffer; value: Buffer }>;
-  private readonly minStatement: Statement<[], number | null>;
+  private readonly rowsStatement: Statement<[], { key: Buffer; value: Buffer }>;
   private readonly countStatement: Statement<[], number>;
   private readonly sizeStatement: Statement<[], { records: number; bytes: number }>;
 
@@ -86,14 +85,14 @@ export class BufferTable implements StoreTable {
     this.name = storeName;
     const t = `"buf_${storeName}"`;
     db.exec(`CREATE TABLE IF NOT EXISTS ${t} (key BLOB PRIMARY KEY, time INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID`);
-    db.exec(`CREATE INDEX IF NOT EXISTS "buf_${storeName}_time" ON ${t} (time, key)`);
+    // Weir 0.1 kept an index by time for the due query; the buffer now orders its records in memory.
+    db.exec(`DROP INDEX IF EXISTS "buf_${storeName}_time"`);
     this.getStatement = db.prepare<[Buffer], Buffer>(`SELECT value FROM ${t} WHERE key = ?`).pluck();
     this.insertStatement = db.prepare(`INSERT OR IGNORE INTO ${t} (key, time, value) VALUES (?, ?, ?)`);
     this.updateStatement = db.prepare(`UPDATE ${t} SET time = ?, value = ? WHERE key = ?`);
     this.upsertStatement = db.prepare(`INSERT INTO ${t} (key, time, value) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET time = excluded.time, value = excluded.value`);
     this.deleteStatement = db.prepare(`DELETE FROM ${t} WHERE key = ?`);
-    this.dueStatement = db.prepare<[number, number], { key: Buffer; value: Buffer }>(`SELECT key, value FROM ${t} WHERE time <= ? ORDER BY time, key LIMIT ?`);
-    this.minStatement = db.prepare<[], number | null>(`SELECT min(time) FROM ${t}`).pluck();
+    this.rowsStatement = db.prepare<[], { key: Buffer; value: Buffer }>(`SELECT key, value FROM ${t}`);
     this.countStatement = db.prepare<[], number>(`SELECT count(*) FROM ${t}`).pluck();
     this.sizeStatement = db.prepare<[], { records: number; bytes: number }>(`SELECT count(*) AS records, coalesce(sum(length(key) + length(value)), 0) AS bytes FROM ${t}`);
   }
@@ -126,22 +125,81 @@ export class BufferTable implements StoreTable {
     return this.countStatement.get()!;
   }
 
-  due(time: number, limit: number = SCAN_PAGE_ROWS): { key: Buffer; value: Buffer }[] {
-    return this.dueStatement.all(time, limit);
+  /** Every row, in no particular order (the buffer loads them into memory). */
+  rows(): IterableIterator<{ key: Buffer; value: Buffer }> {
+    return this.rowsStatement.iterate();
   }
 
   /** Rows and their key + value bytes. */
   size(): { records: number; bytes: number } {
     return this.sizeStatement.get()!;
   }
-
-  minTime(): number | undefined {
-    return this.minStatement.get() ?? undefined;
-  }
 }
 
 type Buffered<V> = { time: number; timestamp: number; value: V | null };
 
+/** A buffered record in memory: its key bytes (as a latin1 id too, whose order is the bytes' order) and value. */
+interface Pending<V> {
+  readonly id: string;
+  readonly key: Buffer;
+  readonly time: number;
+  buffered: Buffered<V>;
+  /** False once evicted, or replaced by an update with another buffer time (the heap drops it lazily). */
+  live: boolean;
+}
+
+function earlier(a: Pending<unknown>, b: Pending<unknown>): boolean {
+  return a.time < b.time || (a.time === b.time && a.id < b.id);
+}
+
+/** A binary min-heap by buffer time, then key bytes: the order records leave the buffer in. */
+class EvictionOrder<V> {
+  private readonly heap: Pending<V>[] = [];
+
+  push(p: Pending<V>): void {
+    const heap = this.heap;
+    let i = heap.push(p) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!earlier(p, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = p;
+  }
+
+  /** The earliest live record, dropping the stale ones above it. */
+  peek(): Pending<V> | undefined {
+    while (this.heap.length > 0 && !this.heap[0]!.live) this.pop();
+    return this.heap[0];
+  }
+
+  pop(): Pending<V> | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && earlier(heap[right]!, heap[left]!) ? right : left;
+      if (!earlier(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+}
+
+/**
+ * The buffer's records are kept in memory too, as Kafka Streams keeps its suppress buffer, indexed by key and
+ * ordered by buffer time: puts and evictions go through the write cache to SQLite and the changelog as any
+ * store's writes, but finding what is due reads no table. The index is loaded from the table when first
+ * needed, and again after a rollback or a restore (which change the table behind it).
+ */
 export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, CachedStore {
   readonly name: string;
   private readonly keySerde: Serde<K>;
@@ -150,8 +208,9 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   private readonly rows: SqliteKeyValueStore<Buffer, Buffered<V>>;
   private readonly table: BufferTable;
   private readonly tx: StateTransaction;
-  /** The earliest buffer time, so that most records cost no query; undefined = read it from the table. */
-  private earliest: number | undefined;
+  /** The records by key id; undefined = load it from the table. */
+  private pending: Map<string, Pending<V>> | undefined;
+  private order = new EvictionOrder<V>();
   /**
    * Records and bytes, once asked for (a bounded suppress): counted from the table, then kept up to date by
    * put and evictions; undefined = count again (after open, restore, rollback or a cache drop).
@@ -170,49 +229,51 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
 
   get(key: K): BufferedRecord<K, V> | undefined {
     this.tx.assertReadable("get");
-    const found = this.rows.get(this.keySerde.serialize(key, this.topic));
-    return found === undefined ? undefined : { key, ...found };
+    const found = this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"));
+    return found === undefined ? undefined : { key, ...found.buffered };
   }
 
   put(record: BufferedRecord<K, V>): void {
     this.tx.assertReadable("put");
+    const pending = this.index();
     const key = this.keySerde.serialize(record.key, this.topic);
+    const id = key.toString("latin1");
     const buffered = { time: record.time, timestamp: record.timestamp, value: record.value };
+    const old = pending.get(id);
     if (this.size !== undefined) {
-      const old = this.rows.get(key);
       if (old === undefined) this.size.records++;
-      else this.size.bytes -= key.length + this.valueSerde.serialize(old, this.topic).length;
+      else this.size.bytes -= key.length + this.valueSerde.serialize(old.buffered, this.topic).length;
       this.size.bytes += key.length + this.valueSerde.serialize(buffered, this.topic).length;
     }
     this.rows.put(key, buffered);
-    if (this.earliest !== undefined && record.time < this.earliest) this.earliest = record.time;
+    if (old !== undefined && old.time === record.time) {
+      old.buffered = buffered;
+      return;
+    }
+    if (old !== undefined) old.live = false;
+    const p: Pending<V> = { id, key, time: record.time, buffered, live: true };
+    pending.set(id, p);
+    this.order.push(p);
   }
 
   evictUpTo(time: number): BufferedRecord<K, V>[] {
     this.tx.assertReadable("evictUpTo");
-    this.earliest ??= this.minTimeFlushed();
-    if (this.earliest === Number.POSITIVE_INFINITY || this.earliest > time) return [];
+    this.index();
     const out: BufferedRecord<K, V>[] = [];
-    for (;;) {
-      // The deletions of the previous page reach SQLite before the next page is read (this store's only: the
-      // query reads no other table, and flushing them all made every window close write the whole cache).
-      this.tx.flushStore(this.rows, "evict");
-      const due = this.table.due(time);
-      for (const row of due) out.push(this.removeRow(row));
-      if (due.length < SCAN_PAGE_ROWS) break;
+    for (let p = this.order.peek(); p !== undefined && p.time <= time; p = this.order.peek()) {
+      this.order.pop();
+      out.push(this.remove(p));
     }
-    this.earliest = this.minTimeFlushed();
     return out;
   }
 
   evictEarliest(): BufferedRecord<K, V> | undefined {
     this.tx.assertReadable("evictEarliest");
-    this.tx.flushStore(this.rows, "evict");
-    const row = this.table.due(Number.MAX_SAFE_INTEGER, 1)[0];
-    if (row === undefined) return undefined;
-    const out = this.removeRow(row);
-    this.earliest = undefined;
-    return out;
+    this.index();
+    const p = this.order.peek();
+    if (p === undefined) return undefined;
+    this.order.pop();
+    return this.remove(p);
   }
 
   numRecords(): number {
@@ -232,34 +293,56 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     return this.size;
   }
 
-  private removeRow(row: { key: Buffer; value: Buffer }): BufferedRecord<K, V> {
-    const buffered = this.valueSerde.deserialize(row.value, this.topic);
-    this.rows.deleteStored(row.key);
+  private remove(p: Pending<V>): BufferedRecord<K, V> {
+    p.live = false;
+    this.pending!.delete(p.id);
+    this.rows.deleteStored(p.key);
     if (this.size !== undefined) {
       this.size.records--;
-      this.size.bytes -= row.key.length + row.value.length;
+      this.size.bytes -= p.key.length + this.valueSerde.serialize(p.buffered, this.topic).length;
     }
-    return { key: this.keySerde.deserialize(row.key, this.topic), ...buffered };
+    return { key: this.keySerde.deserialize(p.key, this.topic), ...p.buffered };
+  }
+
+  /** The records in memory, loaded from the table (after a flush of this store's cached writes) when missing. */
+  private index(): Map<string, Pending<V>> {
+    if (this.pending !== undefined) return this.pending;
+    this.tx.flushStore(this.rows, "load");
+    const pending = new Map<string, Pending<V>>();
+    this.order = new EvictionOrder<V>();
+    for (const row of this.table.rows()) {
+      const id = row.key.toString("latin1");
+      const buffered = this.valueSerde.deserialize(row.value, this.topic);
+      const p: Pending<V> = { id, key: row.key, time: buffered.time, buffered, live: true };
+      pending.set(id, p);
+      this.order.push(p);
+    }
+    this.pending = pending;
+    return pending;
   }
 
   approximateNumEntries(): number {
     return this.rows.approximateNumEntries();
   }
 
-  private minTimeFlushed(): number {
-    this.tx.flushStore(this.rows, "evict");
-    return this.table.minTime() ?? Number.POSITIVE_INFINITY;
-  }
-
-  // --- CachedStore: `earliest` is derived from the table ---
+  // --- CachedStore: the index is what the table holds plus the writes since (which the write cache holds) ---
   flushDirty(): void {}
   clearCache(): void {
-    this.earliest = undefined;
     this.size = undefined;
   }
   committed(): void {}
   rolledBack(): void {
-    this.earliest = undefined;
+    this.forget();
+  }
+
+  /** A restore wrote the table. */
+  restored(): void {
+    this.forget();
+  }
+
+  private forget(): void {
+    this.pending = undefined;
+    this.order = new EvictionOrder<V>();
     this.size = undefined;
   }
 }
