@@ -90,6 +90,13 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSto
     this.write(k, v, value);
   }
 
+  /** put() of a value already serialized with this store's value serde (the suppress buffer keeps those bytes). */
+  putSerialized(key: K, value: V, serialized: Buffer): void {
+    const k = this.keySerde.serialize(key, this.changelogTopic);
+    this.tx.beginWrite("put");
+    this.write(k, serialized, value);
+  }
+
   putIfAbsent(key: K, value: V): V | undefined {
     this.tx.assertReadable("putIfAbsent");
     const k = this.keySerde.serialize(key, this.changelogTopic);

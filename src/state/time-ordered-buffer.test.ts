@@ -111,3 +111,16 @@ test("a restore's records are in the buffer at once, and the records it deletes 
   assert.equal(buffer.get("x"), undefined);
   assert.deepEqual(summary(buffer.evictUpTo(20)), [[12, "y", "restored"]]);
 });
+
+test("a record leaves with the value it was put with, whatever happened to the object since", (t) => {
+  const file = openFile(t, tempDir(t));
+  const buffer = file.timeOrderedBuffer<string, { count: number }>({ name: "objects", keySerde: serdes.string(), valueSerde: serdes.json(), changelogTopic: "app-objects-changelog", changelogPartition: 0 });
+  const aggregate = { count: 1 };
+  buffer.put({ key: "a", value: aggregate, timestamp: 1, time: 10 });
+  // An aggregator that updates its object in place, or a processor downstream of the emission, changes it later.
+  aggregate.count = 99;
+  assert.deepEqual(buffer.get("a")?.value, { count: 1 });
+  const [evicted] = buffer.evictUpTo(10);
+  assert.deepEqual(evicted?.value, { count: 1 });
+  assert.notEqual(evicted?.value, aggregate, "a copy, not the caller's object");
+});

@@ -138,25 +138,29 @@ export class BufferTable implements StoreTable {
 
 type Buffered<V> = { time: number; timestamp: number; value: V | null };
 
-/** A buffered record in memory: its key bytes (as a latin1 id too, whose order is the bytes' order) and value. */
-interface Pending<V> {
+/**
+ * A buffered record in memory: its key bytes (as a latin1 id too, whose order is the bytes' order), its buffer
+ * time and its row's value bytes, deserialized when it leaves (so that what leaves is what was put, whatever
+ * the caller did to its object since, as when it was read back from the table).
+ */
+interface Pending {
   readonly id: string;
   readonly key: Buffer;
   readonly time: number;
-  buffered: Buffered<V>;
+  value: Buffer;
   /** False once evicted, or replaced by an update with another buffer time (the heap drops it lazily). */
   live: boolean;
 }
 
-function earlier(a: Pending<unknown>, b: Pending<unknown>): boolean {
+function earlier(a: Pending, b: Pending): boolean {
   return a.time < b.time || (a.time === b.time && a.id < b.id);
 }
 
 /** A binary min-heap by buffer time, then key bytes: the order records leave the buffer in. */
-class EvictionOrder<V> {
-  private readonly heap: Pending<V>[] = [];
+class EvictionOrder {
+  private readonly heap: Pending[] = [];
 
-  push(p: Pending<V>): void {
+  push(p: Pending): void {
     const heap = this.heap;
     let i = heap.push(p) - 1;
     while (i > 0) {
@@ -169,12 +173,12 @@ class EvictionOrder<V> {
   }
 
   /** The earliest live record, dropping the stale ones above it. */
-  peek(): Pending<V> | undefined {
+  peek(): Pending | undefined {
     while (this.heap.length > 0 && !this.heap[0]!.live) this.pop();
     return this.heap[0];
   }
 
-  pop(): Pending<V> | undefined {
+  pop(): Pending | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
@@ -209,8 +213,8 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   private readonly table: BufferTable;
   private readonly tx: StateTransaction;
   /** The records by key id; undefined = load it from the table. */
-  private pending: Map<string, Pending<V>> | undefined;
-  private order = new EvictionOrder<V>();
+  private pending: Map<string, Pending> | undefined;
+  private order = new EvictionOrder();
   /**
    * Records and bytes, once asked for (a bounded suppress): counted from the table, then kept up to date by
    * put and evictions; undefined = count again (after open, restore, rollback or a cache drop).
@@ -230,7 +234,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   get(key: K): BufferedRecord<K, V> | undefined {
     this.tx.assertReadable("get");
     const found = this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"));
-    return found === undefined ? undefined : { key, ...found.buffered };
+    return found === undefined ? undefined : { key, ...this.valueSerde.deserialize(found.value, this.topic) };
   }
 
   put(record: BufferedRecord<K, V>): void {
@@ -239,19 +243,20 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     const key = this.keySerde.serialize(record.key, this.topic);
     const id = key.toString("latin1");
     const buffered = { time: record.time, timestamp: record.timestamp, value: record.value };
+    const value = this.valueSerde.serialize(buffered, this.topic);
     const old = pending.get(id);
     if (this.size !== undefined) {
       if (old === undefined) this.size.records++;
-      else this.size.bytes -= key.length + this.valueSerde.serialize(old.buffered, this.topic).length;
-      this.size.bytes += key.length + this.valueSerde.serialize(buffered, this.topic).length;
+      else this.size.bytes -= key.length + old.value.length;
+      this.size.bytes += key.length + value.length;
     }
-    this.rows.put(key, buffered);
+    this.rows.putSerialized(key, buffered, value);
     if (old !== undefined && old.time === record.time) {
-      old.buffered = buffered;
+      old.value = value;
       return;
     }
     if (old !== undefined) old.live = false;
-    const p: Pending<V> = { id, key, time: record.time, buffered, live: true };
+    const p: Pending = { id, key, time: record.time, value, live: true };
     pending.set(id, p);
     this.order.push(p);
   }
@@ -293,27 +298,26 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     return this.size;
   }
 
-  private remove(p: Pending<V>): BufferedRecord<K, V> {
+  private remove(p: Pending): BufferedRecord<K, V> {
     p.live = false;
     this.pending!.delete(p.id);
     this.rows.deleteStored(p.key);
     if (this.size !== undefined) {
       this.size.records--;
-      this.size.bytes -= p.key.length + this.valueSerde.serialize(p.buffered, this.topic).length;
+      this.size.bytes -= p.key.length + p.value.length;
     }
-    return { key: this.keySerde.deserialize(p.key, this.topic), ...p.buffered };
+    return { key: this.keySerde.deserialize(p.key, this.topic), ...this.valueSerde.deserialize(p.value, this.topic) };
   }
 
   /** The records in memory, loaded from the table (after a flush of this store's cached writes) when missing. */
-  private index(): Map<string, Pending<V>> {
+  private index(): Map<string, Pending> {
     if (this.pending !== undefined) return this.pending;
     this.tx.flushStore(this.rows, "load");
-    const pending = new Map<string, Pending<V>>();
-    this.order = new EvictionOrder<V>();
+    const pending = new Map<string, Pending>();
+    this.order = new EvictionOrder();
     for (const row of this.table.rows()) {
       const id = row.key.toString("latin1");
-      const buffered = this.valueSerde.deserialize(row.value, this.topic);
-      const p: Pending<V> = { id, key: row.key, time: buffered.time, buffered, live: true };
+      const p: Pending = { id, key: row.key, time: readInt64(row.value, 0), value: row.value, live: true };
       pending.set(id, p);
       this.order.push(p);
     }
@@ -342,7 +346,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
 
   private forget(): void {
     this.pending = undefined;
-    this.order = new EvictionOrder<V>();
+    this.order = new EvictionOrder();
     this.size = undefined;
   }
 }
