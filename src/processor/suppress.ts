@@ -68,7 +68,7 @@ export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | nu
       }
     } else {
       // A key keeps the time of its first buffered update, so a busy key is still emitted each time limit.
-      time = this.buffer.get(record.key)?.time ?? record.timestamp + this.mode.timeLimitMs;
+      time = this.buffer.timeOf(record.key) ?? record.timestamp + this.mode.timeLimitMs;
     }
     this.buffer.put({ key: record.key, value: record.value, timestamp: record.timestamp, time });
     this.emitDue(now);

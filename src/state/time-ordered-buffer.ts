@@ -4,7 +4,7 @@
 // value = 8-byte buffer time + 8-byte record timestamp + 1 presence byte + the value's bytes), so an
 // eviction and the output it produces commit together: a final result is emitted once, across crashes.
 // The records are also held in memory, ordered by buffer time, so that finding the due ones reads no table.
-// Its size (entries, and bytes = changelog key + value lengths) is derived from the table, for buffer limits.
+// Its size (entries, and bytes = changelog key + value lengths), for buffer limits, is counted in memory too.
 import type { Database, Statement } from "better-sqlite3";
 import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "./errors.ts";
@@ -27,6 +27,8 @@ export interface BufferedRecord<K, V> {
 export interface TimeOrderedBuffer<K, V> {
   readonly name: string;
   get(key: K): BufferedRecord<K, V> | undefined;
+  /** The buffer time of the record held for `key`: get() without decoding the value. */
+  timeOf(key: K): number | undefined;
   put(record: BufferedRecord<K, V>): void;
   /** Removes the records whose buffer time is ≤ `time` and returns them in time order (then key bytes). */
   evictUpTo(time: number): BufferedRecord<K, V>[];
@@ -76,7 +78,6 @@ export class BufferTable implements StoreTable {
   private readonly deleteStatement: Statement<[Buffer]>;
   private readonly rowsStatement: Statement<[], { key: Buffer; value: Buffer }>;
   private readonly countStatement: Statement<[], number>;
-  private readonly sizeStatement: Statement<[], { records: number; bytes: number }>;
 
   constructor(db: Database, storeName: string) {
     if (!/^[A-Za-z0-9._-]+$/.test(storeName)) {
@@ -94,7 +95,6 @@ export class BufferTable implements StoreTable {
     this.deleteStatement = db.prepare(`DELETE FROM ${t} WHERE key = ?`);
     this.rowsStatement = db.prepare<[], { key: Buffer; value: Buffer }>(`SELECT key, value FROM ${t}`);
     this.countStatement = db.prepare<[], number>(`SELECT count(*) FROM ${t}`).pluck();
-    this.sizeStatement = db.prepare<[], { records: number; bytes: number }>(`SELECT count(*) AS records, coalesce(sum(length(key) + length(value)), 0) AS bytes FROM ${t}`);
   }
 
   get(key: Buffer): Buffer | undefined {
@@ -130,10 +130,6 @@ export class BufferTable implements StoreTable {
     return this.rowsStatement.iterate();
   }
 
-  /** Rows and their key + value bytes. */
-  size(): { records: number; bytes: number } {
-    return this.sizeStatement.get()!;
-  }
 }
 
 type Buffered<V> = { time: number; timestamp: number; value: V | null };
@@ -215,11 +211,8 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   /** The records by key id; undefined = load it from the table. */
   private pending: Map<string, Pending> | undefined;
   private order = new EvictionOrder();
-  /**
-   * Records and bytes, once asked for (a bounded suppress): counted from the table, then kept up to date by
-   * put and evictions; undefined = count again (after open, restore, rollback or a cache drop).
-   */
-  private size: { records: number; bytes: number } | undefined;
+  /** The records' key + value bytes (the length of their changelog records), for buffer limits. */
+  private bytes = 0;
 
   constructor(options: KeyValueStoreOptions<K, V>, rows: SqliteKeyValueStore<Buffer, Buffered<V>>, table: BufferTable, tx: StateTransaction) {
     this.name = options.name;
@@ -237,6 +230,11 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     return found === undefined ? undefined : { key, ...this.valueSerde.deserialize(found.value, this.topic) };
   }
 
+  timeOf(key: K): number | undefined {
+    this.tx.assertReadable("get");
+    return this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"))?.time;
+  }
+
   put(record: BufferedRecord<K, V>): void {
     this.tx.assertReadable("put");
     const pending = this.index();
@@ -245,11 +243,8 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     const buffered = { time: record.time, timestamp: record.timestamp, value: record.value };
     const value = this.valueSerde.serialize(buffered, this.topic);
     const old = pending.get(id);
-    if (this.size !== undefined) {
-      if (old === undefined) this.size.records++;
-      else this.size.bytes -= key.length + old.value.length;
-      this.size.bytes += key.length + value.length;
-    }
+    if (old === undefined) this.bytes += key.length + value.length;
+    else this.bytes += value.length - old.value.length;
     this.rows.putSerialized(key, buffered, value);
     if (old !== undefined && old.time === record.time) {
       old.value = value;
@@ -282,44 +277,39 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   }
 
   numRecords(): number {
-    return this.counted().records;
+    this.tx.assertReadable("size");
+    return this.index().size;
   }
 
   sizeBytes(): number {
-    return this.counted().bytes;
-  }
-
-  private counted(): { records: number; bytes: number } {
     this.tx.assertReadable("size");
-    if (this.size === undefined) {
-      this.tx.flushStore(this.rows, "size");
-      this.size = { ...this.table.size() };
-    }
-    return this.size;
+    this.index();
+    return this.bytes;
   }
 
   private remove(p: Pending): BufferedRecord<K, V> {
     p.live = false;
     this.pending!.delete(p.id);
     this.rows.deleteStored(p.key);
-    if (this.size !== undefined) {
-      this.size.records--;
-      this.size.bytes -= p.key.length + p.value.length;
-    }
+    this.bytes -= p.key.length + p.value.length;
     return { key: this.keySerde.deserialize(p.key, this.topic), ...this.valueSerde.deserialize(p.value, this.topic) };
   }
 
-  /** The records in memory, loaded from the table (after a flush of this store's cached writes) when missing. */
+  /**
+   * The records in memory, loaded from the table when missing. The table then holds every record: all writes
+   * go through put() and remove(), which load it first, and a rollback or restore empties the write cache.
+   */
   private index(): Map<string, Pending> {
     if (this.pending !== undefined) return this.pending;
-    this.tx.flushStore(this.rows, "load");
     const pending = new Map<string, Pending>();
     this.order = new EvictionOrder();
+    this.bytes = 0;
     for (const row of this.table.rows()) {
       const id = row.key.toString("latin1");
       const p: Pending = { id, key: row.key, time: readInt64(row.value, 0), value: row.value, live: true };
       pending.set(id, p);
       this.order.push(p);
+      this.bytes += row.key.length + row.value.length;
     }
     this.pending = pending;
     return pending;
@@ -331,9 +321,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
 
   // --- CachedStore: the index is what the table holds plus the writes since (which the write cache holds) ---
   flushDirty(): void {}
-  clearCache(): void {
-    this.size = undefined;
-  }
+  clearCache(): void {}
   committed(): void {}
   rolledBack(): void {
     this.forget();
@@ -347,6 +335,5 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   private forget(): void {
     this.pending = undefined;
     this.order = new EvictionOrder();
-    this.size = undefined;
   }
 }

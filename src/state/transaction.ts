@@ -84,15 +84,6 @@ export class StateTransaction {
     }
   }
 
-  /** Writes one store's dirty entries to SQLite: before a query that reads only that store's table. */
-  flushStore(store: CachedStore, operation: string): void {
-    try {
-      store.flushDirty();
-    } catch (err) {
-      throw this.fail(operation, err);
-    }
-  }
-
   /** The changelog records produced since the last call, flushing the caches first. */
   takeChangelog(): ChangelogRecord[] {
     this.assertReadable("flush");
