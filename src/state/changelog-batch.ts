@@ -3,6 +3,7 @@
 // record. Holding the fetched records themselves kept every fetch's decoded objects (and the response buffers
 // their bytes are views of) alive until the batch was applied: hundreds of MB of V8 heap during a large
 // restore, promoted to the old generation and collected there (docs/architecture.md, "Restore").
+import type { PackedRows } from "./packed-rows.ts";
 import type { RestoreRecord } from "./types.ts";
 
 /** Per record: where its key starts in `data`, the key's length, the value's length (-1: a tombstone). */
@@ -96,6 +97,14 @@ export class ChangelogBatch {
     return this.data.subarray(start, start + length);
   }
 
+  /** Copies record `i` (not a tombstone) into `rows`, without a view of its bytes. */
+  copyRecordTo(i: number, rows: PackedRows): void {
+    const at = i * FIELDS;
+    const start = this.entries[at]!;
+    const keyLength = this.entries[at + 1]!;
+    rows.add(this.data, start, keyLength, start + keyLength, this.entries[at + 2]!);
+  }
+
   isTombstone(i: number): boolean {
     return this.entries[i * FIELDS + 2] === TOMBSTONE;
   }
@@ -137,10 +146,8 @@ export class ChangelogBatch {
     for (let i = 0; i < n; i++) {
       const start = entries[i * FIELDS]! + common;
       const length = entries[i * FIELDS + 1]! - common;
-      // Bytes past a key's end count as 0: a shorter key then ties with (never sorts after) a longer one.
-      const b = (k: number) => (k < length ? data[start + k]! : 0);
-      words[2 * i + HIGH] = ((b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3)) >>> 0;
-      words[2 * i + LOW] = ((b(4) << 24) | (b(5) << 16) | i) >>> 0;
+      words[2 * i + HIGH] = ((byteAt(data, start, length, 0) << 24) | (byteAt(data, start, length, 1) << 16) | (byteAt(data, start, length, 2) << 8) | byteAt(data, start, length, 3)) >>> 0;
+      words[2 * i + LOW] = ((byteAt(data, start, length, 4) << 24) | (byteAt(data, start, length, 5) << 16) | i) >>> 0;
     }
     packed.sort();
     const order = new Uint32Array(n);
@@ -191,4 +198,9 @@ export class ChangelogBatch {
     next.set(this.entries);
     this.entries = next;
   }
+}
+
+/** Byte `k` of the key at `start` of `length` bytes; bytes past its end count as 0 (a shorter key then ties with, never sorts after, a longer one). */
+function byteAt(data: Buffer, start: number, length: number, k: number): number {
+  return k < length ? data[start + k]! : 0;
 }

@@ -2,11 +2,9 @@
 // serdes, caches or changelogs: bytes in, bytes out, in key order.
 import type { Database, Statement } from "better-sqlite3";
 import { StateError } from "./errors.ts";
+import { PACKED_ROWS_PER_WRITE, type PackedRows } from "./packed-rows.ts";
 
 const STORE_NAME = /^[A-Za-z0-9._-]+$/;
-
-/** Rows per multi-row upsert in bulk writes: one call into SQLite per 64 rows instead of per row. */
-const BULK_ROWS = 64;
 
 export type KeyValueRow = [key: Buffer, value: Buffer];
 
@@ -23,7 +21,8 @@ export interface StoreTable {
   /** Stores a key the caller knows the table does not have (it read it and found none): one statement, not two. */
   insert(key: Buffer, value: Buffer): void;
   remove(key: Buffer): boolean;
-  upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void;
+  /** Upserts `rows` (restore: in key order, each key once). */
+  upsertPacked(rows: PackedRows): void;
   count(): number;
 }
 
@@ -36,8 +35,13 @@ export class KeyValueTable implements StoreTable {
   private readonly insertStatement: Statement<[Buffer, Buffer]>;
   private readonly deleteStatement: Statement<[Buffer]>;
   private readonly upsertStatement: Statement<[Buffer, Buffer]>;
-  /** Bound with one array of 2 × BULK_ROWS buffers, which better-sqlite3 spreads over the placeholders. */
-  private bulkUpsertStatement: Statement<[Buffer[]]> | undefined;
+  /**
+   * PACKED_ROWS_PER_WRITE rows in one statement: each key and value a substr() of one blob holding those rows'
+   * bytes (`@rows`), at the 1-based positions and lengths bound in `bulkParams` (numbers, which bind without
+   * an object per row).
+   */
+  private bulkUpsertStatement: Statement<[number[], { rows: Buffer }]> | undefined;
+  private readonly bulkParams = new Array<number>(4 * PACKED_ROWS_PER_WRITE);
   private readonly pageStatement: Statement<[Buffer, number], KeyValueRow>;
   private readonly pageToStatement: Statement<[Buffer, Buffer, number], KeyValueRow>;
   private readonly pageBeforeStatement: Statement<[Buffer, Buffer, number], KeyValueRow>;
@@ -90,23 +94,24 @@ export class KeyValueTable implements StoreTable {
    * Upserts many rows, fastest when they come sorted by key and hold no key twice. Does not say which
    * keys were new; the caller recounts when it needs to.
    */
-  upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void {
-    const n = keys.length;
-    let i = 0;
-    if (n >= BULK_ROWS) {
-      const bulk = (this.bulkUpsertStatement ??= this.db.prepare<[Buffer[]]>(
-        `INSERT INTO ${this.quoted} (key, value) VALUES ${"(?, ?), ".repeat(BULK_ROWS - 1)}(?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      ));
-      const params = new Array<Buffer>(2 * BULK_ROWS);
-      for (; i + BULK_ROWS <= n; i += BULK_ROWS) {
-        for (let j = 0; j < BULK_ROWS; j++) {
-          params[2 * j] = keys[i + j]!;
-          params[2 * j + 1] = values[i + j]!;
-        }
-        bulk.run(params);
-      }
+  upsertPacked(rows: PackedRows): void {
+    if (rows.count !== PACKED_ROWS_PER_WRITE) {
+      for (let i = 0; i < rows.count; i++) this.upsertStatement.run(rows.key(i), rows.value(i));
+      return;
     }
-    for (; i < n; i++) this.upsertStatement.run(keys[i]!, values[i]!);
+    const row = "(substr(@rows, ?, ?), substr(@rows, ?, ?))";
+    const bulk = (this.bulkUpsertStatement ??= this.db.prepare<[number[], { rows: Buffer }]>(
+      `INSERT INTO ${this.quoted} (key, value) VALUES ${`${row}, `.repeat(PACKED_ROWS_PER_WRITE - 1)}${row} ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ));
+    const params = this.bulkParams;
+    for (let i = 0; i < PACKED_ROWS_PER_WRITE; i++) {
+      params[4 * i] = rows.keyStart(i) + 1;
+      params[4 * i + 1] = rows.keyLength(i);
+      params[4 * i + 2] = rows.valueStart(i) + 1;
+      params[4 * i + 3] = rows.valueLength(i);
+    }
+    // better-sqlite3 copies a bound blob (SQLITE_TRANSIENT): bind only these rows' bytes.
+    bulk.run(params, { rows: rows.bytes.subarray(0, rows.used) });
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { entries, openFile, stringStore, tempDir } from "./test-fixtures.ts";
+import { bytesStore, entries, openFile, stringStore, tempDir } from "./test-fixtures.ts";
 import type { RestoreRecord } from "./types.ts";
 
 let offset = 0;
@@ -56,6 +56,36 @@ test("restore of many keys in one batch keeps all of them", (t) => {
   assert.equal(store.approximateNumEntries(), 5000);
   assert.equal(store.get("k7919"), undefined);
   assert.equal(store.get("k2919"), "1");
+});
+
+test("restore writes every key and value byte for byte: short and long keys, empty and large values, repeats and tombstones over several batches", (t) => {
+  const file = openFile(t, tempDir(t));
+  const store = bytesStore(file);
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const model = new Map<string, string>();
+  let next = 0;
+  for (let b = 0; b < 6; b++) {
+    const batch: RestoreRecord[] = [];
+    for (let i = 0; i < 700; i++) {
+      // Keys of 1..40 bytes over a space small enough to repeat; values of 0..100 bytes, now and then 200,000
+      // (past the packed rows' buffer), now and then a tombstone.
+      const key = Buffer.from(Array.from({ length: 1 + random(40) }, () => 97 + random(3)));
+      const roll = random(100);
+      const value = roll < 10 ? null : Buffer.alloc(roll === 99 ? 200_000 : random(101), 48 + random(10));
+      batch.push({ key, value, offset: String(next++) });
+      if (value === null) model.delete(key.toString("latin1"));
+      else model.set(key.toString("latin1"), value.toString("latin1"));
+    }
+    file.restore("raw", batch, cp(String(next)));
+  }
+  const expected = [...model].sort(([a], [b]) => Buffer.compare(Buffer.from(a, "latin1"), Buffer.from(b, "latin1")));
+  const actual = entries(store.all()).map(([k, v]) => [k.toString("latin1"), v] as [string, string]);
+  assert.equal(actual.length, expected.length);
+  assert.deepEqual(actual, expected);
 });
 
 test("restore is refused while processing writes are uncommitted", (t) => {

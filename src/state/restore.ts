@@ -2,12 +2,10 @@
 // measured arrival-order upserts at ~30k rows/s and sorted batches several times faster.
 import type { ChangelogBatch } from "./changelog-batch.ts";
 import type { StoreTable } from "./kv-table.ts";
+import { PACKED_ROWS_PER_WRITE, PackedRows } from "./packed-rows.ts";
 
-/**
- * Rows handed to the table at a time: the views of the batch's bytes made for them are young garbage, never
- * a batch's worth promoted to the old generation while SQLite writes it.
- */
-const CHUNK_ROWS = 1024;
+/** Reused by every batch (restore is synchronous, one batch at a time): no buffer or view per row. */
+const rows = new PackedRows();
 
 /**
  * Writes `batch` into `table` inside the caller's transaction: the last record of each key wins, a
@@ -15,24 +13,22 @@ const CHUNK_ROWS = 1024;
  */
 export function restoreBatch(table: StoreTable, batch: ChangelogBatch): void {
   const latest = batch.latestInKeyOrder();
-  const keys: Buffer[] = [];
-  const values: Buffer[] = [];
   const deletes: Buffer[] = [];
-  for (const i of latest) {
-    const value = batch.value(i);
-    if (value === null) {
+  rows.clear();
+  for (let n = 0; n < latest.length; n++) {
+    const i = latest[n]!;
+    if (batch.isTombstone(i)) {
       deletes.push(batch.key(i));
       continue;
     }
-    keys.push(batch.key(i));
-    values.push(value);
-    if (keys.length === CHUNK_ROWS) {
-      table.upsertMany(keys, values);
-      keys.length = 0;
-      values.length = 0;
+    batch.copyRecordTo(i, rows);
+    if (rows.count === PACKED_ROWS_PER_WRITE) {
+      table.upsertPacked(rows);
+      rows.clear();
     }
   }
-  table.upsertMany(keys, values);
+  if (rows.count > 0) table.upsertPacked(rows);
+  rows.clear();
   // Each key occurs once, so deleting after the puts gives the same rows.
   for (const key of deletes) table.remove(key);
 }

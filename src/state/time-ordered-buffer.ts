@@ -10,6 +10,7 @@ import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "./errors.ts";
 import type { SqliteKeyValueStore } from "./key-value-store.ts";
 import type { StoreTable } from "./kv-table.ts";
+import type { PackedRows } from "./packed-rows.ts";
 import type { CachedStore, StateTransaction } from "./transaction.ts";
 import type { KeyValueStoreOptions } from "./types.ts";
 import { readInt64, writeInt64 } from "../serdes/int64.ts";
@@ -117,8 +118,11 @@ export class BufferTable implements StoreTable {
     return this.deleteStatement.run(key).changes > 0;
   }
 
-  upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void {
-    for (let i = 0; i < keys.length; i++) this.upsertStatement.run(keys[i]!, readInt64(values[i]!, 0), values[i]!);
+  upsertPacked(rows: PackedRows): void {
+    for (let i = 0; i < rows.count; i++) {
+      const value = rows.value(i);
+      this.upsertStatement.run(rows.key(i), readInt64(value, 0), value);
+    }
   }
 
   count(): number {

@@ -5,6 +5,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import { StateError } from "./errors.ts";
 import type { StoreTable } from "./kv-table.ts";
+import type { PackedRows } from "./packed-rows.ts";
 import { readInt64, writeInt64 } from "../serdes/int64.ts";
 
 const STORE_NAME = /^[A-Za-z0-9._-]+$/;
@@ -100,8 +101,8 @@ export class VersionedTable implements StoreTable {
     return this.deleteStatement.run(key, validFrom).changes > 0;
   }
 
-  upsertMany(keys: readonly Buffer[], values: readonly Buffer[]): void {
-    for (let i = 0; i < keys.length; i++) this.write(keys[i]!, values[i]!);
+  upsertPacked(rows: PackedRows): void {
+    for (let i = 0; i < rows.count; i++) this.write(rows.key(i), rows.value(i));
   }
 
   count(): number {
