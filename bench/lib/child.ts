@@ -163,5 +163,7 @@ export function startChild(command: string, args: readonly string[], env: Record
 
 /** The child's last output, for an error message. */
 export function tailOf(run: ChildRun, lines = 30): string {
-  return [...run.stderr.slice(-lines), ...run.stdout.slice(-10)].join("\n");
+  // The first error lines too: a JVM's shutdown logs push the cause out of the tail.
+  const errors = [...run.stderr, ...run.stdout].filter((l) => /\b(ERROR|FATAL|Exception)\b/.test(l)).slice(0, 10);
+  return [...(errors.length > 0 ? ["(first error lines)", ...errors, "(last lines)"] : []), ...run.stderr.slice(-lines), ...run.stdout.slice(-10)].join("\n");
 }

@@ -48,13 +48,19 @@ export function inputRecord(i: number, shape: InputShape): InputRecord {
 }
 
 /**
- * A count store's changelog record: a string key, and Kafka's ValueAndTimestamp layout (the record's int64
- * timestamp, then the int64 count), which both Weir's and Kafka Streams' timestamped stores write and read.
+ * A count store's changelog record, as each system writes it: a string key, and in Weir's changelog Kafka's
+ * ValueAndTimestamp layout (the int64 timestamp, then the int64 count); in Kafka Streams' the bare int64 count,
+ * the timestamp being the record's (its timestamped store prepends it when it restores the record).
  */
-export function countChangelogRecord(i: number, partitions: number): InputRecord {
-  const value = Buffer.allocUnsafe(16);
-  value.writeBigInt64BE(0n, 0);
-  value.writeBigInt64BE(BigInt(i % 1000) + 1n, 8);
+export function countChangelogRecord(i: number, partitions: number, format: "weir" | "kafka-streams" = "weir"): InputRecord {
+  const count = BigInt(i % 1000) + 1n;
+  const value = Buffer.allocUnsafe(format === "weir" ? 16 : 8);
+  if (format === "weir") {
+    value.writeBigInt64BE(0n, 0);
+    value.writeBigInt64BE(count, 8);
+  } else {
+    value.writeBigInt64BE(count, 0);
+  }
   // Keys in hash order, not sorted: a real changelog arrives in whatever order the keys were updated.
   const k = Math.imul(i, 0x9e3779b1) >>> 0;
   return { key: Buffer.from(`key-${k}`), value, partition: k % partitions, timestamp: 0 };

@@ -41,7 +41,7 @@ test("latestInKeyOrder: the last record of each key, keys in unsigned byte order
 test("latestInKeyOrder agrees with Buffer.compare on random keys: shared prefixes, zero bytes, short keys, duplicates, large batches", () => {
   const special = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 0]), Buffer.from("key-"), Buffer.from("key-\0")];
   for (let round = 0; round < 60; round++) {
-    const n = round % 20 === 0 ? 66_000 + randomInt(0, 2_000) : randomInt(0, 500);
+    const n = round % 20 === 0 ? 66_000 + randomInt(0, 2_000) : round % 20 === 10 ? 140_000 + randomInt(0, 70_000) : randomInt(0, 500);
     const prefix = randomBytes(randomInt(0, 8));
     const records: (readonly [Buffer, Buffer | null])[] = [];
     const batch = new ChangelogBatch();

@@ -9,8 +9,8 @@ import type { RestoreRecord } from "./types.ts";
 /** Per record: where its key starts in `data`, the key's length, the value's length (-1: a tombstone). */
 const FIELDS = 3;
 const TOMBSTONE = -1;
-/** packedOrder() keeps a record's index in 16 bits. */
-const MAX_PACKED_RECORDS = 1 << 16;
+/** packedOrder() keeps a record's index within its run in 16 bits: runs of this many records, merged after. */
+const RUN_RECORDS = 1 << 16;
 /** The 32-bit halves of a 64-bit element, in the platform's byte order. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HIGH = LITTLE_ENDIAN ? 1 : 0;
@@ -115,7 +115,7 @@ export class ChangelogBatch {
    */
   latestInKeyOrder(): Uint32Array {
     const n = this.count;
-    const order = n <= MAX_PACKED_RECORDS ? this.packedOrder() : this.comparedOrder(new Uint32Array(n).map((_, i) => i));
+    const order = this.packedOrder();
     let kept = 0;
     for (let i = 0; i < n; i++) {
       if (i + 1 < n && this.sameKey(order[i]!, order[i + 1]!)) continue;
@@ -127,7 +127,8 @@ export class ChangelogBatch {
   /**
    * Record indices in key order, ties by arrival. Sorting was the largest cost of applying a batch in JS
    * (bench/README.md), so the records are first sorted natively as 64-bit numbers: the 6 bytes after the prefix
-   * all keys share, then the index; only records whose 6 bytes tie are then compared byte by byte.
+   * all keys share, then the index; only records whose 6 bytes tie are then compared byte by byte. The index
+   * takes 16 bits, so a batch of more records is sorted so in runs of 65,536, which are then merged.
    */
   private packedOrder(): Uint32Array {
     const n = this.count;
@@ -141,40 +142,80 @@ export class ChangelogBatch {
       while (k < length && data[start + k] === data[first + k]) k++;
       common = k;
     }
-    const packed = new BigUint64Array(n);
-    const words = new Uint32Array(packed.buffer);
+    let packed = new BigUint64Array(n);
+    let words = new Uint32Array(packed.buffer);
     for (let i = 0; i < n; i++) {
       const start = entries[i * FIELDS]! + common;
       const length = entries[i * FIELDS + 1]! - common;
       words[2 * i + HIGH] = ((byteAt(data, start, length, 0) << 24) | (byteAt(data, start, length, 1) << 16) | (byteAt(data, start, length, 2) << 8) | byteAt(data, start, length, 3)) >>> 0;
-      words[2 * i + LOW] = ((byteAt(data, start, length, 4) << 24) | (byteAt(data, start, length, 5) << 16) | i) >>> 0;
+      words[2 * i + LOW] = ((byteAt(data, start, length, 4) << 24) | (byteAt(data, start, length, 5) << 16) | (i % RUN_RECORDS)) >>> 0;
     }
-    packed.sort();
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = words[2 * i + LOW]! & 0xffff;
-    for (let i = 0; i < n; ) {
-      let end = i + 1;
-      while (end < n && words[2 * end + HIGH] === words[2 * i + HIGH] && words[2 * end + LOW]! >>> 16 === words[2 * i + LOW]! >>> 16) end++;
-      if (end - i > 1) this.comparedOrder(order.subarray(i, end));
-      i = end;
+    let order = new Uint32Array(n);
+    for (let run = 0; run < n; run += RUN_RECORDS) {
+      const end = Math.min(n, run + RUN_RECORDS);
+      packed.subarray(run, end).sort();
+      for (let i = run; i < end; i++) order[i] = run + (words[2 * i + LOW]! & 0xffff);
+      for (let i = run; i < end; ) {
+        let tied = i + 1;
+        while (tied < end && samePrefix(words, i, tied)) tied++;
+        if (tied - i > 1) this.comparedOrder(order.subarray(i, tied));
+        i = tied;
+      }
+    }
+    // Merges runs pairwise, by their packed prefixes, then (on equal prefixes) by key bytes and index.
+    if (n > RUN_RECORDS) {
+      let nextPacked = new BigUint64Array(n);
+      let nextWords = new Uint32Array(nextPacked.buffer);
+      let nextOrder = new Uint32Array(n);
+      for (let width = RUN_RECORDS; width < n; width *= 2) {
+        for (let left = 0; left < n; left += 2 * width) {
+          const middle = Math.min(n, left + width);
+          const end = Math.min(n, left + 2 * width);
+          let a = left;
+          let b = middle;
+          for (let out = left; out < end; out++) {
+            const takeA = b >= end || (a < middle && this.beforeOrSame(words, order, a, b));
+            const from = takeA ? a++ : b++;
+            nextPacked[out] = packed[from]!;
+            nextOrder[out] = order[from]!;
+          }
+        }
+        [packed, nextPacked] = [nextPacked, packed];
+        [words, nextWords] = [nextWords, words];
+        [order, nextOrder] = [nextOrder, order];
+      }
     }
     return order;
   }
 
+  /** Whether the record at sorted position `a` comes before (or is) the one at `b`, by key then index. */
+  private beforeOrSame(words: Uint32Array, order: Uint32Array, a: number, b: number): boolean {
+    const highA = words[2 * a + HIGH]!;
+    const highB = words[2 * b + HIGH]!;
+    if (highA !== highB) return highA < highB;
+    const lowA = words[2 * a + LOW]! >>> 16;
+    const lowB = words[2 * b + LOW]! >>> 16;
+    if (lowA !== lowB) return lowA < lowB;
+    return this.compare(order[a]!, order[b]!) <= 0;
+  }
+
   /** Sorts `order` (record indices) by key bytes, ties by index. */
   private comparedOrder(order: Uint32Array): Uint32Array {
+    return order.sort((a, b) => this.compare(a, b));
+  }
+
+  /** Records `a` and `b` by key bytes (unsigned), then by index. */
+  private compare(a: number, b: number): number {
     const { data, entries } = this;
-    return order.sort((a, b) => {
-      let x = entries[a * FIELDS]!;
-      let y = entries[b * FIELDS]!;
-      const xEnd = x + entries[a * FIELDS + 1]!;
-      const yEnd = y + entries[b * FIELDS + 1]!;
-      for (; x < xEnd && y < yEnd; x++, y++) {
-        const d = data[x]! - data[y]!;
-        if (d !== 0) return d;
-      }
-      return xEnd - x - (yEnd - y) || a - b;
-    });
+    let x = entries[a * FIELDS]!;
+    let y = entries[b * FIELDS]!;
+    const xEnd = x + entries[a * FIELDS + 1]!;
+    const yEnd = y + entries[b * FIELDS + 1]!;
+    for (; x < xEnd && y < yEnd; x++, y++) {
+      const d = data[x]! - data[y]!;
+      if (d !== 0) return d;
+    }
+    return xEnd - x - (yEnd - y) || a - b;
   }
 
   private sameKey(a: number, b: number): boolean {
@@ -203,4 +244,9 @@ export class ChangelogBatch {
 /** Byte `k` of the key at `start` of `length` bytes; bytes past its end count as 0 (a shorter key then ties with, never sorts after, a longer one). */
 function byteAt(data: Buffer, start: number, length: number, k: number): number {
   return k < length ? data[start + k]! : 0;
+}
+
+/** Whether sorted positions `a` and `b` have the same 6 packed bytes. */
+function samePrefix(words: Uint32Array, a: number, b: number): boolean {
+  return words[2 * a + HIGH] === words[2 * b + HIGH] && words[2 * a + LOW]! >>> 16 === words[2 * b + LOW]! >>> 16;
 }
