@@ -95,7 +95,8 @@ export class KeyValueTable implements StoreTable {
    * keys were new; the caller recounts when it needs to.
    */
   upsertPacked(rows: PackedRows): void {
-    if (rows.count !== PACKED_ROWS_PER_WRITE) {
+    // SQLite's substr() of a zero-length blob is NULL, not an empty blob: rows with no bytes at all go one by one.
+    if (rows.count !== PACKED_ROWS_PER_WRITE || rows.used === 0) {
       for (let i = 0; i < rows.count; i++) this.upsertStatement.run(rows.key(i), rows.value(i));
       return;
     }
