@@ -9,7 +9,7 @@ import { ChangelogBatch } from "../state/changelog-batch.ts";
  * Records per changelog partition applied in one SQLite transaction. Each batch is one pass of sorted upserts
  * over the store's B-tree, so a large store restores faster in fewer, larger batches: 10,000,000 keys (1.67M
  * per task file) 274k records/s at 50,000, 330k at 100,000, 413k at 200,000, for ~40 MB more peak RSS
- * (bench/README.md, "Restore in larger batches").
+ * (bench/README.md, "Restore without a view per row, in larger batches").
  */
 export const restoreBatchRecords = 200_000;
 /** Key and value bytes held per changelog partition before they are applied. */
