@@ -229,14 +229,17 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   }
 
   get(key: K): BufferedRecord<K, V> | undefined {
-    this.tx.assertReadable("get");
-    const found = this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"));
+    const found = this.held(key, "get");
     return found === undefined ? undefined : { key, ...this.valueSerde.deserialize(found.value, this.topic) };
   }
 
   timeOf(key: K): number | undefined {
-    this.tx.assertReadable("get");
-    return this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"))?.time;
+    return this.held(key, "timeOf")?.time;
+  }
+
+  private held(key: K, operation: string): Pending | undefined {
+    this.tx.assertReadable(operation);
+    return this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"));
   }
 
   put(record: BufferedRecord<K, V>): void {
