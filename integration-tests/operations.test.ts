@@ -120,21 +120,27 @@ test("SIGTERM in the middle of processing exits 0 within the timeout, losing and
   stopTail = await tailTopics(connection(), [output], () => (committed += 1));
   const stateDir = stateDirs.create();
   const first = startWeir(["run", countAndSum], { ...env, WEIR_SHUTDOWN_TIMEOUT_MS: "20000" }, { stateDir });
-  // The rest arrives in slices while the app runs, so the signal always lands with input still flowing.
+  await eventually("5,000 updates to be committed", 90_000, () => committed >= 5_000);
+  // More arrives in slices while the app runs, and the signal lands once two slices are in, so it always lands
+  // with input flowing; the writing stops at the signal and the rest is written after the exit (a fixed
+  // schedule could run out before a slow start reached 5,000 updates, and the app then finished everything).
   let writtenSoFar = 20_000;
+  let signalled = false;
   const writing = (async () => {
-    for (; writtenSoFar < written.length; writtenSoFar += 2_000) {
+    for (; writtenSoFar < written.length && !signalled; writtenSoFar += 2_000) {
       await writePayments(input, written.slice(writtenSoFar, writtenSoFar + 2_000));
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  await eventually("5,000 updates to be committed", 90_000, () => committed >= 5_000);
-  const signalled = Date.now();
+  await eventually("two more slices to be written", 30_000, () => writtenSoFar >= 24_000);
+  const signalledAt = Date.now();
+  signalled = true;
   first.child.kill("SIGTERM");
   assert.equal(await first.exited(25_000), 0, first.stderr().slice(-3000));
-  const shutdownMs = Date.now() - signalled;
+  const shutdownMs = Date.now() - signalledAt;
   await writing;
   assert.ok(committed < written.length, "the signal landed while records were still to be processed");
+  await writePayments(input, written.slice(writtenSoFar));
 
   // A second run on the same state dir finishes the input; the committed output must be exact.
   const second = startWeir(["run", countAndSum, "--until-end"], env, { stateDir });
