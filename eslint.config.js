@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".tools/", ".cache/", "tools/kafka-streams-diff/", "bench/results/", "bench/peers/target/", "dist/", "packages/*/dist/", "packages/*/template/"] },
+  { ignores: ["node_modules/", ".tools/", ".cache/", "tools/kafka-streams-diff/", "bench/results/", "bench/peers/target/", "bench/.build/", "dist/", "packages/*/dist/", "packages/*/template/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

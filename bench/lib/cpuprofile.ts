@@ -86,10 +86,22 @@ const clientPackages = [
 /** Weir's thin wrappers around prepared statements: their own time is SQLite's. */
 const sqliteStatementFrame = /\/src\/state\/([a-z-]+-table|transaction)\.ts$/;
 
+/**
+ * The source file of a script of this checkout: the bench runs the built package (dist/*.js) and the compiled
+ * workloads (bench/.build/workloads/*.js), which are split as their sources (src/*.ts, bench/workloads/*.ts).
+ */
+function sourceUrl(url: string, root: string): string {
+  for (const [built, source] of [["dist/", "src/"], ["bench/.build/workloads/", "bench/workloads/"]] as const) {
+    const prefix = `file://${root}/${built}`;
+    if (url.startsWith(prefix) && url.endsWith(".js")) return `file://${root}/${source}${url.slice(prefix.length, -3)}.ts`;
+  }
+  return url;
+}
+
 /** The category of a frame by its script, or undefined for native code and Node's own modules. */
 function frameCategory(url: string, root: string): SplitCategory | undefined {
   if (!url || url.startsWith("node:")) return undefined;
-  const file = url.replace(/^file:\/\//, "");
+  const file = sourceUrl(url, root).replace(/^file:\/\//, "");
   const nm = file.lastIndexOf("/node_modules/");
   if (nm >= 0) {
     const pkg = file.slice(nm + "/node_modules/".length);
@@ -128,12 +140,12 @@ export function cpuSplit(path: string, root: string): CpuSplit {
     if (functionName === "(idle)") category = "idle";
     else if (functionName === "(garbage collector)") category = "gc";
     else {
-      let found: SplitCategory | undefined = sqliteStatementFrame.test(url) ? "sqlite" : undefined;
+      let found: SplitCategory | undefined = sqliteStatementFrame.test(sourceUrl(url, root)) ? "sqlite" : undefined;
       let native = !url;
       for (let at: number | undefined = id; at !== undefined && !found; at = parent.get(at)) {
         const frame = byNode.get(at)!.callFrame;
         found = frameCategory(frame.url, root);
-        if (found === "weir" && native && frame.url.includes("/src/state/")) found = "sqlite";
+        if (found === "weir" && native && sourceUrl(frame.url, root).includes("/src/state/")) found = "sqlite";
         if (frame.url) native = false;
       }
       category = found ?? "node";
