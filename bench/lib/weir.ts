@@ -20,7 +20,7 @@ export function buildWeir(): void {
   if (built) return;
   execFileSync(process.execPath, [join(repoRoot, "scripts/build.ts")], { stdio: "inherit" });
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  execFileSync(process.execPath, [tsc, "-p", join(repoRoot, "bench/workloads/tsconfig.json")], { stdio: "inherit" });
+  execFileSync(process.execPath, [tsc, "-p", join(repoRoot, "bench/tsconfig.workloads.json")], { stdio: "inherit" });
   built = true;
 }
 
