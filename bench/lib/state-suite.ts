@@ -38,7 +38,20 @@ export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
     await changelogFor(ctx, ksApp, keys, "kafka-streams");
     systems.push({ system: "Kafka Streams", run: () => runKafkaStreams({ workload: "w4", guarantee: "exactly_once", brokers: ctx.brokers, appId: ksApp, input, output }, timeoutMs) });
   }
-  const results = await repeat(ctx, "W4", systems, ctx.sizes.warmupRecords > 0, ctx.sizes.reps);
+  const { runs, failed } = await repeat(ctx, "W4", systems, ctx.sizes.warmupRecords > 0, ctx.sizes.reps);
+  const results = systems.map(({ system }): SystemResult => {
+    const measured = runs.get(system)!;
+    if (measured.length === 0) return { system, status: "failed", reason: failed.get(system) ?? "no run", metrics: {} };
+    return {
+      system,
+      status: "measured",
+      metrics: {
+        "records/s": summarize(measured.map(perSecond)),
+        "CPU µs/record": summarize(measured.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
+      },
+      peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
+    };
+  });
   return finish(
     "W4",
     `restore a ${keys.toLocaleString("en")}-key store from its changelog (empty state dir)`,
@@ -76,22 +89,7 @@ export async function w6(ctx: BenchContext, warmupInput: { topic: string; record
     await changelogFor(ctx, appId, keys, "kafka-streams");
     systems.push({ system: "Kafka Streams", run: () => runKafkaStreams({ workload: "w6", guarantee: "exactly_once", brokers: ctx.brokers, appId, input: input.topic, output }, timeoutMs) });
   }
-  const runs = new Map<string, Measurement[]>(systems.map((s) => [s.system, []]));
-  const failed = new Map<string, string>();
-  for (let rep = 1; rep <= ctx.sizes.reps; rep++) {
-    for (const { system, run: start } of systems) {
-      if (failed.has(system)) continue;
-      try {
-        const run = await start();
-        if (run.records === 0) throw new Error("it restored no records");
-        runs.get(system)!.push(run);
-        ctx.log(`W6: ${system} run ${rep}/${ctx.sizes.reps}: restore ${Math.round(perSecond(run))} records/s, peak RSS ${Math.round(mb(run.peakRssBytes))} MB`);
-      } catch (err) {
-        failed.set(system, (err as Error).message.split("\n").slice(0, 12).join("\n"));
-        ctx.log(`W6: ${system} failed: ${(err as Error).message}`);
-      }
-    }
-  }
+  const { runs, failed } = await repeat(ctx, "W6", systems, false, ctx.sizes.reps);
   const results = [...runs].map(([system, list]): SystemResult =>
     list.length === 0
       ? { system, status: "failed", reason: failed.get(system) ?? "no run", metrics: {} }
@@ -123,13 +121,17 @@ export async function w6(ctx: BenchContext, warmupInput: { topic: string; record
   );
 }
 
+/**
+ * Runs each system `reps` times (after a warm-up run, not kept, when `warmup`), in turn; a system that fails (or
+ * restores nothing) is not run again. Returns each system's measurements and the failures' first lines.
+ */
 async function repeat(
   ctx: BenchContext,
   id: string,
   systems: readonly { system: string; run: () => Promise<Measurement> }[],
   warmup: boolean,
   reps: number,
-): Promise<SystemResult[]> {
+): Promise<{ runs: Map<string, Measurement[]>; failed: Map<string, string> }> {
   const runs = new Map<string, Measurement[]>(systems.map((s) => [s.system, []]));
   const failed = new Map<string, string>();
   for (let rep = warmup ? 0 : 1; rep <= reps; rep++) {
@@ -137,6 +139,7 @@ async function repeat(
       if (failed.has(s.system)) continue;
       try {
         const m = await s.run();
+        if (m.records === 0) throw new Error("it restored no records");
         if (rep > 0) runs.get(s.system)!.push(m);
         ctx.log(`${id}: ${s.system} ${rep === 0 ? "warm-up" : `run ${rep}/${reps}`}: ${Math.round(perSecond(m))} records/s (${m.records} in ${Math.round(m.ms)} ms, peak RSS ${Math.round(mb(m.peakRssBytes))} MB)`);
       } catch (err) {
@@ -145,17 +148,5 @@ async function repeat(
       }
     }
   }
-  return systems.map((s): SystemResult => {
-    const measured = runs.get(s.system)!;
-    if (measured.length === 0) return { system: s.system, status: "failed" as const, reason: failed.get(s.system) ?? "no run", metrics: {} };
-    return {
-      system: s.system,
-      status: "measured" as const,
-      metrics: {
-        "records/s": summarize(measured.map(perSecond)),
-        "CPU µs/record": summarize(measured.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
-      },
-      peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
-    };
-  });
+  return { runs, failed };
 }
