@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startChild, tailOf, type ChildRun } from "./child.ts";
 import type { Measurement } from "./measure.ts";
+import { memoryLimit } from "./memory-limit.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "../..");
 
@@ -55,6 +56,8 @@ export interface WeirRunOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
   readonly env?: Record<string, string>;
+  /** Runs the process in a memory cgroup of this many bytes (a container's memory limit; needs root). */
+  readonly memoryLimitBytes?: number;
 }
 
 interface LogLine {
@@ -82,7 +85,9 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     ...(options.untilEnd === false ? [] : ["--until-end"]),
     ...(options.workers === undefined ? [] : ["--workers", String(options.workers)]),
   ];
-  const run = startChild(process.execPath, args, {
+  const limit = options.memoryLimitBytes === undefined ? undefined : memoryLimit(`weir-bench-${options.applicationId}-${Date.now()}`, options.memoryLimitBytes);
+  const { command, args: commandArgs } = limit ? limit.wrap(process.execPath, args) : { command: process.execPath, args };
+  const run = startChild(command, commandArgs, {
     NODE_OPTIONS: withoutSourceCondition(process.env.NODE_OPTIONS),
     BENCH_INPUT: options.input,
     BENCH_OUTPUT: options.output,
@@ -91,7 +96,11 @@ export function startWeir(options: WeirRunOptions): { run: ChildRun; stateDir: s
     ...(options.kafkaClient ? { WEIR_KAFKA_CLIENT: options.kafkaClient } : {}),
     ...options.env,
   }, repoRoot);
-  return { run, stateDir, cleanup: () => (options.stateDir ? undefined : rmSync(stateDir, { recursive: true, force: true })) };
+  const cleanup = () => {
+    limit?.remove();
+    if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+  };
+  return { run, stateDir, cleanup };
 }
 
 export function logLines(run: ChildRun): LogLine[] {
