@@ -4,7 +4,7 @@ import { kafkaStreamsAvailable, startKafkaStreams } from "../baselines/kafka-str
 import type { ChildRun } from "./child.ts";
 import type { BenchContext } from "./context.ts";
 import { measureLatency, type LatencyResult } from "./latency.ts";
-import { allTargets, boundTarget, finish, type SystemResult, type WorkloadResult } from "./results.ts";
+import { allTargets, boundTarget, finish, systemResult, type WorkloadResult } from "./results.ts";
 import { summarize } from "./stats.ts";
 import { startWeir, weirClients, weirSystem, type WeirClient } from "./weir.ts";
 
@@ -54,19 +54,15 @@ export async function w5(ctx: BenchContext, guarantee: Guarantee): Promise<Workl
       }
     }
   }
-  const results: SystemResult[] = systems.map((system): SystemResult => {
-    const list = runs.get(system)!;
-    if (list.length === 0) return { system, status: "failed", reason: failed.get(system) ?? "no run", metrics: {} };
-    return {
-      system,
-      status: "measured",
+  const results = systems.map((system) =>
+    systemResult(system, runs.get(system)!, failed.get(system), (list) => ({
       metrics: {
         "p50 ms": summarize(list.map((r) => r.p50)),
         "p99 ms": summarize(list.map((r) => r.p99)),
         "p999 ms": summarize(list.map((r) => r.p999)),
       },
-    };
-  });
+    })),
+  );
   const commitInterval = guarantee === "exactly_once" ? 100 : undefined;
   return finish(
     "W5",

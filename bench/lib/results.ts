@@ -67,9 +67,9 @@ export interface ThroughputSpec {
   readonly notes?: readonly string[];
 }
 
-const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
+export const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
 /** CPU time of the whole process (startup included) per record: less sensitive than wall time to a busy machine. */
-const cpuPerRecord = (m: Measurement) => (m.records > 0 ? ((m.cpuMs ?? 0) * 1000) / m.records : 0);
+export const cpuPerRecord = (m: Measurement) => (m.records > 0 ? ((m.cpuMs ?? 0) * 1000) / m.records : 0);
 
 export async function runThroughput(spec: ThroughputSpec, log: (line: string) => void): Promise<WorkloadResult> {
   const name = `${spec.id} ${spec.variant}`;
@@ -100,12 +100,8 @@ export async function runThroughput(spec: ThroughputSpec, log: (line: string) =>
       log(`${name}: ${s.system} run ${rep}/${spec.reps}: ${Math.round(perSecond(m))} records/s (${m.records} in ${Math.round(m.ms)} ms, peak RSS ${Math.round(mb(m.peakRssBytes))} MB)`);
     }
   }
-  const systems: SystemResult[] = spec.systems.map((s): SystemResult => {
-    const measured = runs.get(s.system)!;
-    if (measured.length === 0) return { system: s.system, status: "failed", reason: failed.get(s.system) ?? "no run", metrics: {} };
-    return {
-      system: s.system,
-      status: "measured",
+  const systems: SystemResult[] = spec.systems.map((s) =>
+    systemResult(s.system, runs.get(s.system)!, failed.get(s.system), (measured) => ({
       ...(failed.has(s.system) ? { reason: failed.get(s.system) } : {}),
       metrics: {
         "records/s": summarize(measured.map(perSecond)),
@@ -117,8 +113,8 @@ export async function runThroughput(spec: ThroughputSpec, log: (line: string) =>
         ),
       },
       peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
-    };
-  });
+    })),
+  );
   for (const [system, reason] of Object.entries(spec.notYet ?? {})) systems.push({ system, status: "not yet", reason, metrics: {} });
   return finish(spec.id, spec.title, spec.variant, "records/s", true, systems, spec.targets, spec.notes ?? []);
 }
@@ -150,6 +146,17 @@ export function finish(
     }
   }
   return { id, title, variant, metric, higherIsBetter, systems, ratios, targets: targets ? targets(medians) : [], notes };
+}
+
+/** A system's result: "failed" with the first failure (or "no run") when it has no runs, else what `measure` makes of them. */
+export function systemResult<T>(
+  system: string,
+  runs: readonly T[],
+  failure: string | undefined,
+  measure: (runs: readonly T[]) => Pick<SystemResult, "metrics" | "peakRssMb" | "reason">,
+): SystemResult {
+  if (runs.length === 0) return { system, status: "failed", reason: failure ?? "no run", metrics: {} };
+  return { system, status: "measured", ...measure(runs) };
 }
 
 export type Targets = (medians: ReadonlyMap<string, number>) => Target[];

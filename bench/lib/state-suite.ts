@@ -7,14 +7,13 @@ import { loadTopic } from "./load.ts";
 import type { Measurement } from "./measure.ts";
 import { perSecond } from "./measure.ts";
 import { countChangelogRecord } from "./records.ts";
-import { allTargets, boundTarget, finish, ratioTargets, type SystemResult, type WorkloadResult } from "./results.ts";
+import { allTargets, boundTarget, cpuPerRecord, finish, mb, ratioTargets, systemResult, type WorkloadResult } from "./results.ts";
 import { summarize } from "./stats.ts";
 import { runWeirRestore, weirClients, weirSystem } from "./weir.ts";
 
 const timeoutMs = 30 * 60_000;
 const memoryLimitBytes = 2 ** 30;
 const limitedSystem = `${weirSystem("platformatic")}, 1 GiB memory limit`;
-const mb = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
 
 /** Creates `<appId>-counts-changelog` (compacted, 6 partitions) holding `keys` keys, in `format`'s value layout. */
 async function changelogFor(ctx: BenchContext, appId: string, keys: number, format: "weir" | "kafka-streams" = "weir"): Promise<void> {
@@ -41,19 +40,12 @@ export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
     systems.push({ system: "Kafka Streams", run: () => runKafkaStreams({ workload: "w4", guarantee: "exactly_once", brokers: ctx.brokers, appId: ksApp, input, output }, timeoutMs) });
   }
   const { runs, failed } = await repeat(ctx, "W4", systems, ctx.sizes.warmupRecords > 0, ctx.sizes.reps);
-  const results = systems.map(({ system }): SystemResult => {
-    const measured = runs.get(system)!;
-    if (measured.length === 0) return { system, status: "failed", reason: failed.get(system) ?? "no run", metrics: {} };
-    return {
-      system,
-      status: "measured",
-      metrics: {
-        "records/s": summarize(measured.map(perSecond)),
-        "CPU µs/record": summarize(measured.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
-      },
+  const results = systems.map(({ system }) =>
+    systemResult(system, runs.get(system)!, failed.get(system), (measured) => ({
+      metrics: { "records/s": summarize(measured.map(perSecond)), "CPU µs/record": summarize(measured.map(cpuPerRecord)) },
       peakRssMb: summarize(measured.map((m) => mb(m.peakRssBytes))),
-    };
-  });
+    })),
+  );
   return finish(
     "W4",
     `restore a ${keys.toLocaleString("en")}-key store from its changelog (empty state dir)`,
@@ -98,20 +90,16 @@ export async function w6(ctx: BenchContext, warmupInput: { topic: string; record
     systems.push({ system: "Kafka Streams", run: () => runKafkaStreams({ workload: "w6", guarantee: "exactly_once", brokers: ctx.brokers, appId, input: input.topic, output }, timeoutMs) });
   }
   const { runs, failed } = await repeat(ctx, "W6", systems, false, ctx.sizes.reps);
-  const results = [...runs].map(([system, list]): SystemResult =>
-    list.length === 0
-      ? { system, status: "failed", reason: failed.get(system) ?? "no run", metrics: {} }
-      : {
-          system,
-          status: "measured",
-          metrics: {
-            // The highest of the runs, not their median: only the first restores and then counts the input into
-            // the store (the others find it committed and only restore), and the target is for the whole of it.
-            "peak RSS MB": summarize([Math.max(...list.map((m) => mb(m.peakRssBytes)))]),
-            "restore records/s": summarize(list.map(perSecond)),
-            "CPU µs/record": summarize(list.map((m) => ((m.cpuMs ?? 0) * 1000) / Math.max(1, m.records))),
-          },
-        },
+  const results = [...runs].map(([system, list]) =>
+    systemResult(system, list, failed.get(system), (measured) => ({
+      metrics: {
+        // The highest of the runs, not their median: only the first restores and then counts the input into
+        // the store (the others find it committed and only restore), and the target is for the whole of it.
+        "peak RSS MB": summarize([Math.max(...measured.map((m) => mb(m.peakRssBytes)))]),
+        "restore records/s": summarize(measured.map(perSecond)),
+        "CPU µs/record": summarize(measured.map(cpuPerRecord)),
+      },
+    })),
   );
   return finish(
     "W6",
