@@ -115,10 +115,11 @@ export class ChangelogBatch {
    */
   latestInKeyOrder(): Uint32Array {
     const n = this.count;
-    const order = this.packedOrder();
+    const { order, words } = this.packedOrder();
     let kept = 0;
     for (let i = 0; i < n; i++) {
-      if (i + 1 < n && this.sameKey(order[i]!, order[i + 1]!)) continue;
+      // Neighbours whose packed bytes differ have different keys: only ties read the keys (scattered in `data`).
+      if (i + 1 < n && samePrefix(words, i, i + 1) && this.sameKey(order[i]!, order[i + 1]!)) continue;
       order[kept++] = order[i]!;
     }
     return order.subarray(0, kept);
@@ -128,9 +129,10 @@ export class ChangelogBatch {
    * Record indices in key order, ties by arrival. Sorting was the largest cost of applying a batch in JS
    * (bench/README.md), so the records are first sorted natively as 64-bit numbers: the 6 bytes after the prefix
    * all keys share, then the index; only records whose 6 bytes tie are then compared byte by byte. The index
-   * takes 16 bits, so a batch of more records is sorted so in runs of 65,536, which are then merged.
+   * takes 16 bits, so a batch of more records is sorted so in runs of 65,536, which are then merged. Returns the
+   * order and the packed numbers in it (`words`: two 32-bit halves per record).
    */
-  private packedOrder(): Uint32Array {
+  private packedOrder(): { order: Uint32Array; words: Uint32Array } {
     const n = this.count;
     const { data, entries } = this;
     let common = n > 0 ? entries[1]! : 0;
@@ -185,7 +187,7 @@ export class ChangelogBatch {
         [order, nextOrder] = [nextOrder, order];
       }
     }
-    return order;
+    return { order, words };
   }
 
   /** Whether the record at sorted position `a` comes before (or is) the one at `b`, by key then index. */
