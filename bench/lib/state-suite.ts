@@ -9,7 +9,7 @@ import { perSecond } from "./measure.ts";
 import { countChangelogRecord } from "./records.ts";
 import { allTargets, boundTarget, cpuPerRecord, finish, mb, ratioTargets, systemResult, type WorkloadResult } from "./results.ts";
 import { summarize } from "./stats.ts";
-import { runWeirRestore, weirClients, weirSystem } from "./weir.ts";
+import { runWeirRestore, weirClients, weirSystem, type WeirRunOptions } from "./weir.ts";
 
 const timeoutMs = 30 * 60_000;
 const memoryLimitBytes = 2 ** 30;
@@ -22,6 +22,12 @@ async function changelogFor(ctx: BenchContext, appId: string, keys: number, form
   ctx.log(`loaded ${keys} changelog records into ${topic} in ${Math.round(ms)} ms`);
 }
 
+/** One restore of the count app (`applicationId`'s changelog) into an empty state dir, exactly-once, then `input` counted. */
+function countRestore(ctx: BenchContext, applicationId: string, input: string, output: string, more: Partial<WeirRunOptions>): () => Promise<Measurement> {
+  const options: WeirRunOptions = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId, input, output, guarantee: "exactly_once", ...more };
+  return () => runWeirRestore(options, timeoutMs);
+}
+
 export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
   const keys = ctx.sizes.restoreKeys;
   const input = await ctx.topic("w4-input");
@@ -31,8 +37,7 @@ export async function w4(ctx: BenchContext): Promise<WorkloadResult> {
   for (const client of weirClients) {
     const appId = `bench-w4-weir-${client}-${ctx.runId}`;
     await changelogFor(ctx, appId, keys);
-    const options = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId: appId, input, output, guarantee: "exactly_once" as const, kafkaClient: client };
-    systems.push({ system: weirSystem(client), run: () => runWeirRestore(options, timeoutMs) });
+    systems.push({ system: weirSystem(client), run: countRestore(ctx, appId, input, output, { kafkaClient: client }) });
   }
   if (kafkaStreamsAvailable()) {
     const ksApp = `bench-w4-ks-${ctx.runId}`;
@@ -75,15 +80,13 @@ export async function w6(ctx: BenchContext, warmupInput: { topic: string; record
   for (const client of weirClients) {
     const applicationId = `bench-w6-weir-${client}-${ctx.runId}`;
     await changelogFor(ctx, applicationId, keys);
-    const options = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId, input: input.topic, output, guarantee: "exactly_once" as const, kafkaClient: client };
-    systems.push({ system: weirSystem(client), run: () => runWeirRestore(options, timeoutMs) });
+    systems.push({ system: weirSystem(client), run: countRestore(ctx, applicationId, input.topic, output, { kafkaClient: client }) });
   }
   // The default client again, in the memory limit the shipped StatefulSet gives a pod (deploy/kubernetes): V8 sizes
   // its young generation from the memory it is given, 128 MB on this 24 GiB machine, 32 MB in 1 GiB.
   const limitedId = `bench-w6-weir-limited-${ctx.runId}`;
   await changelogFor(ctx, limitedId, keys);
-  const limited = { workload: "w2-count.ts", brokers: ctx.brokers, applicationId: limitedId, input: input.topic, output, guarantee: "exactly_once" as const, memoryLimitBytes };
-  systems.push({ system: limitedSystem, run: () => runWeirRestore(limited, timeoutMs) });
+  systems.push({ system: limitedSystem, run: countRestore(ctx, limitedId, input.topic, output, { memoryLimitBytes }) });
   if (kafkaStreamsAvailable()) {
     const appId = `bench-w6-ks-${ctx.runId}`;
     await changelogFor(ctx, appId, keys, "kafka-streams");
