@@ -105,7 +105,9 @@ export function tableRows(workloads: readonly WorkloadResult[]): string[][] {
           first ? w.variant : "",
           first ? s.system : "",
           metric,
-          s.status === "measured" ? cell(s.metrics[metric], metric) : `${s.status}${s.reason ? `: ${s.reason.split("\n")[0]}` : ""}`,
+          s.status === "measured"
+            ? `${cell(s.metrics[metric], metric)}${s.reason ? ` (not every run: ${s.reason.split("\n")[0]})` : ""}`
+            : `${s.status}${s.reason ? `: ${s.reason.split("\n")[0]}` : ""}`,
           first && s.peakRssMb ? Math.round(s.peakRssMb.median).toString() : "",
           ratio,
           target,

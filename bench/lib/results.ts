@@ -102,7 +102,6 @@ export async function runThroughput(spec: ThroughputSpec, log: (line: string) =>
   }
   const systems: SystemResult[] = spec.systems.map((s) =>
     systemResult(s.system, runs.get(s.system)!, failed.get(s.system), (measured) => ({
-      ...(failed.has(s.system) ? { reason: failed.get(s.system) } : {}),
       metrics: {
         "records/s": summarize(measured.map(perSecond)),
         ...(measured.every((m) => m.cpuMs !== undefined) ? { "CPU µs/record": summarize(measured.map(cpuPerRecord)) } : {}),
@@ -148,15 +147,18 @@ export function finish(
   return { id, title, variant, metric, higherIsBetter, systems, ratios, targets: targets ? targets(medians) : [], notes };
 }
 
-/** A system's result: "failed" with the first failure (or "no run") when it has no runs, else what `measure` makes of them. */
+/**
+ * A system's result: "failed" with the first failure (or "no run") when it has no runs, else what `measure` makes
+ * of them, with the failure as its reason when a run failed (the figures are then of fewer runs).
+ */
 export function systemResult<T>(
   system: string,
   runs: readonly T[],
   failure: string | undefined,
-  measure: (runs: readonly T[]) => Pick<SystemResult, "metrics" | "peakRssMb" | "reason">,
+  measure: (runs: readonly T[]) => Pick<SystemResult, "metrics" | "peakRssMb">,
 ): SystemResult {
   if (runs.length === 0) return { system, status: "failed", reason: failure ?? "no run", metrics: {} };
-  return { system, status: "measured", ...measure(runs) };
+  return { system, status: "measured", ...(failure === undefined ? {} : { reason: failure }), ...measure(runs) };
 }
 
 export type Targets = (medians: ReadonlyMap<string, number>) => Target[];
