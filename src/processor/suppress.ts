@@ -67,8 +67,8 @@ export class SuppressProcessor<K, V> implements Processor<K, V | null, K, V | nu
         return;
       }
     } else {
-      // A key keeps the time of its first buffered update, so a busy key is still emitted each time limit.
-      time = this.buffer.timeOf(record.key) ?? record.timestamp + this.mode.timeLimitMs;
+      // The buffer keeps a held key's time (its first buffered update's), so a busy key is still emitted each time limit.
+      time = record.timestamp + this.mode.timeLimitMs;
     }
     this.buffer.put({ key: record.key, value: record.value, timestamp: record.timestamp, time });
     this.emitDue(now);

@@ -42,11 +42,11 @@ test("records leave in buffer-time order, then key-byte order, whatever order th
   let now = 0;
   for (let i = 0; i < 5000; i++) {
     const key = `k${Math.floor(next() * 400)}${next() < 0.1 ? "é" : ""}`;
-    // A replaced record may keep its time (a window's update) or take another (an update after a limit).
-    const time = now + Math.floor(next() * 50);
-    const record = { key, value: next() < 0.05 ? null : `v${i}`, timestamp: i, time: model.has(key) && next() < 0.7 ? model.get(key)!.time : time };
+    // A replaced record keeps its buffer time, whether it is put with the same (a window's update) or another.
+    const time = model.has(key) && next() < 0.7 ? model.get(key)!.time : now + Math.floor(next() * 50);
+    const record = { key, value: next() < 0.05 ? null : `v${i}`, timestamp: i, time };
     buffer.put(record);
-    model.set(key, record);
+    model.set(key, { ...record, time: model.get(key)?.time ?? time });
     if (i % 97 === 0) now += Math.floor(next() * 40);
     if (i % 13 === 0) assert.deepEqual(summary(buffer.evictUpTo(now)), dueIn(model, now), `evictUpTo(${now}) after put ${i}`);
     if (i % 501 === 0 && model.size > 0) {

@@ -28,8 +28,10 @@ export interface BufferedRecord<K, V> {
 export interface TimeOrderedBuffer<K, V> {
   readonly name: string;
   get(key: K): BufferedRecord<K, V> | undefined;
-  /** The buffer time of the record held for `key`: get() without decoding the value. */
-  timeOf(key: K): number | undefined;
+  /**
+   * Holds `record` as its key's latest. A key already held keeps its buffer time (`record.time` counts for a key not
+   * held), as in Kafka Streams' suppress buffer: a time limit runs from a key's first buffered update.
+   */
   put(record: BufferedRecord<K, V>): void;
   /** Removes the records whose buffer time is ≤ `time` and returns them in time order (then key bytes). */
   evictUpTo(time: number): BufferedRecord<K, V>[];
@@ -148,8 +150,6 @@ interface Pending {
   readonly key: Buffer;
   readonly time: number;
   value: Buffer;
-  /** False once evicted, or replaced by an update with another buffer time (the heap drops it lazily). */
-  live: boolean;
 }
 
 function earlier(a: Pending, b: Pending): boolean {
@@ -172,9 +172,8 @@ class EvictionOrder {
     heap[i] = p;
   }
 
-  /** The earliest live record, dropping the stale ones above it. */
+  /** The earliest record. */
   peek(): Pending | undefined {
-    while (this.heap.length > 0 && !this.heap[0]!.live) this.pop();
     return this.heap[0];
   }
 
@@ -233,10 +232,6 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     return found === undefined ? undefined : { key, ...this.valueSerde.deserialize(found.value, this.topic) };
   }
 
-  timeOf(key: K): number | undefined {
-    return this.held(key, "timeOf")?.time;
-  }
-
   private held(key: K, operation: string): Pending | undefined {
     this.tx.assertReadable(operation);
     return this.index().get(this.keySerde.serialize(key, this.topic).toString("latin1"));
@@ -247,18 +242,17 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     const pending = this.index();
     const key = this.keySerde.serialize(record.key, this.topic);
     const id = key.toString("latin1");
-    const buffered = { time: record.time, timestamp: record.timestamp, value: record.value };
-    const value = this.valueSerde.serialize(buffered, this.topic);
     const old = pending.get(id);
-    if (old === undefined) this.bytes += key.length + value.length;
-    else this.bytes += value.length - old.value.length;
+    const buffered = { time: old === undefined ? record.time : old.time, timestamp: record.timestamp, value: record.value };
+    const value = this.valueSerde.serialize(buffered, this.topic);
     this.rows.putSerialized(key, buffered, value);
-    if (old !== undefined && old.time === record.time) {
+    if (old !== undefined) {
+      this.bytes += value.length - old.value.length;
       old.value = value;
       return;
     }
-    if (old !== undefined) old.live = false;
-    const p: Pending = { id, key, time: record.time, value, live: true };
+    this.bytes += key.length + value.length;
+    const p: Pending = { id, key, time: record.time, value };
     pending.set(id, p);
     this.order.push(p);
   }
@@ -295,7 +289,6 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
   }
 
   private remove(p: Pending): BufferedRecord<K, V> {
-    p.live = false;
     this.pending!.delete(p.id);
     this.rows.deleteStored(p.key);
     this.bytes -= p.key.length + p.value.length;
@@ -313,7 +306,7 @@ export class SqliteTimeOrderedBuffer<K, V> implements TimeOrderedBuffer<K, V>, C
     this.bytes = 0;
     for (const row of this.table.rows()) {
       const id = row.key.toString("latin1");
-      const p: Pending = { id, key: row.key, time: readInt64(row.value, 0), value: row.value, live: true };
+      const p: Pending = { id, key: row.key, time: readInt64(row.value, 0), value: row.value };
       pending.set(id, p);
       this.order.push(p);
       this.bytes += row.key.length + row.value.length;
