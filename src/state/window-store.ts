@@ -4,10 +4,10 @@
 import type { Serde } from "../serdes/serde.ts";
 import { StateError } from "./errors.ts";
 import type { SqliteKeyValueStore } from "./key-value-store.ts";
-import { StoreClock } from "./retention.ts";
 import type { StateTransaction } from "./transaction.ts";
 import type { ValueAndTimestamp, WindowStore, WindowStoreEntry, WindowStoreOptions } from "./types.ts";
-import { SCAN_PAGE_ROWS, timestampOfValue, windowKey, type WindowedRow, type WindowedTable } from "./windowed-table.ts";
+import { SqliteWindowedStore } from "./windowed-store.ts";
+import { timestampOfValue, windowKey, type WindowedRow, type WindowedTable } from "./windowed-table.ts";
 import { writeInt64 } from "../serdes/int64.ts";
 
 const TIME_BYTES = 8;
@@ -29,33 +29,16 @@ export function timestampedSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>
   };
 }
 
-export class SqliteWindowStore<K, V> implements WindowStore<K, V> {
-  readonly name: string;
+export class SqliteWindowStore<K, V> extends SqliteWindowedStore<K, ValueAndTimestamp<V>, WindowStoreEntry<K, V>> implements WindowStore<K, V> {
   readonly windowSizeMs: number;
-  readonly retentionMs: number;
-  readonly clock: StoreClock;
-  private readonly keySerde: Serde<K>;
-  private readonly valueSerde: Serde<ValueAndTimestamp<V>>;
-  private readonly topic: string;
-  private readonly rows: SqliteKeyValueStore<Buffer, ValueAndTimestamp<V>>;
-  private readonly table: WindowedTable;
-  private readonly tx: StateTransaction;
 
   /** `rows` is the key-value store over `table` whose values were serialized with timestampedSerde(options.valueSerde). */
   constructor(options: WindowStoreOptions<K, V>, rows: SqliteKeyValueStore<Buffer, ValueAndTimestamp<V>>, table: WindowedTable, tx: StateTransaction) {
     if (!(options.windowSizeMs > 0) || !(options.retentionMs >= options.windowSizeMs)) {
       throw new StateError("WEIR_STATE_OPTIONS_INVALID", `window store ${options.name} needs windowSizeMs > 0 and retentionMs ≥ windowSizeMs, got ${options.windowSizeMs} and ${options.retentionMs}`);
     }
-    this.name = options.name;
+    super(options, timestampedSerde(options.valueSerde), rows, table, tx);
     this.windowSizeMs = options.windowSizeMs;
-    this.retentionMs = options.retentionMs;
-    this.keySerde = options.keySerde;
-    this.valueSerde = timestampedSerde(options.valueSerde);
-    this.topic = options.changelogTopic;
-    this.rows = rows;
-    this.table = table;
-    this.tx = tx;
-    this.clock = new StoreClock(table, tx, options.retentionMs, () => rows.restored());
   }
 
   put(key: K, windowStart: number, value: V | null, timestamp: number): void {
@@ -81,43 +64,7 @@ export class SqliteWindowStore<K, V> implements WindowStore<K, V> {
     return this.table.fetchKey(this.keySerde.serialize(key, this.topic), from, toStart).map((row) => this.entry(row, key));
   }
 
-  fetchAll(fromStart: number, toStart: number): IterableIterator<WindowStoreEntry<K, V>> {
-    return this.scan(fromStart, toStart);
-  }
-
-  all(): IterableIterator<WindowStoreEntry<K, V>> {
-    return this.scan(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  }
-
-  observedStreamTimeMs(): number {
-    this.tx.assertReadable("observedStreamTimeMs");
-    return this.clock.now();
-  }
-
-  approximateNumEntries(): number {
-    return this.rows.approximateNumEntries();
-  }
-
-  /** SQLite is read directly: the write cache's dirty entries go there first. */
-  private readable(operation: string): void {
-    this.tx.assertReadable(operation);
-    this.tx.flushStores(operation);
-  }
-
-  private *scan(fromStart: number, toStart: number): Generator<WindowStoreEntry<K, V>> {
-    let after: WindowedRow | undefined;
-    for (;;) {
-      this.readable("iterate");
-      const from = Math.max(fromStart, this.clock.cutoff());
-      if (from > toStart) return;
-      const rows = this.table.scanPage(from, toStart, after);
-      for (const row of rows) yield this.entry(row, undefined);
-      if (rows.length < SCAN_PAGE_ROWS) return;
-      after = rows[rows.length - 1];
-    }
-  }
-
-  private entry(row: WindowedRow, key: K | undefined): WindowStoreEntry<K, V> {
+  protected entry(row: WindowedRow, key: K | undefined): WindowStoreEntry<K, V> {
     const { value, timestamp } = this.valueSerde.deserialize(row.value, this.topic);
     return { key: key ?? this.keySerde.deserialize(row.key, this.topic), start: row.start, end: row.start + this.windowSizeMs, value, timestamp };
   }
