@@ -32,13 +32,8 @@ export abstract class SqliteWindowedStore<K, S, E> {
     this.clock = new StoreClock(table, tx, options.retentionMs, () => rows.restored());
   }
 
-  /** The entries whose indexed time (a window's start, a session's end) is in [from, to], unexpired. */
-  fetchAll(from: number, to: number): IterableIterator<E> {
-    return this.scan(from, to);
-  }
-
   all(): IterableIterator<E> {
-    return this.scan(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    return this.fetchAll(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   }
 
   observedStreamTimeMs(): number {
@@ -59,7 +54,8 @@ export abstract class SqliteWindowedStore<K, S, E> {
   /** A row as an entry; `key` when the caller has it already (a lookup by key), else decoded from the row. */
   protected abstract entry(row: WindowedRow, key: K | undefined): E;
 
-  private *scan(from: number, to: number): Generator<E> {
+  /** The entries whose indexed time (a window's start, a session's end) is in [from, to], unexpired, page by page. */
+  *fetchAll(from: number, to: number): Generator<E> {
     let after: WindowedRow | undefined;
     for (;;) {
       this.readable("iterate");
